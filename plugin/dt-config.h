@@ -1,0 +1,38 @@
+/* dt-config.h: /etc/dirtytrack/dirtytrack.conf (GKeyFile, schema in
+ * schemas/dirtytrack-conf.rng as documented keys).  The config gives the
+ * host-wide policy defaults; a domain's metadata overrides them.
+ */
+#pragma once
+
+#include <glib.h>
+#include "dt-model.h"
+
+G_BEGIN_DECLS
+
+#define DT_CONFIG_DEFAULT_PATH SYSCONFDIR "/dirtytrack/dirtytrack.conf"
+
+typedef struct {
+    DtPolicy policy;
+    guint hook_deadline_ms;     /* [hook] deadline-ms, default 2000 */
+    gboolean hook_fail_open;    /* [hook] on-timeout = allow|deny, default allow */
+    gboolean hook_use_daemon;   /* [hook] use-daemon, default true */
+    gboolean gate_start;        /* [hook] gate-start: prepare refuses unmigratable when required */
+    char *qemu_binary;          /* [qemu] binary, NULL = by arch */
+    char *cache_dir;            /* [qemu] cache-dir */
+    char *path;                 /* file it came from, NULL = built-in defaults */
+} DtConfig;
+
+DtConfig *dt_config_new_defaults(void);
+/* path NULL: $DIRTYTRACK_CONFIG, else DT_CONFIG_DEFAULT_PATH; a missing
+ * default file is not an error (defaults apply), a missing explicit one is. */
+DtConfig *dt_config_load(const char *path, GError **error);
+void dt_config_free(DtConfig *c);
+
+const char *dt_perpetual_to_string(DtPerpetualPolicy p);
+gboolean dt_perpetual_from_string(const char *s, DtPerpetualPolicy *out);
+const char *dt_prefer_to_string(DtPreferMode p);
+gboolean dt_prefer_from_string(const char *s, DtPreferMode *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtConfig, dt_config_free)
+
+G_END_DECLS

@@ -1,0 +1,32 @@
+/* dt-host.h: the host probe, over a redirectable root (dt-paths.h).
+ *
+ * dt_host_probe() reads what every evaluation needs (kernel, IOMMU units,
+ * /dev nodes); devices are read on demand with dt_host_probe_device() so
+ * that the hook's cost follows the devices a domain references, not the
+ * size of the host.  dt_host_probe_all_devices() walks every PCI function
+ * for the host report.
+ *
+ * Missing files are not errors: a fact that cannot be read stays unknown.
+ */
+#pragma once
+
+#include <glib.h>
+#include "dt-model.h"
+#include "dt-paths.h"
+
+G_BEGIN_DECLS
+
+DtHost *dt_host_probe(const DtPaths *paths, GError **error);
+/* Reads one PCI function into host->devices (no-op if already there).
+ * Returns the device, or NULL (with error DT_ERROR_NOT_FOUND) if absent. */
+const DtPciDev *dt_host_probe_device(DtHost *host, const DtPaths *paths,
+                                     const DtPciAddr *addr, GError **error);
+/* Every PCI function under /sys/bus/pci/devices. */
+gboolean dt_host_probe_all_devices(DtHost *host, const DtPaths *paths, GError **error);
+/* TRUE for functions worth reporting: bound to a VFIO driver, an SR-IOV VF,
+ * or a device a variant driver claims in modules.alias. */
+gboolean dt_pcidev_is_vfio_candidate(const DtPciDev *d);
+/* TRUE if the driver name is a VFIO driver (vfio-pci or a *vfio* variant). */
+gboolean dt_driver_is_vfio(const char *driver);
+
+G_END_DECLS

@@ -1,0 +1,376 @@
+/* dt-model.c: constructors, destructors and the stable names of the plain
+ * model structs (dt-model.h).  Names returned by *_to_string() appear in
+ * JSON and XML reports and must never be translated or renamed.
+ */
+#include "config.h"
+
+#include "dt-model.h"
+#include "dt-util.h"
+
+const char *
+dt_source_to_string(DtSource s)
+{
+    switch (s) {
+    case DT_SOURCE_NONE: return "none";
+    case DT_SOURCE_IOCTL: return "ioctl";
+    case DT_SOURCE_DEBUGFS: return "debugfs";
+    case DT_SOURCE_SYSFS: return "sysfs";
+    case DT_SOURCE_DATABASE: return "database";
+    case DT_SOURCE_PREDICTED: return "predicted";
+    case DT_SOURCE_CONFIG: return "config";
+    case DT_SOURCE_XML: return "xml";
+    case DT_SOURCE_BINARY: return "binary";
+    }
+    return "none";
+}
+
+const char *
+dt_iommu_vendor_to_string(DtIommuVendor v)
+{
+    switch (v) {
+    case DT_IOMMU_VENDOR_INTEL: return "intel-vtd";
+    case DT_IOMMU_VENDOR_AMD: return "amd-vi";
+    case DT_IOMMU_VENDOR_SMMUV3: return "arm-smmuv3";
+    case DT_IOMMU_VENDOR_UNKNOWN: break;
+    }
+    return "unknown";
+}
+
+const char *
+dt_mode_to_string(DtMode m)
+{
+    switch (m) {
+    case DT_MODE_NONE: return "none";
+    case DT_MODE_DEVICE: return "device";
+    case DT_MODE_IOMMU: return "iommu";
+    case DT_MODE_PERPETUAL: return "perpetual";
+    }
+    return "none";
+}
+
+const char *
+dt_verdict_to_string(DtVerdict v)
+{
+    switch (v) {
+    case DT_VERDICT_ALLOW: return "allow";
+    case DT_VERDICT_WARN: return "warn";
+    case DT_VERDICT_DENY: return "deny";
+    }
+    return "deny";
+}
+
+const char *
+dt_severity_to_string(DtSeverity s)
+{
+    switch (s) {
+    case DT_SEVERITY_INFO: return "info";
+    case DT_SEVERITY_WARNING: return "warning";
+    case DT_SEVERITY_ERROR: return "error";
+    }
+    return "error";
+}
+
+/* ---- props --------------------------------------------------------------- */
+
+DtProp *
+dt_prop_new(const char *name, const char *type, const char *value)
+{
+    DtProp *p = g_new0(DtProp, 1);
+    p->name = g_strdup(name);
+    p->type = g_strdup(type);
+    p->value = g_strdup(value);
+    return p;
+}
+
+void
+dt_prop_free(DtProp *p)
+{
+    if (!p)
+        return;
+    g_free(p->name);
+    g_free(p->type);
+    g_free(p->value);
+    g_free(p);
+}
+
+/* ---- domain -------------------------------------------------------------- */
+
+DtHostdev *
+dt_hostdev_new(DtHostdevType type)
+{
+    DtHostdev *h = g_new0(DtHostdev, 1);
+    h->type = type;
+    h->driver_iommufd = DT_TRI_UNKNOWN;
+    h->overrides = g_ptr_array_new_with_free_func((GDestroyNotify)dt_prop_free);
+    return h;
+}
+
+void
+dt_hostdev_free(DtHostdev *h)
+{
+    if (!h)
+        return;
+    g_free(h->driver_name);
+    g_free(h->driver_model);
+    g_free(h->mdev_uuid);
+    g_free(h->mdev_model);
+    g_free(h->alias);
+    g_ptr_array_unref(h->overrides);
+    g_free(h);
+}
+
+void
+dt_fingerprint_device_free(DtFingerprintDevice *f)
+{
+    if (!f)
+        return;
+    g_free(f->address);
+    g_free(f->vendor_device);
+    g_free(f->driver);
+    g_free(f);
+}
+
+DtMetadata *
+dt_metadata_new(void)
+{
+    DtMetadata *m = g_new0(DtMetadata, 1);
+    m->fp_devices = g_ptr_array_new_with_free_func((GDestroyNotify)dt_fingerprint_device_free);
+    return m;
+}
+
+void
+dt_metadata_free(DtMetadata *m)
+{
+    if (!m)
+        return;
+    g_free(m->verdict);
+    g_free(m->mode);
+    g_free(m->host);
+    g_free(m->time);
+    g_free(m->fingerprint);
+    g_ptr_array_unref(m->fp_devices);
+    g_free(m);
+}
+
+DtDomain *
+dt_domain_new(void)
+{
+    DtDomain *d = g_new0(DtDomain, 1);
+    d->hostdevs = g_ptr_array_new_with_free_func((GDestroyNotify)dt_hostdev_free);
+    d->cmdline_globals = g_ptr_array_new_with_free_func((GDestroyNotify)dt_prop_free);
+    d->metadata = dt_metadata_new();
+    return d;
+}
+
+void
+dt_domain_free(DtDomain *d)
+{
+    if (!d)
+        return;
+    g_free(d->type);
+    g_free(d->name);
+    g_free(d->uuid);
+    g_free(d->arch);
+    g_free(d->machine);
+    g_free(d->emulator);
+    g_free(d->viommu_model);
+    g_free(d->cmdline_iommufd_id);
+    g_ptr_array_unref(d->hostdevs);
+    g_ptr_array_unref(d->cmdline_globals);
+    dt_metadata_free(d->metadata);
+    g_free(d);
+}
+
+/* ---- host ---------------------------------------------------------------- */
+
+DtIommu *
+dt_iommu_new(void)
+{
+    DtIommu *i = g_new0(DtIommu, 1);
+    i->dirty_tracking = DT_FACT_UNKNOWN;
+    return i;
+}
+
+void
+dt_iommu_free(DtIommu *i)
+{
+    if (!i)
+        return;
+    g_free(i->name);
+    g_free(i->dirty_note);
+    g_free(i);
+}
+
+DtPciDev *
+dt_pcidev_new(void)
+{
+    DtPciDev *d = g_new0(DtPciDev, 1);
+    d->iommu_group = -1;
+    d->migration = DT_FACT_UNKNOWN;
+    d->dma_logging = DT_FACT_UNKNOWN;
+    d->iommu_dirty = DT_FACT_UNKNOWN;
+    return d;
+}
+
+void
+dt_pcidev_free(DtPciDev *d)
+{
+    if (!d)
+        return;
+    g_free(d->driver);
+    g_free(d->iommu_unit);
+    g_free(d->vfio_cdev);
+    g_free(d->modalias);
+    g_free(d->alias_driver);
+    g_free(d);
+}
+
+DtHost *
+dt_host_new(void)
+{
+    DtHost *h = g_new0(DtHost, 1);
+    h->page_size = 4096;
+    h->iommus = g_ptr_array_new_with_free_func((GDestroyNotify)dt_iommu_free);
+    h->devices = g_ptr_array_new_with_free_func((GDestroyNotify)dt_pcidev_free);
+    return h;
+}
+
+void
+dt_host_free(DtHost *h)
+{
+    if (!h)
+        return;
+    g_free(h->sysroot);
+    g_free(h->kernel_release);
+    g_free(h->arch);
+    g_free(h->cmdline);
+    g_ptr_array_unref(h->iommus);
+    g_ptr_array_unref(h->devices);
+    g_free(h);
+}
+
+const DtPciDev *
+dt_host_find_device(const DtHost *h, const DtPciAddr *addr)
+{
+    for (guint i = 0; i < h->devices->len; i++) {
+        const DtPciDev *d = g_ptr_array_index(h->devices, i);
+        if (dt_pci_addr_equal(&d->addr, addr))
+            return d;
+    }
+    return NULL;
+}
+
+const DtIommu *
+dt_host_find_iommu(const DtHost *h, const char *name)
+{
+    if (!name)
+        return NULL;
+    for (guint i = 0; i < h->iommus->len; i++) {
+        const DtIommu *u = g_ptr_array_index(h->iommus, i);
+        if (g_strcmp0(u->name, name) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+/* ---- qemu, policy -------------------------------------------------------- */
+
+DtQemuCaps *
+dt_qemu_caps_new(void)
+{
+    return g_new0(DtQemuCaps, 1);
+}
+
+void
+dt_qemu_caps_free(DtQemuCaps *q)
+{
+    if (!q)
+        return;
+    g_free(q->binary);
+    g_free(q);
+}
+
+void
+dt_policy_init_defaults(DtPolicy *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->require_migratable = FALSE;
+    p->perpetual = DT_PERPETUAL_BUDGET;
+    p->prefer = DT_PREFER_AUTO;
+    p->max_downtime_ms = 0;          /* no budget unless configured */
+    p->bandwidth_mib_s = 1024;       /* ~10 Gbit/s link */
+    p->dirty_rate_mib_s = 64;
+}
+
+/* ---- decision ------------------------------------------------------------ */
+
+void
+dt_reason_free(DtReason *r)
+{
+    if (!r)
+        return;
+    g_free(r->code);
+    g_free(r->device);
+    g_free(r->message);
+    g_free(r->rule);
+    g_free(r);
+}
+
+void
+dt_device_finding_free(DtDeviceFinding *f)
+{
+    if (!f)
+        return;
+    g_free(f->address);
+    g_free(f->driver);
+    g_free(f->vfio_driver);
+    g_free(f);
+}
+
+void
+dt_vf_policy_free(DtVfPolicy *v)
+{
+    if (!v)
+        return;
+    g_free(v->address);
+    g_free(v->alias);
+    g_free(v->driver);
+    g_ptr_array_unref(v->props);
+    g_free(v);
+}
+
+void
+dt_step_free(DtStep *s)
+{
+    if (!s)
+        return;
+    g_free(s->fact);
+    g_free(s->rule);
+    g_free(s->consequence);
+    g_free(s);
+}
+
+DtDecision *
+dt_decision_new(void)
+{
+    DtDecision *d = g_new0(DtDecision, 1);
+    d->reasons = g_ptr_array_new_with_free_func((GDestroyNotify)dt_reason_free);
+    d->devices = g_ptr_array_new_with_free_func((GDestroyNotify)dt_device_finding_free);
+    d->vf_policy = g_ptr_array_new_with_free_func((GDestroyNotify)dt_vf_policy_free);
+    d->steps = g_ptr_array_new_with_free_func((GDestroyNotify)dt_step_free);
+    return d;
+}
+
+void
+dt_decision_free(DtDecision *d)
+{
+    if (!d)
+        return;
+    g_ptr_array_unref(d->reasons);
+    g_ptr_array_unref(d->devices);
+    g_ptr_array_unref(d->vf_policy);
+    g_ptr_array_unref(d->steps);
+    g_free(d->qemu_band);
+    g_free(d->fingerprint);
+    g_free(d);
+}

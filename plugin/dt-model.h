@@ -1,0 +1,373 @@
+/* dt-model.h: the plain structs every part of dirtytrack passes around.
+ *
+ * The decision engine is a pure function over these structs, so they carry
+ * facts only: what the domain XML asks for, what the host and each device
+ * are, what QEMU and libvirt can do, and what the policy wants.  Every fact
+ * that came from probing carries its source, because reports must say how
+ * sure we are ("the kernel answered" is not "the database says").
+ *
+ * Ownership: every struct here is freed by its dt_*_free() in dt-model.c;
+ * strings are owned g_malloc'd copies.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* ---- sources and tri-state facts --------------------------------------- */
+
+typedef enum {
+    DT_SOURCE_NONE = 0,   /* nothing known */
+    DT_SOURCE_IOCTL,      /* the kernel answered an ioctl */
+    DT_SOURCE_DEBUGFS,    /* /sys/kernel/debug/vfio/... */
+    DT_SOURCE_SYSFS,      /* register bits or attributes from sysfs */
+    DT_SOURCE_DATABASE,   /* known variant-driver behaviour (data/) */
+    DT_SOURCE_PREDICTED,  /* e.g. driver chosen from modules.alias, not bound yet */
+    DT_SOURCE_CONFIG,     /* an override given by the user (option, env, config) */
+    DT_SOURCE_XML,        /* stated by the domain XML */
+    DT_SOURCE_BINARY,     /* read from the QEMU binary */
+} DtSource;
+
+const char *dt_source_to_string(DtSource s);   /* stable, untranslated */
+
+typedef enum {
+    DT_TRI_UNKNOWN = -1,
+    DT_TRI_NO = 0,
+    DT_TRI_YES = 1,
+} DtTri;
+
+typedef struct {
+    DtTri value;
+    DtSource source;
+} DtFact;
+
+#define DT_FACT_UNKNOWN ((DtFact){ DT_TRI_UNKNOWN, DT_SOURCE_NONE })
+
+/* ---- versions and addresses -------------------------------------------- */
+
+typedef struct {
+    guint major, minor, micro;
+    gboolean known;
+} DtVersion;
+
+typedef struct {
+    guint16 domain;
+    guint8 bus;
+    guint8 slot;      /* 0..31 */
+    guint8 function;  /* 0..7 */
+} DtPciAddr;
+
+/* VFIO migration flags (kernel uAPI values, kernel-uapi.md §1.4) */
+#define DT_MIG_STOP_COPY (1u << 0)
+#define DT_MIG_P2P       (1u << 1)
+#define DT_MIG_PRE_COPY  (1u << 2)
+
+/* ---- domain (from libvirt domain XML) ----------------------------------- */
+
+typedef enum {
+    DT_HOSTDEV_PCI,
+    DT_HOSTDEV_MDEV,
+} DtHostdevType;
+
+typedef struct {
+    char *name;
+    char *type;    /* string | unsigned | signed | bool | remove */
+    char *value;   /* NULL for remove */
+} DtProp;
+
+typedef struct {
+    DtHostdevType type;
+    /* pci */
+    DtPciAddr addr;
+    gboolean has_addr;
+    gboolean managed;        /* managed='yes' */
+    char *driver_name;       /* <driver name='vfio'/> */
+    char *driver_model;      /* <driver model='mlx5_vfio_pci'/> (libvirt >= 10.0) */
+    DtTri driver_iommufd;    /* <driver iommufd='yes|no'/> (libvirt >= 12.1) */
+    /* mdev */
+    char *mdev_uuid;
+    char *mdev_model;        /* vfio-pci | vfio-ccw | vfio-ap */
+    /* both */
+    char *alias;             /* <alias name='...'/>, NULL if none */
+    GPtrArray *overrides;    /* DtProp*: <qemu:override> frontend properties for this alias */
+} DtHostdev;
+
+typedef enum {
+    DT_PERPETUAL_NEVER,      /* perpetual mode is never acceptable */
+    DT_PERPETUAL_BUDGET,     /* acceptable while predicted downtime fits the budget */
+    DT_PERPETUAL_ALLOW,      /* always acceptable (warn) */
+} DtPerpetualPolicy;
+
+typedef enum {
+    DT_PREFER_AUTO,          /* what QEMU would do by default */
+    DT_PREFER_DEVICE,
+    DT_PREFER_IOMMU,
+} DtPreferMode;
+
+/* Policy: config file defaults, overridden per domain by metadata. */
+typedef struct {
+    gboolean require_migratable;   /* refuse start/arrival where it could not leave */
+    DtPerpetualPolicy perpetual;
+    DtPreferMode prefer;
+    guint64 max_downtime_ms;       /* budget; 0 = none */
+    guint64 bandwidth_mib_s;       /* link bandwidth assumed by the model */
+    guint64 dirty_rate_mib_s;      /* guest dirty rate assumed before measuring */
+    gboolean set_by_metadata;      /* any field came from the domain's metadata */
+} DtPolicy;
+
+/* dirtytrack's own <metadata> element (namespace DT_METADATA_NS). */
+#define DT_METADATA_NS "http://dirtytrack.org/xmlns/domain/1.0"
+#define DT_METADATA_PREFIX "dirtytrack"
+
+typedef struct {
+    char *address;         /* PCI address or mdev uuid */
+    char *vendor_device;   /* "15b3:101e" */
+    char *driver;          /* VFIO driver on the source */
+    guint32 mig_flags;
+} DtFingerprintDevice;
+
+typedef struct {
+    gboolean present;
+    /* <policy .../>; each has_* says whether the attribute was given */
+    gboolean has_require_migratable, require_migratable;
+    gboolean has_perpetual;  DtPerpetualPolicy perpetual;
+    gboolean has_prefer;     DtPreferMode prefer;
+    gboolean has_max_downtime_ms; guint64 max_downtime_ms;
+    gboolean has_bandwidth;  guint64 bandwidth_mib_s;
+    gboolean has_dirty_rate; guint64 dirty_rate_mib_s;
+    /* <evaluation .../> written by the hook/daemon on the last host */
+    char *verdict, *mode, *host, *time, *fingerprint;
+    GPtrArray *fp_devices;  /* DtFingerprintDevice* */
+} DtMetadata;
+
+typedef struct {
+    char *type;              /* kvm | qemu | ... */
+    char *name;
+    char *uuid;
+    guint64 memory_kib;      /* <memory> normalised to KiB */
+    guint64 current_memory_kib;
+    guint64 max_memory_kib;  /* <maxMemory>, 0 if none */
+    guint vcpus;
+    char *arch;              /* <os><type arch=...> */
+    char *machine;           /* <os><type machine=...> */
+    char *emulator;
+    char *viommu_model;      /* <iommu model=...>, NULL if none */
+    gboolean hugepages;
+    guint64 hugepage_kib;    /* largest page size asked for; 0 = default size */
+    GPtrArray *hostdevs;     /* DtHostdev*: only mode='subsystem' pci/mdev */
+    gboolean iommufd_enabled;      /* <iommufd enabled='yes'/> (libvirt >= 12.2) */
+    char *cmdline_iommufd_id;      /* id of -object iommufd in <qemu:commandline> */
+    GPtrArray *cmdline_globals;    /* DtProp*: -global vfio-pci.NAME=VALUE */
+    gboolean has_qemu_ns;          /* the qemu namespace is declared */
+    DtMetadata *metadata;          /* never NULL; ->present says if found */
+} DtDomain;
+
+/* ---- host --------------------------------------------------------------- */
+
+typedef enum {
+    DT_IOMMU_VENDOR_UNKNOWN,
+    DT_IOMMU_VENDOR_INTEL,
+    DT_IOMMU_VENDOR_AMD,
+    DT_IOMMU_VENDOR_SMMUV3,
+} DtIommuVendor;
+
+const char *dt_iommu_vendor_to_string(DtIommuVendor v);
+
+typedef struct {
+    char *name;              /* dmar0, ivhd0, smmu3.0x... */
+    DtIommuVendor vendor;
+    gboolean regs_known;
+    guint64 cap, ecap;       /* Intel */
+    guint64 efr, efr2;       /* AMD */
+    DtFact dirty_tracking;   /* can this unit do hardware dirty tracking for iommufd */
+    char *dirty_note;        /* why (untranslated, short, e.g. "ECAP.SLADS=0") */
+} DtIommu;
+
+typedef struct {
+    DtPciAddr addr;
+    guint16 vendor, device, subsys_vendor, subsys_device;
+    guint32 class_code;
+    char *driver;            /* bound driver name, NULL if none */
+    int iommu_group;         /* -1 if none */
+    char *iommu_unit;        /* name of its DtIommu, NULL if none */
+    gboolean is_vf;
+    DtPciAddr pf;            /* valid if is_vf */
+    guint num_vfs;           /* PF: virtfnN links */
+    char *vfio_cdev;         /* "vfio3" when bound to a vfio driver (6.1+) */
+    char *modalias;
+    char *alias_driver;      /* variant driver modules.alias picks; NULL = only vfio_pci */
+    gboolean in_use;         /* group/cdev held open by a process (QEMU) */
+    /* facts the kernel gave (ioctl/debugfs); source NONE when not probed */
+    DtFact migration;
+    guint32 mig_flags;
+    DtFact dma_logging;
+    guint64 stop_copy_bytes; /* MIG_DATA_SIZE; 0 = unknown */
+    DtFact iommu_dirty;      /* IOMMU_GET_HW_INFO for this device, if probed */
+} DtPciDev;
+
+typedef struct {
+    char *sysroot;           /* "/" for the real host */
+    char *kernel_release;    /* "6.1.0-28-amd64" */
+    DtVersion kernel;
+    char *arch;              /* uname machine, "x86_64" */
+    guint page_size;         /* host page size, bytes */
+    char *cmdline;           /* /proc/cmdline */
+    gboolean intel_sm_off;   /* intel_iommu=sm_off on the command line */
+    gboolean dev_iommu;      /* /dev/iommu exists */
+    gboolean dev_vfio_container; /* /dev/vfio/vfio exists */
+    gboolean vfio_cdev_support;  /* /dev/vfio/devices exists */
+    gboolean have_modules_alias;
+    GPtrArray *iommus;       /* DtIommu* */
+    GPtrArray *devices;      /* DtPciDev*: probed so far (all, or on demand) */
+} DtHost;
+
+/* ---- QEMU and libvirt ---------------------------------------------------- */
+
+typedef struct {
+    char *binary;
+    DtVersion version;
+    DtSource source;               /* BINARY when read from it, CONFIG when overridden */
+    gboolean props_known;          /* the vfio-pci property list below was read */
+    gboolean has_x_enable_migration;
+    gboolean has_enable_migration;
+    gboolean has_x_device_dirty_page_tracking;
+    gboolean has_x_pre_copy_dirty_page_tracking;
+    gboolean has_iommufd;
+    gboolean has_migration_events;
+    gboolean has_multifd_transfer;
+    gboolean has_switchover_ack;   /* QMP query-migrate-capabilities */
+} DtQemuCaps;
+
+/* ---- decision ------------------------------------------------------------ */
+
+typedef enum {
+    DT_MODE_NONE,            /* nothing can track: no VFIO device, or none can migrate */
+    DT_MODE_DEVICE,          /* VFIO DMA logging in every device */
+    DT_MODE_IOMMU,           /* iommufd HWPT dirty tracking */
+    DT_MODE_PERPETUAL,       /* every mapped page dirty every round */
+} DtMode;
+
+typedef enum {
+    DT_VERDICT_ALLOW,
+    DT_VERDICT_WARN,
+    DT_VERDICT_DENY,
+} DtVerdict;
+
+typedef enum {
+    DT_SEVERITY_INFO,
+    DT_SEVERITY_WARNING,
+    DT_SEVERITY_ERROR,
+} DtSeverity;
+
+typedef enum {
+    DT_ROLE_SOURCE,
+    DT_ROLE_DESTINATION,
+} DtRole;
+
+const char *dt_mode_to_string(DtMode m);
+const char *dt_verdict_to_string(DtVerdict v);
+const char *dt_severity_to_string(DtSeverity s);
+
+typedef struct {
+    char *code;          /* stable identifier, e.g. "qemu-protocol-mismatch" */
+    DtSeverity severity;
+    char *device;        /* PCI address / mdev uuid, or NULL */
+    char *message;       /* translated, names the device and what to do */
+    char *rule;          /* where the rule comes from (reference section) */
+} DtReason;
+
+typedef struct {
+    char *address;       /* PCI address or mdev uuid */
+    gboolean is_mdev;
+    gboolean present;    /* found on this host */
+    guint16 vendor, device;
+    char *driver;        /* bound now */
+    char *vfio_driver;   /* the VFIO driver QEMU will talk to */
+    DtSource vfio_driver_source;
+    DtFact migration;
+    guint32 mig_flags;
+    DtFact dma_logging;
+    DtFact iommu_dirty;
+    guint64 stop_copy_bytes;
+    DtSource stop_copy_source;
+} DtDeviceFinding;
+
+typedef struct {
+    char *address;
+    char *alias;         /* device alias the overrides attach to (ua-...) */
+    char *driver;        /* VFIO driver to bind */
+    gboolean must_migrate;
+    GPtrArray *props;    /* DtProp* */
+} DtVfPolicy;
+
+typedef struct {
+    guint64 iova;
+    guint64 length;
+} DtRange;
+
+typedef struct {
+    char *fact;
+    DtSource source;
+    char *rule;
+    char *consequence;
+} DtStep;
+
+typedef struct {
+    DtRole role;
+    DtMode mode;
+    DtVerdict verdict;
+    GPtrArray *reasons;     /* DtReason* */
+    GPtrArray *devices;     /* DtDeviceFinding* */
+    GPtrArray *vf_policy;   /* DtVfPolicy* */
+    GPtrArray *steps;       /* DtStep*: the chain `explain` shows */
+    DtRange ranges[4];      /* IOVA ranges QEMU hands to DMA logging */
+    guint n_ranges;
+    guint64 log_page_size;
+    char *qemu_band;        /* "7.2", "8.0", ... "10.1+" */
+    char *fingerprint;      /* hex digest over mode and devices */
+    /* inputs the cost model needs */
+    guint64 ram_bytes;
+    guint64 device_state_bytes;
+    guint64 tracking_granularity;
+} DtDecision;
+
+/* ---- constructors / destructors ------------------------------------------ */
+
+DtDomain *dt_domain_new(void);
+void dt_domain_free(DtDomain *d);
+DtHostdev *dt_hostdev_new(DtHostdevType type);
+void dt_hostdev_free(DtHostdev *h);
+DtMetadata *dt_metadata_new(void);
+void dt_metadata_free(DtMetadata *m);
+void dt_fingerprint_device_free(DtFingerprintDevice *f);
+DtProp *dt_prop_new(const char *name, const char *type, const char *value);
+void dt_prop_free(DtProp *p);
+
+DtHost *dt_host_new(void);
+void dt_host_free(DtHost *h);
+DtIommu *dt_iommu_new(void);
+void dt_iommu_free(DtIommu *i);
+DtPciDev *dt_pcidev_new(void);
+void dt_pcidev_free(DtPciDev *d);
+const DtPciDev *dt_host_find_device(const DtHost *h, const DtPciAddr *addr);
+const DtIommu *dt_host_find_iommu(const DtHost *h, const char *name);
+
+DtQemuCaps *dt_qemu_caps_new(void);
+void dt_qemu_caps_free(DtQemuCaps *q);
+
+void dt_policy_init_defaults(DtPolicy *p);
+
+DtDecision *dt_decision_new(void);
+void dt_decision_free(DtDecision *d);
+void dt_reason_free(DtReason *r);
+void dt_device_finding_free(DtDeviceFinding *f);
+void dt_vf_policy_free(DtVfPolicy *v);
+void dt_step_free(DtStep *s);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtDomain, dt_domain_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtHost, dt_host_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtQemuCaps, dt_qemu_caps_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtDecision, dt_decision_free)
+
+G_END_DECLS

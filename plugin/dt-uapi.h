@@ -1,0 +1,2 @@
+/* dt-uapi.h: PLACEHOLDER */
+#pragma once

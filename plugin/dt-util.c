@@ -1,0 +1,221 @@
+/* dt-util.c: parsing helpers that every input path shares.  They are
+ * strict on purpose: sysfs files, XML attributes and options all end here,
+ * and a value that is almost a number is an error, not a zero.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dt-util.h"
+
+G_DEFINE_QUARK(dirtytrack-error-quark, dt_error)
+
+gboolean
+dt_parse_u64(const char *s, guint base, guint64 *out)
+{
+    const char *p;
+    char *end = NULL;
+    guint64 v;
+
+    if (!s)
+        return FALSE;
+    p = s;
+    while (g_ascii_isspace(*p))
+        p++;
+    if (base == 16 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        p += 2;
+    if (!g_ascii_isxdigit(*p) || (base == 10 && !g_ascii_isdigit(*p)))
+        return FALSE;
+    errno = 0;
+    v = g_ascii_strtoull(p, &end, base);
+    if (errno != 0 || end == p)
+        return FALSE;
+    while (g_ascii_isspace(*end))
+        end++;
+    if (*end != '\0')
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
+
+gboolean
+dt_pci_addr_parse(const char *s, DtPciAddr *out)
+{
+    guint64 dom = 0, bus, slot, fn;
+    g_auto(GStrv) colon = NULL;
+    g_auto(GStrv) dot = NULL;
+    const char *bus_s, *rest;
+    guint n;
+
+    if (!s || strlen(s) > 16)
+        return FALSE;
+    colon = g_strsplit(s, ":", -1);
+    n = g_strv_length(colon);
+    if (n == 3) {
+        if (strlen(colon[0]) == 0 || strlen(colon[0]) > 4 || !dt_parse_u64(colon[0], 16, &dom))
+            return FALSE;
+        bus_s = colon[1];
+        rest = colon[2];
+    } else if (n == 2) {
+        bus_s = colon[0];
+        rest = colon[1];
+    } else {
+        return FALSE;
+    }
+    if (strlen(bus_s) == 0 || strlen(bus_s) > 2 || !dt_parse_u64(bus_s, 16, &bus))
+        return FALSE;
+    dot = g_strsplit(rest, ".", -1);
+    if (g_strv_length(dot) != 2)
+        return FALSE;
+    if (strlen(dot[0]) == 0 || strlen(dot[0]) > 2 || !dt_parse_u64(dot[0], 16, &slot) || slot > 31)
+        return FALSE;
+    if (strlen(dot[1]) != 1 || !dt_parse_u64(dot[1], 16, &fn) || fn > 7)
+        return FALSE;
+    /* reject signs and spaces that strtoull would tolerate */
+    for (const char *c = s; *c; c++)
+        if (!g_ascii_isxdigit(*c) && *c != ':' && *c != '.')
+            return FALSE;
+    out->domain = (guint16)dom;
+    out->bus = (guint8)bus;
+    out->slot = (guint8)slot;
+    out->function = (guint8)fn;
+    return TRUE;
+}
+
+char *
+dt_pci_addr_to_string(const DtPciAddr *a)
+{
+    return g_strdup_printf("%04x:%02x:%02x.%x", a->domain, a->bus, a->slot, a->function);
+}
+
+gboolean
+dt_pci_addr_equal(const DtPciAddr *a, const DtPciAddr *b)
+{
+    return a->domain == b->domain && a->bus == b->bus &&
+           a->slot == b->slot && a->function == b->function;
+}
+
+gboolean
+dt_version_parse(const char *s, DtVersion *out)
+{
+    guint parts[3] = { 0, 0, 0 };
+    guint n = 0;
+    const char *p = s;
+
+    memset(out, 0, sizeof(*out));
+    if (!s)
+        return FALSE;
+    while (*p && !g_ascii_isdigit(*p))
+        p++;
+    if (!*p)
+        return FALSE;
+    while (n < 3 && g_ascii_isdigit(*p)) {
+        guint64 v = 0;
+        while (g_ascii_isdigit(*p)) {
+            v = v * 10 + (guint64)(*p - '0');
+            if (v > 1000000)
+                return FALSE;
+            p++;
+        }
+        parts[n++] = (guint)v;
+        if (*p == '.' && g_ascii_isdigit(p[1]))
+            p++;
+        else
+            break;
+    }
+    out->major = parts[0];
+    out->minor = parts[1];
+    out->micro = parts[2];
+    out->known = TRUE;
+    return TRUE;
+}
+
+int
+dt_version_cmp(const DtVersion *a, const DtVersion *b)
+{
+    if (a->major != b->major)
+        return a->major < b->major ? -1 : 1;
+    if (a->minor != b->minor)
+        return a->minor < b->minor ? -1 : 1;
+    if (a->micro != b->micro)
+        return a->micro < b->micro ? -1 : 1;
+    return 0;
+}
+
+gboolean
+dt_version_at_least(const DtVersion *v, guint major, guint minor, guint micro)
+{
+    DtVersion want = { major, minor, micro, TRUE };
+    return v && v->known && dt_version_cmp(v, &want) >= 0;
+}
+
+char *
+dt_version_to_string(const DtVersion *v)
+{
+    if (!v || !v->known)
+        return g_strdup("unknown");
+    return g_strdup_printf("%u.%u.%u", v->major, v->minor, v->micro);
+}
+
+gboolean
+dt_memory_to_kib(guint64 value, const char *unit, guint64 *out_kib)
+{
+    static const struct {
+        const char *name;
+        guint64 mult_bytes;
+    } units[] = {
+        { "b", 1 }, { "bytes", 1 },
+        { "KB", 1000ULL }, { "k", 1024ULL }, { "KiB", 1024ULL },
+        { "MB", 1000000ULL }, { "M", 1048576ULL }, { "MiB", 1048576ULL },
+        { "GB", 1000000000ULL }, { "G", 1073741824ULL }, { "GiB", 1073741824ULL },
+        { "TB", 1000000000000ULL }, { "T", 1099511627776ULL }, { "TiB", 1099511627776ULL },
+        { "PB", 1000000000000000ULL }, { "P", 1125899906842624ULL }, { "PiB", 1125899906842624ULL },
+        { "EB", 1000000000000000000ULL }, { "E", 1152921504606846976ULL },
+        { "EiB", 1152921504606846976ULL },
+    };
+    guint64 mult = 1024;   /* libvirt's default unit is KiB */
+
+    if (unit && *unit) {
+        gboolean found = FALSE;
+        for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
+            /* libvirt accepts case-insensitive single letters */
+            if (g_ascii_strcasecmp(unit, units[i].name) == 0 &&
+                (strlen(unit) == 1 ? TRUE : strcmp(unit, units[i].name) == 0 ||
+                 g_ascii_strcasecmp(unit, "bytes") == 0)) {
+                mult = units[i].mult_bytes;
+                found = TRUE;
+                break;
+            }
+        }
+        if (!found)
+            return FALSE;
+    }
+    if (mult >= 1024) {
+        guint64 m = mult / 1024;
+        if (mult % 1024 == 0) {
+            if (m && value > G_MAXUINT64 / m)
+                return FALSE;
+            *out_kib = value * m;
+            return TRUE;
+        }
+    }
+    /* decimal units and bytes: multiply in bytes then round up to KiB */
+    if (mult && value > G_MAXUINT64 / mult)
+        return FALSE;
+    *out_kib = (value * mult + 1023) / 1024;
+    return TRUE;
+}
+
+void
+dt_i18n_init(void)
+{
+    /* A failing setlocale (unknown locale) is not fatal: we fall back to C. */
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+}
