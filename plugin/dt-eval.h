@@ -1,0 +1,41 @@
+/* dt-eval.h: one evaluation, end to end, as the CLI, the hook and the
+ * daemon all need it: parse the domain XML, probe the host and exactly the
+ * devices the domain references, find the QEMU capabilities, merge the
+ * policy (config, then the domain's metadata) and run the pure decision.
+ *
+ * Everything with I/O lives here or below; dt_decide() stays pure.
+ */
+#pragma once
+
+#include <glib.h>
+#include "dt-config.h"
+#include "dt-model.h"
+#include "dt-vdb.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    const char *sysroot;          /* NULL: $DIRTYTRACK_SYSROOT or "/" */
+    DtRole role;
+    const char *qemu_version;     /* NULL: $DIRTYTRACK_QEMU_VERSION, else probe the binary */
+    const char *libvirt_version;  /* NULL: $DIRTYTRACK_LIBVIRT_VERSION, else the build's libvirt */
+    const DtConfig *config;       /* NULL: built-in defaults */
+    const DtVdb *vdb;             /* NULL: load the default database */
+    gboolean probe_ioctl;         /* ask idle VFIO devices through ioctls (resets them) */
+} DtEvalOptions;
+
+typedef struct {
+    DtDomain *domain;
+    DtHost *host;
+    DtQemuCaps *qemu;
+    DtPolicy policy;
+    DtVersion libvirt;
+    DtDecision *decision;
+} DtEvaluation;
+
+DtEvaluation *dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **error);
+void dt_evaluation_free(DtEvaluation *e);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtEvaluation, dt_evaluation_free)
+
+G_END_DECLS
