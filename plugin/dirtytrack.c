@@ -1,3 +1,360 @@
-/* PLACEHOLDER: replaced by the module's real implementation. */
+/* dirtytrack: the command-line face of the core library, for people and
+ * scripts.
+ *
+ *   dirtytrack host    [--sysroot DIR] [--format text|json]
+ *   dirtytrack check   [options] DOMAIN.xml|-
+ *   dirtytrack explain [options] DOMAIN.xml|-
+ *
+ * Exit status of check/explain is the verdict (0 allow, 1 allow with
+ * warnings, 2 deny) or 3 for an error, so a script can gate on it.  `host`
+ * exits 0 when every check passes, 1 with warnings, 2 with failures, 3 on
+ * error.  Errors are one line on stderr; reports go to stdout.
+ */
 #include "config.h"
-int main(void) { return 0; }
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "dt-config.h"
+#include "dt-eval.h"
+#include "dt-host.h"
+#include "dt-hostcheck.h"
+#include "dt-paths.h"
+#include "dt-report.h"
+#include "dt-util.h"
+#include "dt-vdb.h"
+#include "dt-xml.h"
+
+/* The parser refuses more than DT_XML_MAX_BYTES; the CLI stops reading a
+ * little after that so a 50 MB file never sits in memory. */
+#define DT_XML_MAX_BYTES_CLI (DT_XML_MAX_BYTES + 1)
+
+#define EXIT_ERROR 3
+
+typedef enum {
+    FORMAT_TEXT,
+    FORMAT_JSON,
+    FORMAT_XML,
+} Format;
+
+/* Options shared by the subcommands; filled by GOptionContext. */
+typedef struct {
+    char *sysroot;
+    char *format;
+    char *qemu_version;
+    char *libvirt_version;
+    char *role;
+    char *config;
+    gboolean probe_ioctl;
+    gboolean color_always;
+    gboolean color_never;
+    char **args;
+} Options;
+
+static void
+options_clear(Options *o)
+{
+    g_free(o->sysroot);
+    g_free(o->format);
+    g_free(o->qemu_version);
+    g_free(o->libvirt_version);
+    g_free(o->role);
+    g_free(o->config);
+    g_strfreev(o->args);
+}
+
+static int
+fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+static int
+fail(const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *msg = NULL;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    /* one line, whatever the message contained */
+    g_strdelimit(msg, "\n", ' ');
+    fprintf(stderr, "dirtytrack: %s\n", msg);
+    return EXIT_ERROR;
+}
+
+static gboolean
+use_color(const Options *o)
+{
+    if (o->color_never)
+        return FALSE;
+    if (o->color_always)
+        return TRUE;
+    return isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR");
+}
+
+static gboolean
+parse_format(const char *s, gboolean allow_xml, Format *out)
+{
+    if (!s || strcmp(s, "text") == 0)
+        *out = FORMAT_TEXT;
+    else if (strcmp(s, "json") == 0)
+        *out = FORMAT_JSON;
+    else if (allow_xml && strcmp(s, "xml") == 0)
+        *out = FORMAT_XML;
+    else
+        return FALSE;
+    return TRUE;
+}
+
+static int
+write_out(char *text)
+{
+    size_t n = strlen(text);
+    int ok = fwrite(text, 1, n, stdout) == n && fflush(stdout) == 0;
+
+    g_free(text);
+    if (!ok)
+        return fail(_("cannot write the report to standard output"));
+    return 0;
+}
+
+static gboolean
+parse_args(const char *cmd, const char *summary, GOptionEntry *extra, int argc, char **argv,
+           Options *o, GError **error)
+{
+    GOptionEntry common[] = {
+        { "sysroot", 0, 0, G_OPTION_ARG_FILENAME, &o->sysroot,
+          N_("Read /sys, /dev, /proc and /lib/modules under DIR (default: $DIRTYTRACK_SYSROOT or /)"),
+          N_("DIR") },
+        { "format", 0, 0, G_OPTION_ARG_STRING, &o->format,
+          N_("Output format: text, json (check, explain: also xml)"), N_("FORMAT") },
+        { "color", 0, 0, G_OPTION_ARG_NONE, &o->color_always, N_("Always colour the text report"), NULL },
+        { "no-color", 0, 0, G_OPTION_ARG_NONE, &o->color_never, N_("Never colour the text report"), NULL },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, NULL },
+        { NULL }
+    };
+    g_autofree char *param = g_strdup_printf("%s %s", cmd, summary);
+    g_autoptr(GOptionContext) ctx = g_option_context_new(param);
+
+    g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
+    g_option_context_add_main_entries(ctx, common, GETTEXT_PACKAGE);
+    if (extra)
+        g_option_context_add_main_entries(ctx, extra, GETTEXT_PACKAGE);
+    return g_option_context_parse(ctx, &argc, &argv, error);
+}
+
+static int
+cmd_host(int argc, char **argv)
+{
+    Options o = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtPaths) paths = NULL;
+    g_autoptr(DtHost) host = NULL;
+    g_autoptr(DtVdb) vdb = NULL;
+    g_autoptr(GPtrArray) checks = NULL;
+    Format fmt;
+    int worst = 0;
+    int rc;
+
+    if (!parse_args("host", "", NULL, argc, argv, &o, &error)) {
+        rc = fail("%s", error->message);
+        goto out;
+    }
+    if (o.args && o.args[0]) {
+        rc = fail(_("host: unexpected argument '%s'"), o.args[0]);
+        goto out;
+    }
+    if (!parse_format(o.format, FALSE, &fmt)) {
+        rc = fail(_("unknown format '%s' (use text or json)"), o.format);
+        goto out;
+    }
+    paths = dt_paths_new(o.sysroot);
+    host = dt_host_probe(paths, &error);
+    if (!host || !dt_host_probe_all_devices(host, paths, &error)) {
+        rc = fail(_("cannot probe the host: %s"), error ? error->message : "?");
+        goto out;
+    }
+    vdb = dt_vdb_load_default(&error);
+    if (!vdb) {
+        rc = fail(_("cannot load the variant-driver database: %s"), error->message);
+        goto out;
+    }
+    checks = dt_host_checks(host, vdb);
+    for (guint i = 0; i < checks->len; i++) {
+        const DtCheck *c = g_ptr_array_index(checks, i);
+        if (c->status == DT_CHECK_FAIL)
+            worst = 2;
+        else if (c->status == DT_CHECK_WARN && worst < 1)
+            worst = 1;
+    }
+    if (fmt == FORMAT_JSON)
+        rc = write_out(dt_report_host_json(host, checks));
+    else
+        rc = write_out(dt_report_host_text(host, checks, use_color(&o)));
+    if (rc == 0)
+        rc = worst;
+out:
+    options_clear(&o);
+    return rc;
+}
+
+static int
+cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
+{
+    Options o = { 0 };
+    GOptionEntry extra[] = {
+        { "qemu-version", 0, 0, G_OPTION_ARG_STRING, &o.qemu_version,
+          N_("Evaluate for this QEMU version instead of probing the binary"), N_("VERSION") },
+        { "libvirt-version", 0, 0, G_OPTION_ARG_STRING, &o.libvirt_version,
+          N_("Evaluate for this libvirt version"), N_("VERSION") },
+        { "role", 0, 0, G_OPTION_ARG_STRING, &o.role,
+          N_("source (can it leave this host) or destination (can this host receive it)"), N_("ROLE") },
+        { "config", 0, 0, G_OPTION_ARG_FILENAME, &o.config,
+          N_("Configuration file (default: /etc/dirtytrack/dirtytrack.conf)"), N_("FILE") },
+        { "probe-ioctl", 0, 0, G_OPTION_ARG_NONE, &o.probe_ioctl,
+          N_("Ask idle VFIO devices through ioctls (opening a device resets it)"), NULL },
+        { NULL }
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtConfig) cfg = NULL;
+    g_autoptr(DtEvaluation) ev = NULL;
+    g_autofree char *xml = NULL;
+    gsize len = 0;
+    DtEvalOptions eo = { 0 };
+    Format fmt;
+    int rc;
+
+    if (!parse_args(cmd, _("DOMAIN.xml|-"), extra, argc, argv, &o, &error)) {
+        rc = fail("%s", error->message);
+        goto out;
+    }
+    if (!o.args || !o.args[0] || o.args[1]) {
+        rc = fail(_("%s: give exactly one domain XML file, or - for standard input"), cmd);
+        goto out;
+    }
+    if (!parse_format(o.format, TRUE, &fmt)) {
+        rc = fail(_("unknown format '%s' (use text, json or xml)"), o.format);
+        goto out;
+    }
+    if (!o.role || strcmp(o.role, "source") == 0) {
+        eo.role = DT_ROLE_SOURCE;
+    } else if (strcmp(o.role, "destination") == 0) {
+        eo.role = DT_ROLE_DESTINATION;
+    } else {
+        rc = fail(_("unknown role '%s' (use source or destination)"), o.role);
+        goto out;
+    }
+    cfg = dt_config_load(o.config, &error);
+    if (!cfg) {
+        rc = fail("%s", error->message);
+        goto out;
+    }
+
+    if (strcmp(o.args[0], "-") == 0) {
+        g_autoptr(GIOChannel) ch = g_io_channel_unix_new(STDIN_FILENO);
+        GString *buf = g_string_new(NULL);
+        char chunk[65536];
+        gsize n;
+        GIOStatus st;
+
+        g_io_channel_set_encoding(ch, NULL, NULL);
+        do {
+            st = g_io_channel_read_chars(ch, chunk, sizeof(chunk), &n, &error);
+            g_string_append_len(buf, chunk, (gssize)n);
+            if (buf->len > DT_XML_MAX_BYTES_CLI) {
+                g_string_free(buf, TRUE);
+                rc = fail(_("standard input: domain XML is larger than %u bytes"), DT_XML_MAX_BYTES_CLI);
+                goto out;
+            }
+        } while (st == G_IO_STATUS_NORMAL || st == G_IO_STATUS_AGAIN);
+        if (st == G_IO_STATUS_ERROR) {
+            g_string_free(buf, TRUE);
+            rc = fail(_("cannot read standard input: %s"), error->message);
+            goto out;
+        }
+        len = buf->len;
+        xml = g_string_free(buf, FALSE);
+    } else {
+        GStatBuf sb;
+        if (g_stat(o.args[0], &sb) == 0 && sb.st_size > DT_XML_MAX_BYTES_CLI) {
+            rc = fail(_("%s: domain XML is larger than %u bytes"), o.args[0], DT_XML_MAX_BYTES_CLI);
+            goto out;
+        }
+        if (!g_file_get_contents(o.args[0], &xml, &len, &error)) {
+            rc = fail("%s", error->message);
+            goto out;
+        }
+    }
+
+    eo.sysroot = o.sysroot;
+    eo.qemu_version = o.qemu_version;
+    eo.libvirt_version = o.libvirt_version;
+    eo.config = cfg;
+    eo.probe_ioctl = o.probe_ioctl;
+    ev = dt_evaluate(xml, len, &eo, &error);
+    if (!ev) {
+        rc = fail("%s: %s", strcmp(o.args[0], "-") == 0 ? _("standard input") : o.args[0],
+                  error->message);
+        goto out;
+    }
+
+    if (fmt == FORMAT_JSON)
+        rc = write_out(dt_report_decision_json(ev->decision, ev->domain));
+    else if (fmt == FORMAT_XML)
+        rc = write_out(dt_report_decision_xml(ev->decision, ev->domain));
+    else if (explain)
+        rc = write_out(dt_report_explain_text(ev->decision, ev->domain, use_color(&o)));
+    else
+        rc = write_out(dt_report_decision_text(ev->decision, ev->domain, use_color(&o)));
+    if (rc == 0) {
+        switch (ev->decision->verdict) {
+        case DT_VERDICT_ALLOW: rc = 0; break;
+        case DT_VERDICT_WARN: rc = 1; break;
+        case DT_VERDICT_DENY: rc = 2; break;
+        }
+    }
+out:
+    options_clear(&o);
+    return rc;
+}
+
+static void
+usage(FILE *to)
+{
+    fprintf(to, "%s\n", _("Usage: dirtytrack COMMAND [OPTIONS]"));
+    fprintf(to, "\n%s\n", _("Commands:"));
+    fprintf(to, "  host       %s\n", _("report this host's readiness for VFIO live migration"));
+    fprintf(to, "  check      %s\n", _("evaluate one domain: verdict, tracking mode, VF policy"));
+    fprintf(to, "  explain    %s\n", _("the same evaluation as a chain of facts, rules and consequences"));
+    fprintf(to, "\n%s\n", _("Run 'dirtytrack COMMAND --help' for the options of a command."));
+    fprintf(to, "%s\n", _("Exit status of check: 0 allow, 1 allow with warnings, 2 deny, 3 error."));
+}
+
+int
+main(int argc, char **argv)
+{
+    dt_i18n_init();
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_ERROR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("dirtytrack %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "host") == 0)
+        return cmd_host(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check("check", FALSE, argc - 1, argv + 1);
+    if (strcmp(argv[1], "explain") == 0)
+        return cmd_check("explain", TRUE, argc - 1, argv + 1);
+    usage(stderr);
+    return fail(_("unknown command '%s'"), argv[1]);
+}

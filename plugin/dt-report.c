@@ -1,9 +1,703 @@
-/* PLACEHOLDER: replaced by the module's real implementation. */
+/* dt-report.c: decisions and host checks rendered for people and programs.
+ *
+ * JSON follows the contract in docs/report-format.md (keys are stable and
+ * never translated; other keys may be added, none removed).  XML follows
+ * schemas/report.rng.  Text is for a terminal: colour only when asked
+ * (the caller decides from isatty), one line per fact, translated.
+ */
 #include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <libxml/xmlsave.h>
+#include <string.h>
+
 #include "dt-report.h"
-char *dt_report_decision_text(const DtDecision *d, const DtDomain *dom, gboolean color) { return g_strdup(""); }
-char *dt_report_decision_json(const DtDecision *d, const DtDomain *dom) { return g_strdup(""); }
-char *dt_report_decision_xml(const DtDecision *d, const DtDomain *dom) { return g_strdup(""); }
-char *dt_report_explain_text(const DtDecision *d, const DtDomain *dom, gboolean color) { return g_strdup(""); }
-char *dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color) { return g_strdup(""); }
-char *dt_report_host_json(const DtHost *h, GPtrArray *checks) { return g_strdup(""); }
+#include "dt-util.h"
+#include "dt-xml.h"
+
+#define C_RESET  "\033[0m"
+#define C_BOLD   "\033[1m"
+#define C_RED    "\033[31m"
+#define C_GREEN  "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_BLUE   "\033[34m"
+
+static const char *
+paint(gboolean color, const char *code)
+{
+    return color ? code : "";
+}
+
+static char *
+mig_flags_to_string(guint32 flags)
+{
+    GString *s = g_string_new(NULL);
+
+    if (flags & DT_MIG_STOP_COPY)
+        g_string_append(s, "stop-copy");
+    if (flags & DT_MIG_P2P)
+        g_string_append_printf(s, "%sp2p", s->len ? "," : "");
+    if (flags & DT_MIG_PRE_COPY)
+        g_string_append_printf(s, "%spre-copy", s->len ? "," : "");
+    return g_string_free(s, FALSE);
+}
+
+static const char *
+tri_word(DtTri t)
+{
+    switch (t) {
+    case DT_TRI_YES: return _("yes");
+    case DT_TRI_NO: return _("no");
+    case DT_TRI_UNKNOWN: break;
+    }
+    return _("unknown");
+}
+
+static const char *
+verdict_color(DtVerdict v)
+{
+    switch (v) {
+    case DT_VERDICT_ALLOW: return C_GREEN;
+    case DT_VERDICT_WARN: return C_YELLOW;
+    case DT_VERDICT_DENY: return C_RED;
+    }
+    return C_RED;
+}
+
+static const char *
+severity_color(DtSeverity s)
+{
+    switch (s) {
+    case DT_SEVERITY_INFO: return C_BLUE;
+    case DT_SEVERITY_WARNING: return C_YELLOW;
+    case DT_SEVERITY_ERROR: return C_RED;
+    }
+    return C_RED;
+}
+
+static const char *
+role_string(DtRole r)
+{
+    return r == DT_ROLE_DESTINATION ? "destination" : "source";
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void
+json_tri(JsonBuilder *b, const char *key, DtTri t)
+{
+    json_builder_set_member_name(b, key);
+    if (t == DT_TRI_UNKNOWN)
+        json_builder_add_null_value(b);
+    else
+        json_builder_add_boolean_value(b, t == DT_TRI_YES);
+}
+
+static void
+json_str_or_null(JsonBuilder *b, const char *key, const char *v)
+{
+    json_builder_set_member_name(b, key);
+    if (v)
+        json_builder_add_string_value(b, v);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void
+json_fact(JsonBuilder *b, const char *key, DtFact f)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_begin_object(b);
+    json_tri(b, "supported", f.value);
+    json_builder_set_member_name(b, "source");
+    json_builder_add_string_value(b, dt_source_to_string(f.source));
+    json_builder_end_object(b);
+}
+
+static void
+json_flags_array(JsonBuilder *b, guint32 flags)
+{
+    json_builder_begin_array(b);
+    if (flags & DT_MIG_STOP_COPY)
+        json_builder_add_string_value(b, "stop-copy");
+    if (flags & DT_MIG_P2P)
+        json_builder_add_string_value(b, "p2p");
+    if (flags & DT_MIG_PRE_COPY)
+        json_builder_add_string_value(b, "pre-copy");
+    json_builder_end_array(b);
+}
+
+static char *
+builder_to_string(JsonBuilder *b)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    char *out;
+
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    out = json_generator_to_data(gen, NULL);
+    /* end with a newline like every other line a tool prints */
+    {
+        char *nl = g_strconcat(out, "\n", NULL);
+        g_free(out);
+        return nl;
+    }
+}
+
+char *
+dt_report_decision_json(const DtDecision *d, const DtDomain *dom)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+
+    json_builder_set_member_name(b, "domain");
+    json_builder_begin_object(b);
+    json_str_or_null(b, "name", dom ? dom->name : NULL);
+    json_str_or_null(b, "uuid", dom ? dom->uuid : NULL);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "role");
+    json_builder_add_string_value(b, role_string(d->role));
+    json_builder_set_member_name(b, "mode");
+    json_builder_add_string_value(b, dt_mode_to_string(d->mode));
+    json_builder_set_member_name(b, "verdict");
+    json_builder_add_string_value(b, dt_verdict_to_string(d->verdict));
+    json_str_or_null(b, "qemu_band", d->qemu_band);
+    json_str_or_null(b, "fingerprint", d->fingerprint);
+
+    json_builder_set_member_name(b, "reasons");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < d->reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(d->reasons, i);
+        json_builder_begin_object(b);
+        json_str_or_null(b, "code", r->code);
+        json_builder_set_member_name(b, "severity");
+        json_builder_add_string_value(b, dt_severity_to_string(r->severity));
+        json_str_or_null(b, "device", r->device);
+        json_str_or_null(b, "message", r->message);
+        json_str_or_null(b, "rule", r->rule);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "devices");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < d->devices->len; i++) {
+        const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
+        g_autofree char *id = g_strdup_printf("%04x:%04x", f->vendor, f->device);
+
+        json_builder_begin_object(b);
+        json_str_or_null(b, "address", f->address);
+        json_builder_set_member_name(b, "type");
+        json_builder_add_string_value(b, f->is_mdev ? "mdev" : "pci");
+        json_builder_set_member_name(b, "present");
+        json_builder_add_boolean_value(b, f->present);
+        json_str_or_null(b, "id", f->present && !f->is_mdev ? id : NULL);
+        json_str_or_null(b, "driver", f->driver);
+        json_str_or_null(b, "vfio_driver", f->vfio_driver);
+        json_builder_set_member_name(b, "vfio_driver_source");
+        json_builder_add_string_value(b, dt_source_to_string(f->vfio_driver_source));
+
+        json_builder_set_member_name(b, "migration");
+        json_builder_begin_object(b);
+        json_tri(b, "supported", f->migration.value);
+        json_builder_set_member_name(b, "flags");
+        json_flags_array(b, f->mig_flags);
+        json_builder_set_member_name(b, "source");
+        json_builder_add_string_value(b, dt_source_to_string(f->migration.source));
+        json_builder_end_object(b);
+
+        json_fact(b, "dma_logging", f->dma_logging);
+        json_fact(b, "iommu_dirty_tracking", f->iommu_dirty);
+
+        json_builder_set_member_name(b, "stop_copy_bytes");
+        if (f->stop_copy_bytes)
+            json_builder_add_int_value(b, (gint64)f->stop_copy_bytes);
+        else
+            json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "stop_copy_source");
+        json_builder_add_string_value(b, dt_source_to_string(f->stop_copy_source));
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "vf_policy");
+    json_builder_begin_object(b);
+    for (guint i = 0; i < d->vf_policy->len; i++) {
+        const DtVfPolicy *v = g_ptr_array_index(d->vf_policy, i);
+
+        json_builder_set_member_name(b, v->address);
+        json_builder_begin_object(b);
+        json_str_or_null(b, "driver", v->driver);
+        json_str_or_null(b, "alias", v->alias);
+        json_builder_set_member_name(b, "must_migrate");
+        json_builder_add_boolean_value(b, v->must_migrate);
+        json_builder_set_member_name(b, "properties");
+        json_builder_begin_object(b);
+        for (guint p = 0; v->props && p < v->props->len; p++) {
+            const DtProp *pr = g_ptr_array_index(v->props, p);
+            json_builder_set_member_name(b, pr->name);
+            if (pr->value)
+                json_builder_add_string_value(b, pr->value);
+            else
+                json_builder_add_null_value(b);
+        }
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "dma_logging");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "page_size");
+    json_builder_add_int_value(b, (gint64)d->log_page_size);
+    json_builder_set_member_name(b, "ranges");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++) {
+        g_autofree char *iova = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", d->ranges[i].iova);
+        g_autofree char *end = g_strdup_printf("0x%" G_GINT64_MODIFIER "x",
+                                               d->ranges[i].iova + d->ranges[i].length - 1);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "iova");
+        json_builder_add_string_value(b, iova);
+        json_builder_set_member_name(b, "last");
+        json_builder_add_string_value(b, end);
+        json_builder_set_member_name(b, "length");
+        json_builder_add_int_value(b, (gint64)d->ranges[i].length);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "cost_inputs");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "ram_bytes");
+    json_builder_add_int_value(b, (gint64)d->ram_bytes);
+    json_builder_set_member_name(b, "device_state_bytes");
+    json_builder_add_int_value(b, (gint64)d->device_state_bytes);
+    json_builder_set_member_name(b, "tracking_granularity");
+    json_builder_add_int_value(b, (gint64)d->tracking_granularity);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "explain");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < d->steps->len; i++) {
+        const DtStep *s = g_ptr_array_index(d->steps, i);
+        json_builder_begin_object(b);
+        json_str_or_null(b, "fact", s->fact);
+        json_builder_set_member_name(b, "source");
+        json_builder_add_string_value(b, dt_source_to_string(s->source));
+        json_str_or_null(b, "rule", s->rule);
+        json_str_or_null(b, "consequence", s->consequence);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_end_object(b);
+    return builder_to_string(b);
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+static void
+text_devices(GString *out, const DtDecision *d, gboolean color)
+{
+    if (d->devices->len == 0)
+        return;
+    g_string_append_printf(out, "%s%s%s\n", paint(color, C_BOLD), _("Devices:"), paint(color, C_RESET));
+    for (guint i = 0; i < d->devices->len; i++) {
+        const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
+        g_autofree char *flags = mig_flags_to_string(f->mig_flags);
+
+        if (f->is_mdev)
+            g_string_append_printf(out, "  %s  mdev\n", f->address);
+        else if (!f->present)
+            g_string_append_printf(out, "  %s  %s\n", f->address, _("not present on this host"));
+        else
+            g_string_append_printf(out, "  %s  %04x:%04x  %s %s  %s %s (%s)\n",
+                                   f->address, f->vendor, f->device,
+                                   _("bound:"), f->driver ? f->driver : _("(none)"),
+                                   _("VFIO driver:"), f->vfio_driver ? f->vfio_driver : _("(none)"),
+                                   dt_source_to_string(f->vfio_driver_source));
+        g_string_append_printf(out, "      %s %s%s%s%s (%s)   %s %s (%s)   %s %s (%s)\n",
+                               _("migration:"), tri_word(f->migration.value),
+                               *flags ? " [" : "", flags, *flags ? "]" : "",
+                               dt_source_to_string(f->migration.source),
+                               _("DMA logging:"), tri_word(f->dma_logging.value),
+                               dt_source_to_string(f->dma_logging.source),
+                               _("IOMMU dirty tracking:"), tri_word(f->iommu_dirty.value),
+                               dt_source_to_string(f->iommu_dirty.source));
+    }
+}
+
+static void
+text_reasons(GString *out, const DtDecision *d, gboolean color)
+{
+    if (d->reasons->len == 0)
+        return;
+    g_string_append_printf(out, "%s%s%s\n", paint(color, C_BOLD), _("Reasons:"), paint(color, C_RESET));
+    for (guint i = 0; i < d->reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(d->reasons, i);
+        g_autofree char *sev = g_ascii_strup(dt_severity_to_string(r->severity), -1);
+        g_string_append_printf(out, "  %s%-7s%s %s: %s\n",
+                               paint(color, severity_color(r->severity)), sev,
+                               paint(color, C_RESET), r->code, r->message ? r->message : "");
+    }
+}
+
+static void
+text_policy(GString *out, const DtDecision *d, gboolean color)
+{
+    if (d->vf_policy->len == 0)
+        return;
+    g_string_append_printf(out, "%s%s%s\n", paint(color, C_BOLD), _("VF policy:"), paint(color, C_RESET));
+    for (guint i = 0; i < d->vf_policy->len; i++) {
+        const DtVfPolicy *v = g_ptr_array_index(d->vf_policy, i);
+        GString *props = g_string_new(NULL);
+
+        for (guint p = 0; v->props && p < v->props->len; p++) {
+            const DtProp *pr = g_ptr_array_index(v->props, p);
+            g_string_append_printf(props, "%s%s=%s", props->len ? " " : "", pr->name,
+                                   pr->value ? pr->value : "");
+        }
+        g_string_append_printf(out, "  %s  %s %s  %s %s  %s\n", v->address,
+                               _("driver"), v->driver ? v->driver : "-",
+                               _("alias"), v->alias ? v->alias : "-", props->str);
+        g_string_free(props, TRUE);
+    }
+}
+
+static void
+text_ranges(GString *out, const DtDecision *d, gboolean color)
+{
+    if (d->n_ranges == 0)
+        return;
+    g_string_append_printf(out, "%s%s%s %s %" G_GUINT64_FORMAT "\n", paint(color, C_BOLD),
+                           _("DMA logging ranges:"), paint(color, C_RESET), _("page size"),
+                           d->log_page_size);
+    for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++)
+        g_string_append_printf(out, "  [0x%" G_GINT64_MODIFIER "x, 0x%" G_GINT64_MODIFIER "x]\n",
+                               d->ranges[i].iova, d->ranges[i].iova + d->ranges[i].length - 1);
+}
+
+static void
+text_header(GString *out, const DtDecision *d, const DtDomain *dom, gboolean color)
+{
+    g_autofree char *verdict = g_ascii_strup(dt_verdict_to_string(d->verdict), -1);
+
+    g_string_append_printf(out, "%s %s%s%s", _("Domain:"), paint(color, C_BOLD),
+                           dom && dom->name ? dom->name : "-", paint(color, C_RESET));
+    if (dom && dom->uuid)
+        g_string_append_printf(out, " (%s)", dom->uuid);
+    g_string_append_printf(out, "  %s %s\n", _("role:"), role_string(d->role));
+    g_string_append_printf(out, "%s %s%s%s   %s %s",
+                           _("Verdict:"), paint(color, verdict_color(d->verdict)), verdict,
+                           paint(color, C_RESET), _("Tracking mode:"), dt_mode_to_string(d->mode));
+    if (d->qemu_band)
+        g_string_append_printf(out, "   %s %s", _("QEMU band:"), d->qemu_band);
+    g_string_append_c(out, '\n');
+}
+
+char *
+dt_report_decision_text(const DtDecision *d, const DtDomain *dom, gboolean color)
+{
+    GString *out = g_string_new(NULL);
+
+    text_header(out, d, dom, color);
+    text_reasons(out, d, color);
+    text_devices(out, d, color);
+    text_policy(out, d, color);
+    text_ranges(out, d, color);
+    return g_string_free(out, FALSE);
+}
+
+char *
+dt_report_explain_text(const DtDecision *d, const DtDomain *dom, gboolean color)
+{
+    GString *out = g_string_new(NULL);
+
+    text_header(out, d, dom, color);
+    for (guint i = 0; i < d->steps->len; i++) {
+        const DtStep *s = g_ptr_array_index(d->steps, i);
+
+        g_string_append_printf(out, "%2u. %s%s%s [%s]\n", i + 1, paint(color, C_BOLD),
+                               s->fact ? s->fact : "", paint(color, C_RESET),
+                               dt_source_to_string(s->source));
+        if (s->rule)
+            g_string_append_printf(out, "    %s %s\n", _("rule:"), s->rule);
+        if (s->consequence)
+            g_string_append_printf(out, "    => %s\n", s->consequence);
+    }
+    text_reasons(out, d, color);
+    return g_string_free(out, FALSE);
+}
+
+/* ---- XML ------------------------------------------------------------------- */
+
+#define DT_REPORT_NS "http://dirtytrack.org/xmlns/report/1.0"
+
+static void
+xml_set_tri(xmlNode *n, const char *name, DtTri t)
+{
+    xmlSetProp(n, BAD_CAST name, BAD_CAST(t == DT_TRI_YES ? "yes" : t == DT_TRI_NO ? "no" : "unknown"));
+}
+
+static void
+xml_fact(xmlNode *parent, const char *name, DtFact f)
+{
+    xmlNode *n = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
+    xml_set_tri(n, "supported", f.value);
+    xmlSetProp(n, BAD_CAST "source", BAD_CAST dt_source_to_string(f.source));
+}
+
+char *
+dt_report_decision_xml(const DtDecision *d, const DtDomain *dom)
+{
+    g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNode *root = xmlNewNode(NULL, BAD_CAST "report");
+    xmlNode *n, *list;
+    xmlChar *buf = NULL;
+    int size = 0;
+    char *out;
+
+    xmlDocSetRootElement(doc, root);
+    /* children made with a NULL ns inherit the root's default namespace */
+    xmlSetNs(root, xmlNewNs(root, BAD_CAST DT_REPORT_NS, NULL));
+    xmlSetProp(root, BAD_CAST "role", BAD_CAST role_string(d->role));
+    xmlSetProp(root, BAD_CAST "verdict", BAD_CAST dt_verdict_to_string(d->verdict));
+    xmlSetProp(root, BAD_CAST "mode", BAD_CAST dt_mode_to_string(d->mode));
+    if (d->qemu_band)
+        xmlSetProp(root, BAD_CAST "qemu-band", BAD_CAST d->qemu_band);
+    if (d->fingerprint)
+        xmlSetProp(root, BAD_CAST "fingerprint", BAD_CAST d->fingerprint);
+
+    n = xmlNewChild(root, NULL, BAD_CAST "domain", NULL);
+    if (dom && dom->name)
+        xmlSetProp(n, BAD_CAST "name", BAD_CAST dom->name);
+    if (dom && dom->uuid)
+        xmlSetProp(n, BAD_CAST "uuid", BAD_CAST dom->uuid);
+
+    list = xmlNewChild(root, NULL, BAD_CAST "reasons", NULL);
+    for (guint i = 0; i < d->reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(d->reasons, i);
+        n = xmlNewTextChild(list, NULL, BAD_CAST "reason", BAD_CAST(r->message ? r->message : ""));
+        xmlSetProp(n, BAD_CAST "code", BAD_CAST r->code);
+        xmlSetProp(n, BAD_CAST "severity", BAD_CAST dt_severity_to_string(r->severity));
+        if (r->device)
+            xmlSetProp(n, BAD_CAST "device", BAD_CAST r->device);
+    }
+
+    list = xmlNewChild(root, NULL, BAD_CAST "devices", NULL);
+    for (guint i = 0; i < d->devices->len; i++) {
+        const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
+        g_autofree char *flags = mig_flags_to_string(f->mig_flags);
+        xmlNode *m;
+
+        n = xmlNewChild(list, NULL, BAD_CAST "device", NULL);
+        xmlSetProp(n, BAD_CAST "address", BAD_CAST f->address);
+        xmlSetProp(n, BAD_CAST "type", BAD_CAST(f->is_mdev ? "mdev" : "pci"));
+        xmlSetProp(n, BAD_CAST "present", BAD_CAST(f->present ? "yes" : "no"));
+        if (f->present && !f->is_mdev) {
+            g_autofree char *id = g_strdup_printf("%04x:%04x", f->vendor, f->device);
+            xmlSetProp(n, BAD_CAST "id", BAD_CAST id);
+        }
+        if (f->driver)
+            xmlSetProp(n, BAD_CAST "driver", BAD_CAST f->driver);
+        if (f->vfio_driver)
+            xmlSetProp(n, BAD_CAST "vfio-driver", BAD_CAST f->vfio_driver);
+        m = xmlNewChild(n, NULL, BAD_CAST "migration", NULL);
+        xml_set_tri(m, "supported", f->migration.value);
+        xmlSetProp(m, BAD_CAST "flags", BAD_CAST flags);
+        xmlSetProp(m, BAD_CAST "source", BAD_CAST dt_source_to_string(f->migration.source));
+        xml_fact(n, "dma-logging", f->dma_logging);
+        xml_fact(n, "iommu-dirty-tracking", f->iommu_dirty);
+    }
+
+    list = xmlNewChild(root, NULL, BAD_CAST "vf-policy", NULL);
+    for (guint i = 0; i < d->vf_policy->len; i++) {
+        const DtVfPolicy *v = g_ptr_array_index(d->vf_policy, i);
+
+        n = xmlNewChild(list, NULL, BAD_CAST "device", NULL);
+        xmlSetProp(n, BAD_CAST "address", BAD_CAST v->address);
+        if (v->driver)
+            xmlSetProp(n, BAD_CAST "driver", BAD_CAST v->driver);
+        if (v->alias)
+            xmlSetProp(n, BAD_CAST "alias", BAD_CAST v->alias);
+        xmlSetProp(n, BAD_CAST "must-migrate", BAD_CAST(v->must_migrate ? "yes" : "no"));
+        for (guint p = 0; v->props && p < v->props->len; p++) {
+            const DtProp *pr = g_ptr_array_index(v->props, p);
+            xmlNode *pn = xmlNewChild(n, NULL, BAD_CAST "property", NULL);
+            xmlSetProp(pn, BAD_CAST "name", BAD_CAST pr->name);
+            xmlSetProp(pn, BAD_CAST "type", BAD_CAST(pr->type ? pr->type : "string"));
+            if (pr->value)
+                xmlSetProp(pn, BAD_CAST "value", BAD_CAST pr->value);
+        }
+    }
+
+    if (d->n_ranges) {
+        g_autofree char *ps = g_strdup_printf("%" G_GUINT64_FORMAT, d->log_page_size);
+        list = xmlNewChild(root, NULL, BAD_CAST "dma-logging", NULL);
+        xmlSetProp(list, BAD_CAST "page-size", BAD_CAST ps);
+        for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++) {
+            g_autofree char *iova = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", d->ranges[i].iova);
+            g_autofree char *len = g_strdup_printf("%" G_GUINT64_FORMAT, d->ranges[i].length);
+            n = xmlNewChild(list, NULL, BAD_CAST "range", NULL);
+            xmlSetProp(n, BAD_CAST "iova", BAD_CAST iova);
+            xmlSetProp(n, BAD_CAST "length", BAD_CAST len);
+        }
+    }
+
+    xmlDocDumpFormatMemoryEnc(doc, &buf, &size, "UTF-8", 1);
+    out = g_strndup((const char *)buf, (gsize)size);
+    xmlFree(buf);
+    return out;
+}
+
+/* ---- host report -------------------------------------------------------------- */
+
+static const char *
+check_color(DtCheckStatus s)
+{
+    switch (s) {
+    case DT_CHECK_PASS: return C_GREEN;
+    case DT_CHECK_WARN: return C_YELLOW;
+    case DT_CHECK_FAIL: return C_RED;
+    case DT_CHECK_NOTE: return C_BLUE;
+    }
+    return C_RESET;
+}
+
+char *
+dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color)
+{
+    GString *out = g_string_new(NULL);
+
+    g_string_append_printf(out, "%s %s (%s)%s%s\n", _("Host kernel:"),
+                           h->kernel_release ? h->kernel_release : _("unknown"),
+                           h->arch ? h->arch : "?",
+                           h->sysroot && *h->sysroot && strcmp(h->sysroot, "/") != 0 ? "  sysroot: " : "",
+                           h->sysroot && *h->sysroot && strcmp(h->sysroot, "/") != 0 ? h->sysroot : "");
+    for (guint i = 0; i < checks->len; i++) {
+        const DtCheck *c = g_ptr_array_index(checks, i);
+        g_autofree char *title = g_strdup_printf("%s", c->title ? c->title : c->id);
+        /* virt-host-validate's shape: "PREFIX: title ... : RESULT" */
+        g_string_append_printf(out, "DIRTYTRACK: %-62s: %s%s%s", title,
+                               paint(color, check_color(c->status)),
+                               dt_check_status_to_string(c->status), paint(color, C_RESET));
+        if (c->result && *c->result)
+            g_string_append_printf(out, " (%s)", c->result);
+        if (c->source != DT_SOURCE_NONE)
+            g_string_append_printf(out, " [%s]", dt_source_to_string(c->source));
+        g_string_append_c(out, '\n');
+        if (c->hint && *c->hint)
+            g_string_append_printf(out, "            %s %s\n", _("hint:"), c->hint);
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *
+dt_report_host_json(const DtHost *h, GPtrArray *checks)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "host");
+    json_builder_begin_object(b);
+    json_str_or_null(b, "kernel", h->kernel_release);
+    json_str_or_null(b, "arch", h->arch);
+    json_builder_set_member_name(b, "page_size");
+    json_builder_add_int_value(b, h->page_size);
+    json_builder_set_member_name(b, "dev_iommu");
+    json_builder_add_boolean_value(b, h->dev_iommu);
+    json_builder_set_member_name(b, "dev_vfio_container");
+    json_builder_add_boolean_value(b, h->dev_vfio_container);
+    json_builder_set_member_name(b, "vfio_cdev");
+    json_builder_add_boolean_value(b, h->vfio_cdev_support);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "iommus");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < h->iommus->len; i++) {
+        const DtIommu *u = g_ptr_array_index(h->iommus, i);
+        json_builder_begin_object(b);
+        json_str_or_null(b, "name", u->name);
+        json_builder_set_member_name(b, "vendor");
+        json_builder_add_string_value(b, dt_iommu_vendor_to_string(u->vendor));
+        if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_INTEL) {
+            g_autofree char *cap = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", u->cap);
+            g_autofree char *ecap = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", u->ecap);
+            json_str_or_null(b, "cap", cap);
+            json_str_or_null(b, "ecap", ecap);
+        } else if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_AMD) {
+            g_autofree char *efr = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", u->efr);
+            g_autofree char *efr2 = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", u->efr2);
+            json_str_or_null(b, "efr", efr);
+            json_str_or_null(b, "efr2", efr2);
+        }
+        json_fact(b, "dirty_tracking", u->dirty_tracking);
+        json_str_or_null(b, "note", u->dirty_note);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "devices");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < h->devices->len; i++) {
+        const DtPciDev *d = g_ptr_array_index(h->devices, i);
+        g_autofree char *addr = dt_pci_addr_to_string(&d->addr);
+        g_autofree char *id = g_strdup_printf("%04x:%04x", d->vendor, d->device);
+
+        json_builder_begin_object(b);
+        json_str_or_null(b, "address", addr);
+        json_str_or_null(b, "id", id);
+        json_str_or_null(b, "driver", d->driver);
+        json_builder_set_member_name(b, "iommu_group");
+        json_builder_add_int_value(b, d->iommu_group);
+        json_str_or_null(b, "iommu", d->iommu_unit);
+        json_builder_set_member_name(b, "is_vf");
+        json_builder_add_boolean_value(b, d->is_vf);
+        if (d->is_vf) {
+            g_autofree char *pf = dt_pci_addr_to_string(&d->pf);
+            json_str_or_null(b, "pf", pf);
+        }
+        json_str_or_null(b, "vfio_cdev", d->vfio_cdev);
+        json_str_or_null(b, "variant_driver", d->alias_driver);
+        json_builder_set_member_name(b, "in_use");
+        json_builder_add_boolean_value(b, d->in_use);
+        json_builder_set_member_name(b, "migration");
+        json_builder_begin_object(b);
+        json_tri(b, "supported", d->migration.value);
+        json_builder_set_member_name(b, "flags");
+        json_flags_array(b, d->mig_flags);
+        json_builder_set_member_name(b, "source");
+        json_builder_add_string_value(b, dt_source_to_string(d->migration.source));
+        json_builder_end_object(b);
+        json_fact(b, "dma_logging", d->dma_logging);
+        json_fact(b, "iommu_dirty_tracking", d->iommu_dirty);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "checks");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < checks->len; i++) {
+        const DtCheck *c = g_ptr_array_index(checks, i);
+        json_builder_begin_object(b);
+        json_str_or_null(b, "id", c->id);
+        json_builder_set_member_name(b, "status");
+        json_builder_add_string_value(b, dt_check_status_to_string(c->status));
+        json_str_or_null(b, "title", c->title);
+        json_str_or_null(b, "result", c->result);
+        json_str_or_null(b, "hint", c->hint);
+        json_str_or_null(b, "device", c->device);
+        json_builder_set_member_name(b, "source");
+        json_builder_add_string_value(b, dt_source_to_string(c->source));
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    return builder_to_string(b);
+}

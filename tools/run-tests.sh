@@ -1,0 +1,43 @@
+#!/bin/bash
+# run-tests.sh: the whole test suite on a fresh Debian 12 machine (as root):
+# installs build and test dependencies, builds in a clean directory with
+# warnings as errors, runs `make check` (unit tests, fixture hosts, the real
+# QEMU binary, real libvirtd and dbus-daemon, the real-kernel lane) and
+# `make distcheck`, then prints one summary line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+top=$PWD
+. tools/deps.sh
+dt_install $DT_BUILD_DEPS $DT_TEST_DEPS || exit 1
+
+build=${DT_BUILD_DIR:-$top/_build-tests}
+rm -rf "$build"
+mkdir -p "$build"
+autoreconf -fi >/dev/null || exit 1
+cd "$build"
+"$top/configure" -q --enable-werror || exit 1
+make -j"$(nproc)" -s || exit 1
+
+status=0
+make -j"$(nproc)" check || status=1
+
+# Count results from every .trs file Automake wrote.
+count() { grep -h "^:test-result: $1" $(find . -name '*.trs') 2>/dev/null | wc -l; }
+pass=$(count PASS)
+fail=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) ))
+skip=$(count SKIP)
+if [ "$status" -ne 0 ]; then
+    for log in $(grep -l '^:test-result: \(FAIL\|ERROR\)' $(find . -name '*.trs') | sed 's/\.trs$/.log/'); do
+        echo "==== $log"; tail -n 40 "$log"
+    done
+fi
+
+if [ "$status" -eq 0 ] && [ "${DT_SKIP_DISTCHECK:-0}" != 1 ]; then
+    # distcheck builds from the tarball; the slow lanes already ran above.
+    DIRTYTRACK_SKIP_SLOW=1 make -s distcheck >distcheck.log 2>&1 || {
+        status=1; fail=$((fail + 1)); tail -n 60 distcheck.log; }
+    [ "$status" -eq 0 ] && { pass=$((pass + 1)); echo "distcheck: ok"; }
+fi
+
+echo "tests: $pass passed, $fail failed, $skip skipped"
+exit $status
