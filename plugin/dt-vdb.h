@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 typedef struct {
     guint16 vendor;
     guint16 device;          /* 0xffff = any device of the vendor */
+    DtVersion since;         /* kernel that added this id; unknown = with the driver */
 } DtVdbId;
 
 typedef struct {
