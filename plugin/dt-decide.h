@@ -46,5 +46,21 @@ DtDecision *dt_decide(const DtDecideInput *in);
 #define DT_R_MDEV_PINNED            "mdev-pinned-scope"
 #define DT_R_PERPETUAL_FORBIDDEN    "perpetual-forbidden"
 #define DT_R_REQUIRE_MIGRATABLE     "require-migratable"
+/* A property this QEMU does not have any more (x-enable-migration >= 8.1). */
+#define DT_R_QEMU_PROPERTY_UNKNOWN  "qemu-property-unknown"
+
+/* The IOVA ranges QEMU of `band` hands to VFIO DMA logging for an x86
+ * guest of this machine type and memory (see dt-decide.c for the model and
+ * its sources).  Returns the number of ranges written to out (0 when the
+ * band has no DMA logging or the machine type is not modelled). */
+guint dt_decide_dma_ranges(const char *band, const char *machine,
+                           guint64 ram_bytes, guint64 max_ram_bytes,
+                           DtRange out[4]);
+
+/* Downtime of a perpetual-mode migration: everything is dirty, so the
+ * stop-and-copy phase moves all of RAM plus the device state.  The full
+ * cost model replaces this; it is one function so that stays one change. */
+guint64 dt_decide_perpetual_downtime_ms(guint64 ram_bytes, guint64 device_state_bytes,
+                                        guint64 bandwidth_mib_s);
 
 G_END_DECLS

@@ -1,0 +1,596 @@
+/* scenarios.h: the decision engine's scenario matrix, as data.
+ *
+ * One row = one situation an operator can be in: a fixture host (the
+ * topology of tests/data/hosts), the VFIO devices the domain passes
+ * through, the QEMU and libvirt versions, optionally another kernel, the
+ * domain's configuration, the policy and the role.  Each row says what
+ * QEMU and libvirt would do (mode, verdict), which reason codes must be
+ * there and which must not, and where that expectation comes from.
+ *
+ * Sweeps run one configuration across every QEMU band so a rule that
+ * changed in one release shows up as exactly one changed row.  Reason
+ * codes listed as present may be info-level (prediction, postcopy-
+ * unsupported, qemu-too-old as a hint); the verdict says what counts.
+ */
+#pragma once
+
+#include "dt-model.h"
+
+typedef enum {
+    H_INTEL_DIRTY,
+    H_INTEL_NODIRTY,
+    H_AMD_HDSUP,
+    H_ARM_SMMUV3,
+    H_NO_IOMMU,
+    H_DEBIAN12,
+} ScHost;
+
+/* devices passed through (fixture addresses, /tmp/topology.md) */
+#define DEV_MLX5    (1u << 0)   /* 0000:3b:00.1 ConnectX VF, mlx5_vfio_pci */
+#define DEV_MLX5B   (1u << 1)   /* 0000:3b:00.2 ConnectX VF (vfio-pci on debian12, intel-nodirty) */
+#define DEV_QAT     (1u << 2)   /* 0000:6b:00.1 QAT VF, qat_vfio_pci (>= 6.10) */
+#define DEV_PLAIN   (1u << 3)   /* 0000:17:02.0 X710 VF, vfio-pci only */
+#define DEV_MISSING (1u << 4)   /* 0000:99:00.0, on no host */
+#define DEV_MDEV    (1u << 5)   /* an mdev (type='mdev', vfio-pci model) */
+
+/* domain and host modifiers */
+#define M_PC              (1u << 0)   /* i440fx machine instead of q35 */
+#define M_VIOMMU          (1u << 1)   /* <iommu model='intel'/> */
+#define M_IOMMUFD_NATIVE  (1u << 2)   /* <iommufd enabled='yes'/> (libvirt 12.2) */
+#define M_IOMMUFD_HOSTDEV (1u << 3)   /* <driver iommufd='yes'/> (libvirt 12.1) */
+#define M_IOMMUFD_CMDLINE (1u << 4)   /* -object iommufd + <qemu:override> iommufd (libvirt 8.2) */
+#define M_MANAGED_NO      (1u << 5)   /* managed='no' */
+#define M_MODEL           (1u << 6)   /* <driver model='...'/> (mlx5/qat driver; mlx5 for the X710) */
+#define M_RAM_64G         (1u << 7)
+#define M_RAM_2G          (1u << 8)
+#define M_RAM_4T          (1u << 9)
+#define M_HUGEPAGES       (1u << 10)  /* 1 GiB hugepages */
+#define M_FP_SOURCE       (1u << 11)  /* metadata fingerprint: the source used the variant drivers */
+#define M_GLOBAL          (1u << 12)  /* props go to -global vfio-pci.* instead of <qemu:override> */
+#define M_NO_ALIAS        (1u << 13)  /* hostdevs without <alias> */
+#define M_PROBED_LOG      (1u << 14)  /* mlx5 VFs probed by ioctl: migration + DMA logging */
+#define M_PROBED_NOLOG    (1u << 15)  /* mlx5 VFs probed by ioctl: migration, no DMA logging */
+#define M_IOMMUFD_GLOBAL  (1u << 16)  /* -object iommufd + -global vfio-pci.iommufd= */
+
+/* policy */
+#define P_REQUIRE       (1u << 0)
+#define P_NEVER         (1u << 1)
+#define P_ALLOW         (1u << 2)
+#define P_BUDGET_300    (1u << 3)    /* max-downtime-ms 300 */
+#define P_BUDGET_60S    (1u << 4)    /* max-downtime-ms 60000 */
+#define P_PREFER_IOMMU  (1u << 5)
+#define P_PREFER_DEVICE (1u << 6)
+
+typedef struct {
+    const char *path;          /* g_test path */
+    ScHost host;
+    guint devs;
+    const char *qemu;          /* QEMU version, NULL = unknown */
+    const char *libvirt;
+    const char *kernel;        /* NULL = the fixture host's kernel */
+    guint mods;
+    const char *props;         /* "name=value;..." vfio-pci properties */
+    guint pol;
+    DtRole role;
+    DtMode mode;
+    DtVerdict verdict;
+    const char *present;       /* reason codes that must be present */
+    const char *absent;        /* reason codes that must not */
+    const char *source;        /* where the expectation comes from */
+} Scenario;
+
+#define SRC (DT_ROLE_SOURCE)
+#define DST (DT_ROLE_DESTINATION)
+#define NONE DT_MODE_NONE
+#define DEVICE DT_MODE_DEVICE
+#define IOMMU DT_MODE_IOMMU
+#define PERP DT_MODE_PERPETUAL
+#define ALLOW DT_VERDICT_ALLOW
+#define WARN DT_VERDICT_WARN
+#define DENY DT_VERDICT_DENY
+
+#define S(path, host, devs, q, lv, mods, props, pol, role, mode, verdict, present, absent, src) \
+    { path, host, devs, q, lv, NULL, mods, props, pol, role, mode, verdict, present, absent, src }
+#define SK(path, host, devs, q, lv, kernel, mods, props, pol, role, mode, verdict, present, absent, src) \
+    { path, host, devs, q, lv, kernel, mods, props, pol, role, mode, verdict, present, absent, src }
+
+#define Q52  "5.2.0"
+#define Q72  "7.2.22"
+#define Q80  "8.0.5"
+#define Q81  "8.1.5"
+#define Q82  "8.2.2"
+#define Q90  "9.0.2"
+#define Q91  "9.1.3"
+#define Q100 "10.0.3"
+#define Q101 "10.1.2"
+#define Q110 "11.0.0"
+
+#define LV90  "9.0.0"
+#define LV100 "10.0.0"
+#define LV121 "12.1.0"
+#define LV122 "12.2.0"
+
+#define R_13   "qemu-libvirt.md §1.3"
+#define R_12   "qemu-libvirt.md §1.2"
+#define R_11   "qemu-libvirt.md §1.1"
+#define R_4    "qemu-libvirt.md §4"
+
+static const Scenario scenarios[] = {
+    /* ---- S1: one mlx5 VF (DMA logging, P2P) on a dirty-tracking Intel host, every band */
+    S("/decide/qemu-5.2/mlx5/v1-protocol -> deny", H_INTEL_DIRTY, DEV_MLX5, Q52, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", "no-migration-driver", R_13 " 5.2-7.2 v1; kernel-uapi.md §0 v2 since 5.18"),
+    S("/decide/qemu-7.2/mlx5/v1-protocol -> deny", H_INTEL_DIRTY, DEV_MLX5, Q72, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", "viommu,no-dirty-tracking", R_13 " 5.2-7.2 v1, §6"),
+    S("/decide/qemu-8.0/mlx5/x-enable-migration-default-off -> deny", H_INTEL_DIRTY, DEV_MLX5, Q80, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "migration-disabled", "qemu-protocol-mismatch", R_13 " 8.0 still x-enable-migration (bool, default false); §1.4"),
+    S("/decide/qemu-8.1/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q81, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported,prediction", "no-dirty-tracking,mixed-tracking", R_11 " step 2; " R_13 " 8.1"),
+    S("/decide/qemu-8.2/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported", "no-dirty-tracking,dma-logging-range", R_11 " step 2; " R_12 " row 6"),
+    S("/decide/qemu-9.0/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q90, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported", "iommufd-not-configured", R_11 " step 2"),
+    S("/decide/qemu-9.1/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported", "iommufd-not-configured,mixed-tracking", R_11 " step 2 (device before IOMMU)"),
+    S("/decide/qemu-10.0/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q100, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported", "no-dirty-tracking", R_11 " step 2"),
+    S("/decide/qemu-10.1/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q101, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported", "no-dirty-tracking", R_11 " step 2 (current logic)"),
+    S("/decide/qemu-11.0/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q110, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported", "no-dirty-tracking", R_11 " (same since 10.1)"),
+
+    /* ---- S2: x-enable-migration=on through <qemu:override> */
+    S("/decide/qemu-7.2/mlx5/x-enable-migration-on -> deny", H_INTEL_DIRTY, DEV_MLX5, Q72, LV100, 0, "x-enable-migration=on", 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", "qemu-property-unknown", R_13 " 5.2-7.2: v1 region absent on kernels >= 5.18"),
+    S("/decide/qemu-8.0/mlx5/x-enable-migration-on -> device", H_INTEL_DIRTY, DEV_MLX5, Q80, LV100, 0, "x-enable-migration=on", 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported", "migration-disabled", R_13 " 8.0: v2 + DMA logging (2 ranges)"),
+    S("/decide/qemu-8.1/mlx5/x-enable-migration-removed -> deny", H_INTEL_DIRTY, DEV_MLX5, Q81, LV100, 0, "x-enable-migration=on", 0, SRC,
+      NONE, DENY, "qemu-property-unknown", "migration-disabled", "qemu-libvirt.md §1.4 (x-enable-migration removed in 8.1)"),
+    S("/decide/qemu-9.1/mlx5/x-enable-migration-removed -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, "x-enable-migration=on", 0, SRC,
+      NONE, DENY, "qemu-property-unknown", NULL, "qemu-libvirt.md §1.4"),
+
+    /* ---- S3: one QAT VF (migration, no DMA logging), legacy container, enable-migration=auto */
+    S("/decide/qemu-7.2/qat/legacy -> deny", H_INTEL_DIRTY, DEV_QAT, Q72, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", NULL, R_13 " 5.2-7.2; kernel-uapi.md §5 qat_vfio_pci 6.10 (v2)"),
+    S("/decide/qemu-8.0/qat/legacy-default -> deny", H_INTEL_DIRTY, DEV_QAT, Q80, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "migration-disabled", NULL, R_13 " 8.0 x-enable-migration default false"),
+    S("/decide/qemu-8.1/qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_QAT, Q81, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,qemu-too-old", "iommufd-not-configured", R_13 " 8.1: auto needs device dirty tracking"),
+    S("/decide/qemu-8.2/qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_QAT, Q82, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking", "postcopy-unsupported", R_13 " 8.1-9.0 auto rule"),
+    S("/decide/qemu-9.0/qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_QAT, Q90, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking", NULL, R_13 " 9.0: no iommufd dirty tracking yet"),
+    S("/decide/qemu-9.1/qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,iommufd-not-configured", NULL, R_12 " row 3; type1 does not count under auto"),
+    S("/decide/qemu-10.0/qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_QAT, Q100, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,iommufd-not-configured", NULL, R_12 " row 3"),
+    S("/decide/qemu-10.1/qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_QAT, Q101, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,iommufd-not-configured", NULL, R_12 " row 3"),
+
+    /* ---- S4: QAT with enable-migration=on: perpetual where QEMU allows it */
+    S("/decide/qemu-7.2/qat/enable-migration-on -> deny", H_INTEL_DIRTY, DEV_QAT, Q72, LV100, 0, "enable-migration=on", 0, SRC,
+      NONE, DENY, "qemu-too-old,qemu-protocol-mismatch", NULL, "qemu-libvirt.md §1.4 (enable-migration since 8.1)"),
+    S("/decide/qemu-8.0/qat/enable-migration-on -> deny", H_INTEL_DIRTY, DEV_QAT, Q80, LV100, 0, "enable-migration=on", 0, SRC,
+      NONE, DENY, "qemu-too-old", NULL, "qemu-libvirt.md §1.4"),
+    S("/decide/qemu-8.0/qat/x-enable-migration-on -> perpetual", H_INTEL_DIRTY, DEV_QAT, Q80, LV100, 0, "x-enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", "migration-disabled", R_13 " 8.0: migration without dirty tracking allowed"),
+    S("/decide/qemu-8.1/qat/enable-migration-on -> perpetual", H_INTEL_DIRTY, DEV_QAT, Q81, LV100, 0, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking,postcopy-unsupported", NULL, R_12 " row 3 (on: warn_report)"),
+    S("/decide/qemu-8.2/qat/enable-migration-on -> perpetual", H_INTEL_DIRTY, DEV_QAT, Q82, LV100, 0, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", NULL, R_12 " row 3"),
+    S("/decide/qemu-9.0/qat/enable-migration-on -> perpetual", H_INTEL_DIRTY, DEV_QAT, Q90, LV100, 0, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", NULL, R_12 " row 3"),
+    S("/decide/qemu-9.1/qat/enable-migration-on -> perpetual", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking,iommufd-not-configured", NULL, R_12 " row 3; " R_11 " step 4"),
+    S("/decide/qemu-10.1/qat/enable-migration-on -> perpetual", H_INTEL_DIRTY, DEV_QAT, Q101, LV100, 0, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", NULL, R_12 " row 3"),
+    S("/decide/qemu-9.1/qat/global-enable-migration-on -> perpetual", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, M_GLOBAL, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", NULL, R_4 " (-global vfio-pci.* reaches every device)"),
+
+    /* ---- S5: QAT on the iommufd backend, libvirt 12.2 <iommufd enabled='yes'/> */
+    S("/decide/qemu-7.2/qat/iommufd -> deny", H_INTEL_DIRTY, DEV_QAT, Q72, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "qemu-too-old,qemu-protocol-mismatch", NULL, R_13 " 9.0 iommufd backend"),
+    S("/decide/qemu-8.0/qat/iommufd -> deny", H_INTEL_DIRTY, DEV_QAT, Q80, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "qemu-too-old", NULL, R_13 " 9.0 iommufd backend"),
+    S("/decide/qemu-8.2/qat/iommufd -> deny", H_INTEL_DIRTY, DEV_QAT, Q82, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "qemu-too-old", NULL, R_13 " 9.0 iommufd backend"),
+    S("/decide/qemu-9.0/qat/iommufd-no-dirty-yet -> deny", H_INTEL_DIRTY, DEV_QAT, Q90, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,qemu-too-old", NULL, R_13 " 9.0: \"Dirty page sync with iommufd backend is unsupported yet\""),
+    S("/decide/qemu-9.1/qat/iommufd-dirty -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, "postcopy-unsupported", "no-dirty-tracking,iommufd-not-configured,mixed-tracking", R_11 " step 3; " R_13 " 9.1"),
+    S("/decide/qemu-10.0/qat/iommufd-dirty -> iommu", H_INTEL_DIRTY, DEV_QAT, Q100, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "no-dirty-tracking", R_11 " step 3"),
+    S("/decide/qemu-10.1/qat/iommufd-dirty -> iommu", H_INTEL_DIRTY, DEV_QAT, Q101, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "no-dirty-tracking", R_11 " step 3"),
+    S("/decide/qemu-11.0/qat/iommufd-dirty -> iommu", H_INTEL_DIRTY, DEV_QAT, Q110, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "no-dirty-tracking", R_11 " step 3"),
+
+    /* ---- how the domain asks for iommufd, and which libvirt reads it */
+    S("/decide/qemu-9.1/qat/iommufd-native-libvirt-12.1 -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV121, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "libvirt-too-old,no-dirty-tracking", NULL, R_4 " (<iommufd enabled='yes'/> 12.2.0)"),
+    S("/decide/qemu-9.1/qat/iommufd-hostdev-libvirt-12.1 -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, LV121, M_IOMMUFD_HOSTDEV, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "libvirt-too-old", R_4 " (<driver iommufd='yes'/> 12.1.0)"),
+    S("/decide/qemu-9.1/qat/iommufd-hostdev-libvirt-11.0 -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, "11.0.0", M_IOMMUFD_HOSTDEV, NULL, 0, SRC,
+      NONE, DENY, "libvirt-too-old,no-dirty-tracking", NULL, R_4 " (12.1.0)"),
+    S("/decide/qemu-9.1/qat/iommufd-cmdline -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, M_IOMMUFD_CMDLINE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "libvirt-too-old,iommufd-not-configured", R_4 " (<qemu:override> 8.2); §1.5"),
+    S("/decide/qemu-9.1/qat/iommufd-cmdline-libvirt-8.0 -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, "8.0.0", M_IOMMUFD_CMDLINE | M_MANAGED_NO, NULL, 0, SRC,
+      NONE, DENY, "libvirt-too-old,no-dirty-tracking", NULL, R_4 " (<qemu:override> ignored before 8.2)"),
+    S("/decide/qemu-9.1/qat/iommufd-global-libvirt-8.0 -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, "8.0.0", M_IOMMUFD_GLOBAL | M_MANAGED_NO, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "libvirt-too-old,no-dirty-tracking", R_4 " (<qemu:commandline> -global needs no override)"),
+    S("/decide/qemu-9.1/mlx5-qat/iommufd-global -> iommu", H_AMD_HDSUP, DEV_MLX5 | DEV_QAT, Q91, LV100, M_IOMMUFD_GLOBAL, NULL, 0, SRC,
+      IOMMU, WARN, "mixed-tracking", "no-dirty-tracking", R_4 "; " R_11 " step 3"),
+    S("/decide/qemu-9.0/qat/iommufd-cmdline -> deny", H_INTEL_DIRTY, DEV_QAT, Q90, LV100, M_IOMMUFD_CMDLINE, NULL, 0, SRC,
+      NONE, DENY, "qemu-too-old,no-dirty-tracking", NULL, R_13 " 9.0"),
+    S("/decide/qemu-8.2/qat/iommufd-cmdline -> deny", H_INTEL_DIRTY, DEV_QAT, Q82, LV100, M_IOMMUFD_CMDLINE, NULL, 0, SRC,
+      NONE, DENY, "qemu-too-old", NULL, "qemu-libvirt.md §1.4 (iommufd property since 9.0)"),
+
+    /* ---- IOMMU hardware on the other fixture hosts */
+    S("/decide/qemu-9.1/qat/intel-nodirty-iommufd -> deny", H_INTEL_NODIRTY, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "iommu-dirty-unsupported,no-dirty-tracking", "iommufd-not-configured", "kernel-uapi.md §4.1 (SLADS); " R_12 " row 3"),
+    S("/decide/qemu-9.1/qat/intel-nodirty-enable-on -> perpetual", H_INTEL_NODIRTY, DEV_QAT, Q91, LV100, 0, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", "iommufd-not-configured", "kernel-uapi.md §4.1; " R_11 " step 4"),
+    S("/decide/qemu-9.1/qat/amd-hdsup-iommufd -> iommu", H_AMD_HDSUP, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "iommu-dirty-unsupported", "kernel-uapi.md §4.2 (EFR HDSup)"),
+    S("/decide/qemu-9.1/qat/amd-hdsup-legacy -> deny", H_AMD_HDSUP, DEV_QAT, Q91, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "iommufd-not-configured,no-dirty-tracking", NULL, "kernel-uapi.md §4.2, §7"),
+    SK("/decide/qemu-9.1/qat/amd-kernel-6.5-iommufd -> deny", H_AMD_HDSUP, DEV_QAT, Q91, LV122, "6.5.0", M_IOMMUFD_NATIVE | M_MANAGED_NO, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, "kernel-uapi.md §5 (qat_vfio_pci 6.10)"),
+    S("/decide/qemu-9.1/qat/smmuv3-unknown-iommufd -> deny", H_ARM_SMMUV3, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "iommu-dirty-unsupported,no-dirty-tracking", NULL, "kernel-uapi.md §4.3 (no HTTU in sysfs)"),
+    S("/decide/qemu-9.1/mlx5/smmuv3-logs -> device", H_ARM_SMMUV3, DEV_MLX5, Q91, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "iommu-dirty-unsupported", R_11 " step 2 (device tracking needs no IOMMU)"),
+    S("/decide/qemu-9.1/mlx5/no-iommu-group -> deny", H_NO_IOMMU, DEV_MLX5, Q91, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "driver-not-bindable", NULL, "kernel-uapi.md §5.2 (iommu_group)"),
+    S("/decide/qemu-9.1/qat/no-iommu-group -> deny", H_NO_IOMMU, DEV_QAT, Q91, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "driver-not-bindable", NULL, "kernel-uapi.md §5.2 (iommu_group)"),
+
+    /* ---- S6: plain vfio-pci (X710 VF): no migration driver in any band */
+    S("/decide/qemu-7.2/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q72, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", "kernel-uapi.md §5 (no variant for 8086:154c)"),
+    S("/decide/qemu-8.0/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q80, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, "kernel-uapi.md §5, §7"),
+    S("/decide/qemu-8.1/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q81, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "no-dirty-tracking", R_12 " row 2 (auto: blocker)"),
+    S("/decide/qemu-8.2/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q82, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "postcopy-unsupported", R_12 " row 2"),
+    S("/decide/qemu-9.0/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q90, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, R_12 " row 2"),
+    S("/decide/qemu-9.1/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q91, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "iommufd-not-configured", R_12 " row 2"),
+    S("/decide/qemu-10.0/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q100, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, R_12 " row 2"),
+    S("/decide/qemu-10.1/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q101, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, R_12 " row 2"),
+    S("/decide/qemu-8.2/plain/enable-migration-on-realize-fails -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q82, LV100, 0, "enable-migration=on", 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, R_12 " row 2 (on: device realize fails)"),
+    S("/decide/qemu-9.1/plain/enable-migration-off -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q91, LV100, 0, "enable-migration=off", 0, SRC,
+      NONE, DENY, "migration-disabled", "no-migration-driver", R_12 " row 1 (off: blocker)"),
+    S("/decide/qemu-9.1/plain/require-migratable -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q91, LV100, 0, NULL, P_REQUIRE, SRC,
+      NONE, DENY, "no-migration-driver,require-migratable", NULL, "design.md (require-migratable)"),
+    S("/decide/qemu-9.1/plain/driver-model-not-claimed -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q91, LV100, M_MODEL, NULL, 0, SRC,
+      NONE, DENY, "driver-not-bindable", NULL, "kernel-uapi.md §5.1 (driver_override matches the id table only)"),
+
+    /* ---- S7: two mlx5 VFs (both P2P) */
+    S("/decide/qemu-7.2/mlx5-two/v1 -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q72, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", "multi-device-no-p2p", R_13 " 5.2-7.2"),
+    S("/decide/qemu-8.0/mlx5-two/multiple-blocked -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q80, LV100, 0, "x-enable-migration=on", 0, SRC,
+      NONE, DENY, "multi-device-no-p2p", NULL, R_13 " 8.0 (any multiple VFIO devices blocked)"),
+    S("/decide/qemu-8.1/mlx5-two/multiple-blocked -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q81, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "multi-device-no-p2p", NULL, R_13 " 8.1 unchanged; P2P relaxation is 8.2"),
+    S("/decide/qemu-8.2/mlx5-two/all-p2p -> device", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q82, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "multi-device-no-p2p", R_13 " 8.2: allowed if all support P2P"),
+    S("/decide/qemu-9.0/mlx5-two/all-p2p -> device", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q90, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "multi-device-no-p2p", R_12 " row 4"),
+    S("/decide/qemu-9.1/mlx5-two/all-p2p -> device", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q91, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "multi-device-no-p2p", R_12 " row 4"),
+    S("/decide/qemu-10.1/mlx5-two/all-p2p -> device", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q101, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "multi-device-no-p2p", R_12 " row 4"),
+    S("/decide/qemu-8.2/mlx5-two/intel-nodirty-libvirt-9.0 -> deny", H_INTEL_NODIRTY, DEV_MLX5 | DEV_MLX5B, Q82, LV90, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, R_4 " (libvirt < 10.0 binds vfio-pci for managed='yes')"),
+    S("/decide/qemu-8.2/mlx5-two/intel-nodirty-libvirt-10.0 -> device", H_INTEL_NODIRTY, DEV_MLX5 | DEV_MLX5B, Q82, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "prediction", "no-migration-driver", R_4 " (10.0 picks the modules.alias variant)"),
+    S("/decide/qemu-8.2/mlx5-two/intel-nodirty-managed-no -> deny", H_INTEL_NODIRTY, DEV_MLX5 | DEV_MLX5B, Q82, LV100, M_MANAGED_NO, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "multi-device-no-p2p", R_4 " (managed='no': what is bound now; 3b:00.2 is on vfio-pci)"),
+
+    /* ---- S8: mlx5 + QAT on iommufd (libvirt 12.2) */
+    S("/decide/qemu-7.2/mlx5-qat/iommufd -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q72, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch,qemu-too-old", NULL, R_13),
+    S("/decide/qemu-8.1/mlx5-qat/iommufd -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q81, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "qemu-too-old,multi-device-no-p2p", NULL, R_13 " 8.1 multiple devices; 9.0 iommufd"),
+    S("/decide/qemu-8.2/mlx5-qat/iommufd -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q82, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "qemu-too-old", "multi-device-no-p2p", R_13 " 9.0 iommufd"),
+    S("/decide/qemu-9.0/mlx5-qat/iommufd-no-dirty -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q90, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,qemu-too-old", NULL, R_13 " 9.0"),
+    S("/decide/qemu-9.1/mlx5-qat/iommufd-dirty -> iommu", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, WARN, "mixed-tracking,postcopy-unsupported", "no-dirty-tracking,multi-device-no-p2p", R_11 " steps 2-3 (one device without logging: container tracking)"),
+    S("/decide/qemu-10.0/mlx5-qat/iommufd-dirty -> iommu", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q100, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, WARN, "mixed-tracking", "no-dirty-tracking", R_11 " steps 2-3"),
+    S("/decide/qemu-10.1/mlx5-qat/iommufd-dirty -> iommu", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q101, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, WARN, "mixed-tracking", "no-dirty-tracking", R_11 " steps 2-3"),
+    S("/decide/qemu-9.1/mlx5-qat/iommufd-device-tracking-off -> iommu", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE | M_GLOBAL, "x-device-dirty-page-tracking=off", 0, SRC,
+      IOMMU, ALLOW, NULL, "mixed-tracking,qemu-too-old", R_11 " step 2 (x-device-dirty-page-tracking=off)"),
+    S("/decide/qemu-9.1/mlx5-qat/intel-nodirty-iommufd -> deny", H_INTEL_NODIRTY, DEV_MLX5 | DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,iommu-dirty-unsupported,mixed-tracking", NULL, "kernel-uapi.md §4.1; " R_12 " row 3"),
+    S("/decide/qemu-9.1/mlx5-qat/amd-iommufd -> iommu", H_AMD_HDSUP, DEV_MLX5 | DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, WARN, "mixed-tracking", NULL, "kernel-uapi.md §4.2; " R_11 " step 3"),
+    S("/decide/qemu-9.1/mlx5-qat/iommufd-prefer-iommu -> iommu", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, P_PREFER_IOMMU, SRC,
+      IOMMU, WARN, "mixed-tracking", NULL, R_11 " step 3"),
+
+    /* ---- S11: mlx5 + QAT on the legacy container */
+    S("/decide/qemu-8.2/mlx5-qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q82, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,mixed-tracking", "multi-device-no-p2p", R_13 " 8.1 auto rule; " R_11 " step 2"),
+    S("/decide/qemu-9.0/mlx5-qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q90, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking", NULL, R_13),
+    S("/decide/qemu-9.1/mlx5-qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q91, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,iommufd-not-configured", NULL, R_12 " row 3"),
+    S("/decide/qemu-10.1/mlx5-qat/legacy-auto -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q101, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,iommufd-not-configured", NULL, R_12 " row 3"),
+    S("/decide/qemu-8.2/mlx5-qat/legacy-enable-on -> perpetual", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q82, LV100, M_GLOBAL, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking,mixed-tracking", NULL, R_11 " steps 2-4 (type1: perpetual in effect)"),
+    S("/decide/qemu-9.1/mlx5-qat/iommufd-cmdline -> iommu", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q91, LV100, M_IOMMUFD_CMDLINE, NULL, 0, SRC,
+      IOMMU, WARN, "mixed-tracking", "no-dirty-tracking", R_4 " <qemu:override>; " R_11 " step 3"),
+    S("/decide/qemu-8.1/mlx5-qat/legacy -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q81, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "multi-device-no-p2p,no-dirty-tracking", NULL, R_13 " 8.1"),
+
+    /* ---- S9: no VFIO devices at all */
+    S("/decide/qemu-7.2/no-hostdev -> none", H_DEBIAN12, 0, Q72, LV90, 0, NULL, 0, SRC,
+      NONE, ALLOW, "no-vfio-devices", "qemu-protocol-mismatch", R_11),
+    S("/decide/qemu-8.0/no-hostdev -> none", H_INTEL_DIRTY, 0, Q80, LV100, 0, NULL, 0, SRC,
+      NONE, ALLOW, "no-vfio-devices", NULL, R_11),
+    S("/decide/qemu-8.2/no-hostdev -> none", H_INTEL_DIRTY, 0, Q82, LV100, 0, NULL, 0, SRC,
+      NONE, ALLOW, "no-vfio-devices", "postcopy-unsupported", R_11),
+    S("/decide/qemu-9.1/no-hostdev -> none", H_INTEL_DIRTY, 0, Q91, LV100, 0, NULL, 0, SRC,
+      NONE, ALLOW, "no-vfio-devices", NULL, R_11),
+    S("/decide/qemu-10.1/no-hostdev -> none", H_NO_IOMMU, 0, Q101, LV122, 0, NULL, 0, SRC,
+      NONE, ALLOW, "no-vfio-devices", NULL, R_11),
+    S("/decide/qemu-9.1/no-hostdev-never -> none", H_INTEL_DIRTY, 0, Q91, LV100, 0, NULL, P_NEVER | P_REQUIRE, SRC,
+      NONE, ALLOW, "no-vfio-devices", "perpetual-forbidden,require-migratable", R_11 "; design.md"),
+    S("/decide/qemu-9.1/no-hostdev-destination -> none", H_INTEL_DIRTY, 0, Q91, LV100, 0, NULL, 0, DST,
+      NONE, ALLOW, "no-vfio-devices", NULL, R_11),
+    S("/decide/qemu-9.1/no-hostdev-viommu -> none", H_INTEL_DIRTY, 0, Q91, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, ALLOW, "no-vfio-devices", "viommu", R_12 " row 5 (only VFIO devices are blocked)"),
+
+    /* ---- S10: vIOMMU */
+    S("/decide/qemu-7.2/mlx5/viommu -> deny", H_INTEL_DIRTY, DEV_MLX5, Q72, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", "viommu", R_13),
+    S("/decide/qemu-8.0/mlx5/viommu -> deny", H_INTEL_DIRTY, DEV_MLX5, Q80, LV100, M_VIOMMU, "x-enable-migration=on", 0, SRC,
+      NONE, DENY, "viommu", NULL, R_13 " 8.0 (global vIOMMU blocker)"),
+    S("/decide/qemu-8.1/mlx5/viommu -> deny", H_INTEL_DIRTY, DEV_MLX5, Q81, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "viommu", NULL, R_13 " 8.1 (per-device)"),
+    S("/decide/qemu-8.2/mlx5/viommu -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "viommu", "postcopy-unsupported", R_12 " row 5"),
+    S("/decide/qemu-9.1/mlx5/viommu -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "viommu", NULL, R_12 " row 5 (relaxation series not merged)"),
+    S("/decide/qemu-10.1/mlx5/viommu -> deny", H_INTEL_DIRTY, DEV_MLX5, Q101, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "viommu", NULL, R_12 " row 5"),
+    S("/decide/qemu-9.1/mlx5/viommu-enable-on -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_VIOMMU, "enable-migration=on", 0, SRC,
+      NONE, DENY, "viommu", NULL, R_12 " row 5 (on: realize fails)"),
+    S("/decide/qemu-9.1/qat/viommu-iommufd -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, M_VIOMMU | M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "viommu", NULL, R_12 " row 5"),
+    S("/decide/qemu-9.1/mlx5/viommu-destination -> warn", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_VIOMMU, NULL, 0, DST,
+      NONE, WARN, "viommu", "require-migratable", "issue 3 destination role (could not leave again: warning)"),
+    S("/decide/qemu-9.1/mlx5/viommu-destination-require -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_VIOMMU, NULL, P_REQUIRE, DST,
+      NONE, DENY, "viommu,require-migratable", NULL, "issue 3 destination role + require-migratable"),
+
+    /* ---- S12: x-device-dirty-page-tracking=off on the legacy container */
+    S("/decide/qemu-8.2/mlx5/device-tracking-off-unknown-prop -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, 0, "x-device-dirty-page-tracking=off", 0, SRC,
+      NONE, DENY, "qemu-too-old", NULL, "qemu-libvirt.md §1.4 (since 9.1)"),
+    S("/decide/qemu-9.0/mlx5/device-tracking-off-unknown-prop -> deny", H_INTEL_DIRTY, DEV_MLX5, Q90, LV100, 0, "x-device-dirty-page-tracking=off", 0, SRC,
+      NONE, DENY, "qemu-too-old", NULL, "qemu-libvirt.md §1.4 (since 9.1)"),
+    S("/decide/qemu-9.1/mlx5/device-tracking-off-legacy -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, "x-device-dirty-page-tracking=off", 0, SRC,
+      NONE, DENY, "no-dirty-tracking,iommufd-not-configured", "qemu-too-old", R_12 " row 3 (forced off counts as no logging)"),
+    S("/decide/qemu-10.1/mlx5/device-tracking-off-legacy -> deny", H_INTEL_DIRTY, DEV_MLX5, Q101, LV100, 0, "x-device-dirty-page-tracking=off", 0, SRC,
+      NONE, DENY, "no-dirty-tracking", NULL, R_12 " row 3"),
+    S("/decide/qemu-9.1/mlx5/device-tracking-off-iommufd -> iommu", H_INTEL_DIRTY, DEV_MLX5, Q91, LV122, M_IOMMUFD_NATIVE, "x-device-dirty-page-tracking=off", 0, SRC,
+      IOMMU, ALLOW, NULL, "no-dirty-tracking,mixed-tracking", R_11 " steps 2-3"),
+    S("/decide/qemu-9.1/mlx5/device-tracking-off-enable-on -> perpetual", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, "x-device-dirty-page-tracking=off;enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", NULL, R_12 " row 3 (on: warning)"),
+    S("/decide/qemu-9.1/mlx5/iommufd-logs -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "mixed-tracking,iommu-dirty-unsupported", R_11 " step 2 (device tracking first)"),
+
+    /* ---- S13: Debian 12 (kernel 6.1, QEMU 7.2, libvirt 9.0) and its upgrades */
+    S("/decide/qemu-7.2/debian12/mlx5 -> deny protocol mismatch", H_DEBIAN12, DEV_MLX5, Q72, LV90, 0, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", "viommu", R_13 " 5.2-7.2 v1; §6 \"stock Debian 12 cannot live-migrate VFIO devices\""),
+    S("/decide/qemu-7.2/debian12/mlx5-managed-no -> deny protocol mismatch", H_DEBIAN12, DEV_MLX5, Q72, LV90, M_MANAGED_NO, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", "no-migration-driver", R_13 "; §6"),
+    S("/decide/qemu-7.2/debian12/mlx5-x-enable-migration -> deny", H_DEBIAN12, DEV_MLX5, Q72, LV90, M_MANAGED_NO | M_GLOBAL, "x-enable-migration=on", 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", NULL, R_13 "; kernel-uapi.md §0 (v1 removed at 5.18)"),
+    S("/decide/qemu-7.2/debian12/qat -> deny", H_DEBIAN12, DEV_QAT, Q72, LV90, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", "kernel-uapi.md §5 (qat_vfio_pci 6.10 > 6.1)"),
+    S("/decide/qemu-7.2/debian12/plain -> deny", H_DEBIAN12, DEV_PLAIN, Q72, LV90, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, "kernel-uapi.md §5"),
+    S("/decide/qemu-8.2/debian12/mlx5-libvirt-9.0 -> deny", H_DEBIAN12, DEV_MLX5, Q82, LV90, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", R_4 " (libvirt 9.0 managed='yes' binds vfio-pci)"),
+    S("/decide/qemu-8.2/debian12/mlx5-managed-no -> device", H_DEBIAN12, DEV_MLX5, Q82, LV90, M_MANAGED_NO, NULL, 0, SRC,
+      DEVICE, ALLOW, "prediction", "no-migration-driver", "kernel-uapi.md §0 (DMA logging 6.1); " R_4),
+    S("/decide/qemu-8.2/debian12/mlx5-driver-model-libvirt-9.0 -> deny", H_DEBIAN12, DEV_MLX5, Q82, LV90, M_MODEL, NULL, 0, SRC,
+      NONE, DENY, "libvirt-too-old,no-migration-driver", NULL, R_4 " (<driver model> 10.0)"),
+    S("/decide/qemu-9.1/debian12/mlx5-libvirt-10.0 -> device", H_DEBIAN12, DEV_MLX5, Q91, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "iommufd-not-configured", "kernel-uapi.md §7 (6.1: no iommufd dirty tracking)"),
+    S("/decide/qemu-9.1/debian12/mlx5-two-libvirt-10.0 -> device", H_DEBIAN12, DEV_MLX5 | DEV_MLX5B, Q91, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "prediction", "multi-device-no-p2p", R_4 " (10.0 alias pick for 3b:00.2); " R_12 " row 4"),
+    S("/decide/qemu-9.1/debian12/qat-iommufd -> deny", H_DEBIAN12, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, "kernel-uapi.md §5 (qat_vfio_pci 6.10)"),
+    S("/decide/qemu-8.1/debian12/mlx5-managed-no-no-precopy -> device", H_DEBIAN12, DEV_MLX5, Q81, LV90, M_MANAGED_NO, NULL, 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported", NULL, "kernel-uapi.md §0 (PRE_COPY 6.2; not required)"),
+
+    /* ---- kernel versions on an otherwise modern host */
+    SK("/decide/qemu-9.1/mlx5/kernel-5.15-no-driver -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, "5.15.0", 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", "kernel-uapi.md §0 (mlx5 migration 5.18)"),
+    SK("/decide/qemu-7.2/mlx5/kernel-5.15 -> deny", H_INTEL_DIRTY, DEV_MLX5, Q72, LV100, "5.15.0", 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", "kernel-uapi.md §0 (no v2 driver before 5.18)"),
+    SK("/decide/qemu-8.2/mlx5/kernel-6.0-no-logging -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, "6.0.0", 0, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking", NULL, "kernel-uapi.md §0 (DMA logging 6.1); " R_13 " 8.1 auto"),
+    SK("/decide/qemu-8.2/mlx5/kernel-6.0-enable-on -> perpetual", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, "6.0.0", 0, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", NULL, "kernel-uapi.md §0; " R_12 " row 3"),
+    SK("/decide/qemu-8.2/mlx5/kernel-6.1-logs -> device", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, "6.1.0", 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "no-dirty-tracking", "kernel-uapi.md §0 (DMA logging 6.1)"),
+    SK("/decide/qemu-9.1/qat/kernel-6.6-no-qat-driver -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, "6.6.0", M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, "kernel-uapi.md §5 (qat_vfio_pci 6.10)"),
+    SK("/decide/qemu-9.1/qat/kernel-6.10-iommufd -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, "6.10.0", M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "iommu-dirty-unsupported", "kernel-uapi.md §0 (HWPT dirty 6.7), §5 (qat 6.10)"),
+
+    /* ---- mdev */
+    S("/decide/qemu-7.2/mdev/v1 -> deny", H_INTEL_DIRTY, DEV_MDEV, Q72, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", NULL, R_13 " 5.2-7.2"),
+    S("/decide/qemu-8.0/mdev/x-enable-migration-default -> deny", H_INTEL_DIRTY, DEV_MDEV, Q80, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "migration-disabled", NULL, R_13 " 8.0"),
+    S("/decide/qemu-8.2/mdev/vendor-driver -> perpetual", H_INTEL_DIRTY, DEV_MDEV, Q82, LV100, 0, NULL, 0, SRC,
+      PERP, WARN, "mdev-pinned-scope,prediction,no-dirty-tracking", "no-migration-driver", "kernel-uapi.md §2 (pinned scope), §5 (mtty)"),
+    S("/decide/qemu-9.1/mdev/vendor-driver -> perpetual", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, NULL, 0, SRC,
+      PERP, WARN, "mdev-pinned-scope,prediction", NULL, "kernel-uapi.md §2"),
+    S("/decide/qemu-9.1/mdev/enable-migration-off -> deny", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, "enable-migration=off", 0, SRC,
+      NONE, DENY, "migration-disabled", "mdev-pinned-scope", R_12 " row 1"),
+    S("/decide/qemu-8.2/mdev-mlx5/no-p2p-for-mdev -> deny", H_INTEL_DIRTY, DEV_MDEV | DEV_MLX5, Q82, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "multi-device-no-p2p", NULL, R_12 " row 4 (mdev P2P not known)"),
+    S("/decide/qemu-9.1/mdev/perpetual-never -> deny", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, NULL, P_NEVER, SRC,
+      PERP, DENY, "perpetual-forbidden,mdev-pinned-scope", NULL, "design.md (policy)"),
+
+    /* ---- missing devices */
+    S("/decide/qemu-9.1/missing/source -> warn", H_INTEL_DIRTY, DEV_MISSING, Q91, LV100, 0, NULL, 0, SRC,
+      NONE, WARN, "device-not-found", "prediction", "issue 3 (device-not-found; deny only as destination)"),
+    S("/decide/qemu-9.1/missing/destination -> deny", H_INTEL_DIRTY, DEV_MISSING, Q91, LV100, 0, NULL, 0, DST,
+      NONE, DENY, "device-not-found", NULL, "issue 3 destination role (device present)"),
+    S("/decide/qemu-9.1/missing-mlx5/source -> device", H_INTEL_DIRTY, DEV_MISSING | DEV_MLX5, Q91, LV100, 0, NULL, 0, SRC,
+      DEVICE, WARN, "device-not-found", "no-dirty-tracking", "issue 3; " R_11 " step 2"),
+    S("/decide/qemu-9.1/missing-mlx5/destination -> deny", H_INTEL_DIRTY, DEV_MISSING | DEV_MLX5, Q91, LV100, 0, NULL, 0, DST,
+      DEVICE, DENY, "device-not-found", NULL, "issue 3 destination role"),
+    S("/decide/qemu-7.2/missing/source -> warn", H_DEBIAN12, DEV_MISSING, Q72, LV90, 0, NULL, 0, SRC,
+      NONE, WARN, "device-not-found", "qemu-protocol-mismatch", "issue 3"),
+
+    /* ---- policy: perpetual never / within-budget / allow, require, prefer */
+    S("/decide/qemu-9.1/qat/perpetual-never -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, "enable-migration=on", P_NEVER, SRC,
+      PERP, DENY, "perpetual-forbidden,no-dirty-tracking", NULL, "design.md (perpetual='never')"),
+    S("/decide/qemu-9.1/qat/perpetual-budget-300ms -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, "enable-migration=on", P_BUDGET_300, SRC,
+      PERP, DENY, "perpetual-forbidden", NULL, "design.md (R+S)/B: 8 GiB at 1 GiB/s = 8 s > 300 ms"),
+    S("/decide/qemu-9.1/qat/perpetual-budget-60s -> warn", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, "enable-migration=on", P_BUDGET_60S, SRC,
+      PERP, WARN, "no-dirty-tracking", "perpetual-forbidden", "design.md (R+S)/B: 8 s < 60 s"),
+    S("/decide/qemu-9.1/qat/perpetual-allow -> warn", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, "enable-migration=on", P_ALLOW | P_BUDGET_300, SRC,
+      PERP, WARN, "no-dirty-tracking", "perpetual-forbidden", "design.md (perpetual='allow')"),
+    S("/decide/qemu-8.0/qat/perpetual-never -> deny", H_INTEL_DIRTY, DEV_QAT, Q80, LV100, 0, "x-enable-migration=on", P_NEVER, SRC,
+      PERP, DENY, "perpetual-forbidden", NULL, R_13 " 8.0; design.md"),
+    S("/decide/qemu-9.1/qat/perpetual-64g-over-60s -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, M_RAM_64G, "enable-migration=on", P_BUDGET_60S, SRC,
+      PERP, DENY, "perpetual-forbidden,no-dirty-tracking", NULL, "design.md (R+S)/B: 64 GiB at 1 GiB/s = 64 s > 60 s"),
+    S("/decide/qemu-9.1/mlx5/perpetual-never-device -> allow", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, NULL, P_NEVER, SRC,
+      DEVICE, ALLOW, NULL, "perpetual-forbidden", "design.md (never only forbids perpetual)"),
+    S("/decide/qemu-9.1/qat/iommu-perpetual-never -> allow", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, P_NEVER, SRC,
+      IOMMU, ALLOW, NULL, "perpetual-forbidden", "design.md"),
+    S("/decide/qemu-9.1/mlx5/require-migratable-ok -> allow", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, NULL, P_REQUIRE, SRC,
+      DEVICE, ALLOW, NULL, "require-migratable", "design.md (require-migratable)"),
+    S("/decide/qemu-9.1/qat/require-migratable-blocked -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, NULL, P_REQUIRE, SRC,
+      NONE, DENY, "require-migratable,no-dirty-tracking", NULL, "design.md (require-migratable)"),
+    S("/decide/qemu-9.1/qat/require-and-never -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, "enable-migration=on", P_REQUIRE | P_NEVER, SRC,
+      PERP, DENY, "require-migratable,perpetual-forbidden", NULL, "design.md"),
+    S("/decide/qemu-9.1/mlx5/prefer-iommu-iommufd -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV122, M_IOMMUFD_NATIVE, NULL, P_PREFER_IOMMU, SRC,
+      DEVICE, ALLOW, NULL, "mixed-tracking", "issue 3 (prefer iommu changes the VF policy, not QEMU's choice as configured)"),
+    S("/decide/qemu-8.2/mlx5/prefer-iommu-too-old -> device", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, 0, NULL, P_PREFER_IOMMU, SRC,
+      DEVICE, ALLOW, NULL, "qemu-too-old", R_13 " 9.1"),
+    S("/decide/qemu-9.1/mlx5/prefer-device -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, NULL, P_PREFER_DEVICE, SRC,
+      DEVICE, ALLOW, NULL, NULL, R_11 " step 2"),
+
+    /* ---- DMA logging ranges against device limits */
+    S("/decide/qemu-8.2/mlx5/64g-ranges-fit -> device", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_64G, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "dma-logging-range", R_11 " step 6; peers.md (mlx5 2^42)"),
+    S("/decide/qemu-8.2/mlx5/4t-over-2^42 -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_4T, NULL, 0, SRC,
+      NONE, DENY, "dma-logging-range", NULL, "kernel-uapi.md §5 mlx5; peers.md (2^42)"),
+    S("/decide/qemu-8.1/mlx5/4t-over-2^42 -> deny", H_INTEL_DIRTY, DEV_MLX5, Q81, LV100, M_RAM_4T, NULL, 0, SRC,
+      NONE, DENY, "dma-logging-range", NULL, "kernel-uapi.md §5 mlx5; " R_11 " step 6"),
+    S("/decide/qemu-9.1/mlx5/pc-4t-over-2^42 -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_RAM_4T | M_PC, NULL, 0, SRC,
+      NONE, DENY, "dma-logging-range", NULL, "kernel-uapi.md §5 mlx5"),
+    S("/decide/qemu-9.1/qat/4t-iommu-no-range-limit -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, M_RAM_4T | M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "dma-logging-range", R_11 " step 3 (no DMA logging ranges in IOMMU mode)"),
+    S("/decide/qemu-8.2/mlx5/pc-64g -> device", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_64G | M_PC, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "dma-logging-range", R_11 " step 6"),
+    S("/decide/qemu-8.0/mlx5/2g-ranges -> device", H_INTEL_DIRTY, DEV_MLX5, Q80, LV100, M_RAM_2G, "x-enable-migration=on", 0, SRC,
+      DEVICE, ALLOW, NULL, "dma-logging-range", R_11 " step 6"),
+
+    /* ---- kernel-probed facts beat the database */
+    S("/decide/qemu-9.1/mlx5/probed-logs -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_PROBED_LOG, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "prediction", "kernel-uapi.md §1.6 (ioctl probe)"),
+    S("/decide/qemu-9.1/mlx5/probed-no-logging-legacy -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_PROBED_NOLOG, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking,iommufd-not-configured", "prediction", "kernel-uapi.md §5 (mlx5 log_ops need adv_virtualization)"),
+    S("/decide/qemu-9.1/mlx5/probed-no-logging-iommufd -> iommu", H_INTEL_DIRTY, DEV_MLX5, Q91, LV122, M_PROBED_NOLOG | M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "no-dirty-tracking,prediction", R_11 " step 3"),
+    S("/decide/qemu-8.2/mlx5/probed-no-logging -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_PROBED_NOLOG, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking", NULL, R_13 " 8.1 auto"),
+    S("/decide/qemu-9.1/mlx5-two/probed -> device", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q91, LV100, M_PROBED_LOG, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "prediction,multi-device-no-p2p", "kernel-uapi.md §1.6"),
+
+    /* ---- libvirt's part */
+    S("/decide/qemu-9.1/mlx5/libvirt-9.0-managed-yes -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV90, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, R_4 " (variant auto-selection 10.0)"),
+    S("/decide/qemu-9.1/mlx5/libvirt-9.0-managed-no -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV90, M_MANAGED_NO, NULL, 0, SRC,
+      DEVICE, ALLOW, "prediction", "no-migration-driver", R_4 " (9.7 basic support: pre-bound driver)"),
+    S("/decide/qemu-9.1/mlx5/libvirt-9.0-driver-model -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV90, M_MODEL, NULL, 0, SRC,
+      NONE, DENY, "libvirt-too-old,no-migration-driver", NULL, R_4 " (<driver model> 10.0)"),
+    S("/decide/qemu-9.1/mlx5/libvirt-10.0-driver-model -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_MODEL, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "libvirt-too-old", R_4 " (<driver model> 10.0)"),
+    S("/decide/qemu-9.1/mlx5/libvirt-8.0-override-ignored -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, "8.0.0", M_MANAGED_NO, "enable-migration=off", 0, SRC,
+      DEVICE, WARN, "libvirt-too-old", "migration-disabled", R_4 " (<qemu:override> 8.2.0)"),
+    S("/decide/qemu-9.1/mlx5/libvirt-8.0-global-applies -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, "8.0.0", M_MANAGED_NO | M_GLOBAL, "enable-migration=off", 0, SRC,
+      NONE, DENY, "migration-disabled", "libvirt-too-old", R_4 " (<qemu:commandline> since 0.8.3)"),
+    S("/decide/qemu-9.1/mlx5/libvirt-8.2-override -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, "8.2.0", M_MANAGED_NO, "enable-migration=off", 0, SRC,
+      NONE, DENY, "migration-disabled", "libvirt-too-old", R_4 " (<qemu:override> 8.2.0)"),
+    S("/decide/qemu-9.1/qat/libvirt-9.0-managed-yes -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV90, 0, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, R_4),
+    S("/decide/qemu-9.1/mlx5-two/intel-nodirty-model -> device", H_INTEL_NODIRTY, DEV_MLX5 | DEV_MLX5B, Q91, LV100, M_MODEL, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "no-migration-driver", R_4 " (<driver model> forces mlx5_vfio_pci)"),
+
+    /* ---- destination role */
+    S("/decide/qemu-9.1/mlx5/destination-same-driver -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_FP_SOURCE, NULL, 0, DST,
+      DEVICE, ALLOW, NULL, "driver-not-bindable,device-not-found", "issue 3 destination role"),
+    S("/decide/qemu-9.1/mlx5b/destination-libvirt-9.0-vfio-pci -> deny", H_INTEL_NODIRTY, DEV_MLX5B, Q91, LV90, M_FP_SOURCE, NULL, 0, DST,
+      NONE, DENY, "driver-not-bindable", NULL, "issue 3 (bindable to a driver that can resume the stream); " R_4),
+    S("/decide/qemu-9.1/mlx5b/destination-libvirt-10.0-alias -> device", H_INTEL_NODIRTY, DEV_MLX5B, Q91, LV100, M_FP_SOURCE, NULL, 0, DST,
+      DEVICE, ALLOW, "prediction", "driver-not-bindable", R_4 " (10.0 alias pick)"),
+    S("/decide/qemu-7.2/mlx5/destination-cannot-load -> deny", H_DEBIAN12, DEV_MLX5, Q72, LV90, M_FP_SOURCE | M_MANAGED_NO, NULL, 0, DST,
+      NONE, DENY, "qemu-protocol-mismatch", NULL, R_13 " (7.2 cannot load a v2 stream)"),
+    S("/decide/qemu-9.1/qat/destination-cannot-leave -> warn", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, NULL, 0, DST,
+      NONE, WARN, "no-dirty-tracking", "require-migratable,driver-not-bindable", "issue 3 destination role"),
+    S("/decide/qemu-9.1/qat/destination-cannot-leave-require -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, 0, NULL, P_REQUIRE, DST,
+      NONE, DENY, "no-dirty-tracking,require-migratable", NULL, "issue 3 destination role + require-migratable"),
+    S("/decide/qemu-9.1/plain/destination -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q91, LV100, 0, NULL, 0, DST,
+      NONE, DENY, "driver-not-bindable", NULL, "issue 3 (a driver that can resume the stream)"),
+    S("/decide/qemu-8.1/mlx5-two/destination-cannot-leave -> warn", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q81, LV100, M_FP_SOURCE, NULL, 0, DST,
+      NONE, WARN, "multi-device-no-p2p", "driver-not-bindable", R_13 " 8.1; issue 3 destination role"),
+    S("/decide/qemu-9.1/qat/destination-iommufd -> iommu", H_AMD_HDSUP, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, P_REQUIRE, DST,
+      IOMMU, ALLOW, NULL, "require-migratable", "issue 3 destination role"),
+    S("/decide/qemu-9.1/mlx5/destination-plain-here-require -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV90, M_FP_SOURCE, NULL, P_REQUIRE, DST,
+      NONE, DENY, "driver-not-bindable,require-migratable", NULL, "issue 3 destination role; " R_4),
+
+    /* ---- the same two configurations on every fixture host (QEMU 10.1) */
+    S("/decide/qemu-10.1/hosts/intel-nodirty-mlx5 -> device", H_INTEL_NODIRTY, DEV_MLX5, Q101, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "iommufd-not-configured", R_11 " step 2 (needs no IOMMU dirty bits)"),
+    S("/decide/qemu-10.1/hosts/amd-hdsup-mlx5 -> device", H_AMD_HDSUP, DEV_MLX5, Q101, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, NULL, R_11 " step 2"),
+    S("/decide/qemu-10.1/hosts/arm-smmuv3-mlx5 -> device", H_ARM_SMMUV3, DEV_MLX5, Q101, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, NULL, R_11 " step 2"),
+    S("/decide/qemu-10.1/hosts/no-iommu-mlx5 -> deny", H_NO_IOMMU, DEV_MLX5, Q101, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "driver-not-bindable", NULL, "kernel-uapi.md §5.2 (iommu_group)"),
+    S("/decide/qemu-10.1/hosts/debian12-kernel-mlx5 -> device", H_DEBIAN12, DEV_MLX5, Q101, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "iommufd-not-configured", "kernel-uapi.md §0 (DMA logging 6.1)"),
+    S("/decide/qemu-10.1/hosts/intel-nodirty-qat-iommufd -> deny", H_INTEL_NODIRTY, DEV_QAT, Q101, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "iommu-dirty-unsupported,no-dirty-tracking", NULL, "kernel-uapi.md §4.1 (no SLADS)"),
+    S("/decide/qemu-10.1/hosts/amd-hdsup-qat-iommufd -> iommu", H_AMD_HDSUP, DEV_QAT, Q101, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "iommu-dirty-unsupported", "kernel-uapi.md §4.2 (HDSup)"),
+    S("/decide/qemu-10.1/hosts/arm-smmuv3-qat-iommufd -> deny", H_ARM_SMMUV3, DEV_QAT, Q101, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "iommu-dirty-unsupported", NULL, "kernel-uapi.md §4.3 (HTTU not readable: not assumed)"),
+    S("/decide/qemu-10.1/hosts/no-iommu-qat-iommufd -> deny", H_NO_IOMMU, DEV_QAT, Q101, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "driver-not-bindable", NULL, "kernel-uapi.md §5.2"),
+    S("/decide/qemu-10.1/hosts/debian12-kernel-qat-iommufd -> deny", H_DEBIAN12, DEV_QAT, Q101, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", NULL, "kernel-uapi.md §5 (qat_vfio_pci 6.10)"),
+    S("/decide/qemu-10.1/hosts/amd-hdsup-mlx5-destination -> device", H_AMD_HDSUP, DEV_MLX5, Q101, LV100, M_FP_SOURCE, NULL, P_REQUIRE, DST,
+      DEVICE, ALLOW, NULL, "driver-not-bindable,require-migratable", "issue 3 destination role"),
+    S("/decide/qemu-10.1/hosts/arm-smmuv3-qat-destination -> warn", H_ARM_SMMUV3, DEV_QAT, Q101, LV100, 0, NULL, 0, DST,
+      NONE, WARN, "no-dirty-tracking", "driver-not-bindable", "issue 3 destination role (cannot leave: warning)"),
+
+    /* ---- machine type, hugepages, aliases: same verdicts */
+    S("/decide/qemu-9.1/mlx5/pc-machine -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_PC, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "dma-logging-range", R_11 " step 6"),
+    S("/decide/qemu-9.1/qat/iommufd-hugepages -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE | M_HUGEPAGES, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, NULL, "design.md (huge IOPTEs coarsen tracking)"),
+    S("/decide/qemu-9.1/mlx5/no-alias -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_NO_ALIAS, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, NULL, "issue 3 VF policy alias ua-dt-*"),
+    S("/decide/qemu-unknown/mlx5 -> deny", H_INTEL_DIRTY, DEV_MLX5, NULL, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "prediction", NULL, "qemu-libvirt.md §2 (unknown version: oldest band)"),
+};
