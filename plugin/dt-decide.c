@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "dt-cost.h"
 #include "dt-decide.h"
 #include "dt-domain.h"
 #include "dt-qemu.h"
@@ -130,6 +131,7 @@ typedef enum {
     R_REQUIRE,
     R_DEST_LOAD,
     R_BAND_UNKNOWN,
+    R_DOWNTIME_BUDGET,
     R_N
 } DtRuleId;
 
@@ -241,6 +243,9 @@ static const DtRule rules[R_N] = {
         "design.md \"Where the policy is applied\" (require-migratable)" },
     [R_DEST_LOAD] = { DT_R_QEMU_PROTOCOL_MISMATCH,
         "qemu-libvirt.md §1.3 (a QEMU <= 7.2 cannot load a v2 VFIO stream)" },
+    [R_DOWNTIME_BUDGET] = { DT_R_PREDICTED_DOWNTIME,
+        "design.md \"Predicting the cost\"; docs/cost-model.md (QEMU switches over when the "
+        "residual fits bandwidth x downtime-limit)" },
     [R_BAND_UNKNOWN] = { DT_R_PREDICTION,
         "qemu-libvirt.md §2 (the band comes from the binary's version and properties)" },
 };
@@ -1465,6 +1470,37 @@ perpetual_policy(Ctx *c, DtMode mode, gboolean apply)
     return TRUE;
 }
 
+/* The downtime budget for device and IOMMU tracking: the cost model
+ * (dt-cost.h, pure like this engine) is asked whether QEMU can switch over
+ * with the guest frozen no longer than the budget when the daemon sets the
+ * budget as downtime-limit.  Perpetual mode has its own rule above. */
+static void
+downtime_budget(Ctx *c, DtMode mode)
+{
+    const DtPolicy *p = &c->in->policy;
+    DtDecision view = *c->dec;
+    DtCostInputs ci;
+    DtCostResult r;
+
+    if (!p->max_downtime_ms || (mode != DT_MODE_DEVICE && mode != DT_MODE_IOMMU))
+        return;
+    view.mode = mode;   /* dec->mode is only written when the decision ends */
+    dt_cost_inputs_from_decision(&ci, &view, p, c->in->host);
+    ci.downtime_limit_ms = p->max_downtime_ms;
+    if (!dt_cost_predict(&ci, &r, NULL))
+        return;
+    if (!r.converges || dt_cost_over_budget(&r, p->max_downtime_ms))
+        add_reason(c, R_DOWNTIME_BUDGET, DT_SEVERITY_ERROR, KIND_POLICY, NULL,
+                   _("With %s tracking, a dirty rate of %" G_GUINT64_FORMAT " MiB/s and %"
+                     G_GUINT64_FORMAT " MiB/s of bandwidth, this VM %s; its downtime budget is %"
+                     G_GUINT64_FORMAT " ms. Give it more bandwidth, a larger budget, or lower "
+                     "its dirty rate (see 'dirtytrack predict')."),
+                   dt_mode_to_string(mode), r.effective_dirty_rate_mib_s, ci.bandwidth_mib_s,
+                   r.converges ? _("would still freeze longer than that")
+                               : _("would not converge within that budget"),
+                   p->max_downtime_ms);
+}
+
 static DtVerdict
 verdict_of(const DtDecision *d)
 {
@@ -1644,6 +1680,8 @@ policy:
                            _("VFIO devices cannot be migrated in post-copy, and QEMU %s does not "
                              "refuse it yet: never enable post-copy for this VM."), c->band->name);
         }
+        if (!c->leave_blocked)
+            downtime_budget(c, mode);
         if (in->role == DT_ROLE_DESTINATION)
             destination_checks(c);
         if (in->policy.require_migratable && (c->leave_blocked || mode == DT_MODE_NONE ||

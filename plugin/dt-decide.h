@@ -46,6 +46,7 @@ DtDecision *dt_decide(const DtDecideInput *in);
 #define DT_R_MDEV_PINNED            "mdev-pinned-scope"
 #define DT_R_PERPETUAL_FORBIDDEN    "perpetual-forbidden"
 #define DT_R_REQUIRE_MIGRATABLE     "require-migratable"
+#define DT_R_PREDICTED_DOWNTIME     "predicted-downtime"
 /* A property this QEMU does not have any more (x-enable-migration >= 8.1). */
 #define DT_R_QEMU_PROPERTY_UNKNOWN  "qemu-property-unknown"
 

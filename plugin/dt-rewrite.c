@@ -1,4 +1,628 @@
-/* PLACEHOLDER: replaced by the module's real implementation. */
+/* dt-rewrite.c: applies a decision to a libvirt domain document.
+ *
+ * The hook's migrate/restore output is parsed by libvirt as a new inactive
+ * definition and checked for ABI stability against the incoming one, so
+ * this edits the parsed tree in place and touches only three things: the
+ * <qemu:override> frontend properties of the devices the VF policy names
+ * (with a `ua-` alias on a hostdev that has none, because overrides attach
+ * to user aliases), the qemu namespace declaration, and dirtytrack's own
+ * <metadata> element.  Every edit is made only when it changes something,
+ * which is how `changed` is known and how rewriting our own output becomes
+ * a no-op: the evaluation element keeps its old time when nothing else in
+ * it differs, so a repeated filter never produces a spurious change.
+ *
+ * New elements get libvirt's two-space indentation so the output reads
+ * like something libvirt wrote; existing text is never reflowed.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "dt-domain.h"
 #include "dt-rewrite.h"
-char *dt_rewrite_domain_xml(const char *xml, gsize len, const DtDecision *d, const char *host, const char *timestamp, gboolean *changed, GError **error) { return NULL; }
+#include "dt-util.h"
+#include "dt-xml.h"
+
+#define DT_INDENT_UNIT 2
+
+static gboolean
+dt_node_is(const xmlNode *n, const char *name, const char *ns_href)
+{
+    if (!n || n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, BAD_CAST name))
+        return FALSE;
+    if (!ns_href)
+        return n->ns == NULL;
+    return n->ns && xmlStrEqual(n->ns->href, BAD_CAST ns_href);
+}
+
+static xmlNode *
+dt_find_child(xmlNode *parent, const char *name, const char *ns_href)
+{
+    for (xmlNode *c = parent->children; c; c = c->next) {
+        if (dt_node_is(c, name, ns_href))
+            return c;
+    }
+    return NULL;
+}
+
+static guint
+dt_node_depth(const xmlNode *n)
+{
+    guint depth = 0;
+
+    for (const xmlNode *p = n->parent; p && p->type == XML_ELEMENT_NODE; p = p->parent)
+        depth++;
+    return depth;
+}
+
+static xmlNode *
+dt_indent_text(xmlDoc *doc, guint depth)
+{
+    g_autofree char *s = g_strnfill(depth * DT_INDENT_UNIT + 1, ' ');
+
+    s[0] = '\n';
+    return xmlNewDocText(doc, BAD_CAST s);
+}
+
+static gboolean
+dt_is_blank_text(const xmlNode *n)
+{
+    return n && n->type == XML_TEXT_NODE && xmlIsBlankNode((xmlNode *)n);
+}
+
+/* Appends child as the last element of parent, indented one level deeper
+ * than parent, keeping the closing tag on its own line. */
+static void
+dt_append_indented(xmlNode *parent, xmlNode *child)
+{
+    guint depth = dt_node_depth(parent);
+    xmlNode *last = parent->last;
+
+    if (!last) {
+        xmlAddChild(parent, dt_indent_text(parent->doc, depth + 1));
+        xmlAddChild(parent, child);
+        xmlAddChild(parent, dt_indent_text(parent->doc, depth));
+    } else if (dt_is_blank_text(last)) {
+        xmlAddPrevSibling(last, child);
+        xmlAddPrevSibling(child, dt_indent_text(parent->doc, depth + 1));
+    } else {
+        xmlAddChild(parent, dt_indent_text(parent->doc, depth + 1));
+        xmlAddChild(parent, child);
+    }
+}
+
+/* Sets an attribute, reporting whether the value really changed. */
+static gboolean
+dt_set_prop(xmlNode *n, const char *name, const char *value)
+{
+    g_autofree char *old = dt_xml_prop(n, name);
+
+    if (!value) {
+        if (!old)
+            return FALSE;
+        xmlUnsetProp(n, BAD_CAST name);
+        return TRUE;
+    }
+    if (old && strcmp(old, value) == 0)
+        return FALSE;
+    xmlSetProp(n, BAD_CAST name, BAD_CAST value);
+    return TRUE;
+}
+
+/* ---- namespaces ---------------------------------------------------------- */
+
+/* The qemu namespace as declared on <domain>, declaring it if absent.  A
+ * prefix other than "qemu" is fine for libvirt, which matches by URI; a
+ * clash of the "qemu" prefix with another URI falls back to "qemu1". */
+static xmlNs *
+dt_qemu_ns(xmlNode *root, gboolean *changed)
+{
+    xmlNs *ns = xmlSearchNsByHref(root->doc, root, BAD_CAST DT_QEMU_NS);
+    const char *prefix = "qemu";
+
+    if (ns)
+        return ns;
+    if (xmlSearchNs(root->doc, root, BAD_CAST prefix))
+        prefix = "qemu1";
+    *changed = TRUE;
+    return xmlNewNs(root, BAD_CAST DT_QEMU_NS, BAD_CAST prefix);
+}
+
+/* ---- hostdevs and aliases ------------------------------------------------ */
+
+/* libvirt reads PCI address attributes with strtol base 0: "0x6b" is hex,
+ * "107" decimal, "0153" octal.  The whole string must be a number. */
+static gboolean
+dt_parse_libvirt_uint(const char *s, guint64 *out)
+{
+    char *end = NULL;
+
+    if (!s || !g_ascii_isdigit(*s))
+        return FALSE;
+    errno = 0;
+    *out = g_ascii_strtoull(s, &end, 0);
+    return errno == 0 && end && *end == '\0';
+}
+
+static gboolean
+dt_hostdev_matches(xmlNode *hostdev, const char *address)
+{
+    g_autofree char *mode = dt_xml_prop(hostdev, "mode");
+    g_autofree char *type = dt_xml_prop(hostdev, "type");
+    xmlNode *source, *addr;
+
+    /* <interface type='hostdev'> is an SR-IOV VF libvirt assigns as a PCI
+     * hostdev; its source address has the same attributes. */
+    if (dt_node_is(hostdev, "interface", NULL)) {
+        if (g_strcmp0(type, "hostdev") != 0)
+            return FALSE;
+        g_free(type);
+        type = g_strdup("pci");
+    } else if (g_strcmp0(mode, "subsystem") != 0 || !type) {
+        return FALSE;
+    }
+    source = dt_find_child(hostdev, "source", NULL);
+    if (!source)
+        return FALSE;
+    addr = dt_find_child(source, "address", NULL);
+    if (!addr)
+        return FALSE;
+
+    if (strcmp(type, "mdev") == 0) {
+        g_autofree char *uuid = dt_xml_prop(addr, "uuid");
+        return uuid && g_ascii_strcasecmp(uuid, address) == 0;
+    }
+    if (strcmp(type, "pci") == 0) {
+        g_autofree char *dom = dt_xml_prop(addr, "domain");
+        g_autofree char *bus = dt_xml_prop(addr, "bus");
+        g_autofree char *slot = dt_xml_prop(addr, "slot");
+        g_autofree char *fn = dt_xml_prop(addr, "function");
+        guint64 d = 0, b, s, f;
+        DtPciAddr want, have;
+
+        if (!dt_pci_addr_parse(address, &want))
+            return FALSE;
+        if ((dom && !dt_parse_libvirt_uint(dom, &d)) || !dt_parse_libvirt_uint(bus, &b) ||
+            !dt_parse_libvirt_uint(slot, &s) || !dt_parse_libvirt_uint(fn, &f))
+            return FALSE;
+        if (d > 0xffff || b > 0xff || s > 0x1f || f > 7)
+            return FALSE;
+        have.domain = (guint16)d;
+        have.bus = (guint8)b;
+        have.slot = (guint8)s;
+        have.function = (guint8)f;
+        return dt_pci_addr_equal(&want, &have);
+    }
+    return FALSE;
+}
+
+static xmlNode *
+dt_find_hostdev(xmlNode *root, const char *address)
+{
+    xmlNode *devices = dt_find_child(root, "devices", NULL);
+
+    if (!devices)
+        return NULL;
+    for (xmlNode *c = devices->children; c; c = c->next) {
+        if ((dt_node_is(c, "hostdev", NULL) || dt_node_is(c, "interface", NULL)) &&
+            dt_hostdev_matches(c, address))
+            return c;
+    }
+    return NULL;
+}
+
+static gboolean
+dt_alias_in_use(xmlNode *root, const char *alias)
+{
+    xmlNode *devices = dt_find_child(root, "devices", NULL);
+
+    if (!devices)
+        return FALSE;
+    for (xmlNode *dev = devices->children; dev; dev = dev->next) {
+        xmlNode *a;
+        g_autofree char *name = NULL;
+
+        if (dev->type != XML_ELEMENT_NODE)
+            continue;
+        a = dt_find_child(dev, "alias", NULL);
+        if (!a)
+            continue;
+        name = dt_xml_prop(a, "name");
+        if (g_strcmp0(name, alias) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* A user alias libvirt keeps across migration: "ua-" then [A-Za-z0-9_-]. */
+static gboolean
+dt_alias_is_user(const char *alias)
+{
+    if (!alias || !g_str_has_prefix(alias, "ua-") || alias[3] == '\0')
+        return FALSE;
+    for (const char *p = alias + 3; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The hostdev's user alias, adding one when it has none.  A non-user
+ * alias (a live "hostdev0") is not kept in the inactive definition libvirt
+ * parses from our output, so it is replaced by a user alias. */
+static char *
+dt_hostdev_ensure_alias(xmlNode *root, xmlNode *hostdev, const DtVfPolicy *p,
+                        gboolean *changed)
+{
+    xmlNode *a = dt_find_child(hostdev, "alias", NULL);
+    g_autofree char *have = a ? dt_xml_prop(a, "name") : NULL;
+    g_autofree char *want = NULL;
+
+    if (dt_alias_is_user(have))
+        return g_steal_pointer(&have);
+
+    if (dt_alias_is_user(p->alias) && !dt_alias_in_use(root, p->alias)) {
+        want = g_strdup(p->alias);
+    } else {
+        g_autofree char *base = g_strdup_printf("ua-dt-%s", p->address);
+
+        g_strdelimit(base + 3, ":.", '-');
+        want = g_strdup(base);
+        for (guint i = 1; dt_alias_in_use(root, want) && i < 1000; i++) {
+            g_free(want);
+            want = g_strdup_printf("%s-%u", base, i);
+        }
+    }
+
+    if (a) {
+        dt_set_prop(a, "name", want);
+    } else {
+        a = xmlNewDocNode(root->doc, NULL, BAD_CAST "alias", NULL);
+        xmlSetProp(a, BAD_CAST "name", BAD_CAST want);
+        dt_append_indented(hostdev, a);
+    }
+    *changed = TRUE;
+    return g_steal_pointer(&want);
+}
+
+/* ---- <qemu:override> ------------------------------------------------------ */
+
+static xmlNode *
+dt_ensure_child(xmlNode *parent, const char *name, xmlNs *ns, gboolean *changed)
+{
+    xmlNode *n = dt_find_child(parent, name, (const char *)ns->href);
+
+    if (n)
+        return n;
+    n = xmlNewDocNode(parent->doc, ns, BAD_CAST name, NULL);
+    dt_append_indented(parent, n);
+    *changed = TRUE;
+    return n;
+}
+
+static xmlNode *
+dt_override_device(xmlNode *override, xmlNs *ns, const char *alias, gboolean *changed)
+{
+    xmlNode *dev;
+
+    for (xmlNode *c = override->children; c; c = c->next) {
+        g_autofree char *a = NULL;
+
+        if (!dt_node_is(c, "device", (const char *)ns->href))
+            continue;
+        a = dt_xml_prop(c, "alias");
+        if (g_strcmp0(a, alias) == 0)
+            return c;
+    }
+    dev = xmlNewDocNode(override->doc, ns, BAD_CAST "device", NULL);
+    xmlSetProp(dev, BAD_CAST "alias", BAD_CAST alias);
+    dt_append_indented(override, dev);
+    *changed = TRUE;
+    return dev;
+}
+
+static void
+dt_apply_property(xmlNode *frontend, xmlNs *ns, const DtProp *prop, gboolean *changed)
+{
+    const char *value = g_strcmp0(prop->type, "remove") == 0 ? NULL : prop->value;
+    xmlNode *n = NULL;
+
+    for (xmlNode *c = frontend->children; c; c = c->next) {
+        g_autofree char *name = NULL;
+
+        if (!dt_node_is(c, "property", (const char *)ns->href))
+            continue;
+        name = dt_xml_prop(c, "name");
+        if (g_strcmp0(name, prop->name) == 0) {
+            n = c;
+            break;
+        }
+    }
+    if (!n) {
+        n = xmlNewDocNode(frontend->doc, ns, BAD_CAST "property", NULL);
+        xmlSetProp(n, BAD_CAST "name", BAD_CAST prop->name);
+        dt_append_indented(frontend, n);
+        *changed = TRUE;
+    }
+    if (dt_set_prop(n, "type", prop->type))
+        *changed = TRUE;
+    if (dt_set_prop(n, "value", value))
+        *changed = TRUE;
+}
+
+static gboolean
+dt_apply_vf_policy(xmlNode *root, const DtDecision *d, gboolean *changed, GError **error)
+{
+    xmlNode *override = NULL;
+    xmlNs *ns = NULL;
+
+    if (!d->vf_policy)
+        return TRUE;
+    for (guint i = 0; i < d->vf_policy->len; i++) {
+        const DtVfPolicy *p = g_ptr_array_index(d->vf_policy, i);
+        g_autofree char *alias = NULL;
+        xmlNode *hostdev, *dev, *frontend;
+
+        if (!p->address || !p->props || p->props->len == 0)
+            continue;
+        hostdev = dt_find_hostdev(root, p->address);
+        if (!hostdev) {
+            g_set_error(error, DT_ERROR, DT_ERROR_NOT_FOUND,
+                        _("the domain has no hostdev for device %s named by the VF policy"),
+                        p->address);
+            return FALSE;
+        }
+        for (guint j = 0; j < p->props->len; j++) {
+            const DtProp *prop = g_ptr_array_index(p->props, j);
+
+            if (!prop->name || !prop->type) {
+                g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
+                            _("the VF policy for device %s has a property without a name or type"),
+                            p->address);
+                return FALSE;
+            }
+        }
+
+        alias = dt_hostdev_ensure_alias(root, hostdev, p, changed);
+        if (!ns)
+            ns = dt_qemu_ns(root, changed);
+        if (!override)
+            override = dt_ensure_child(root, "override", ns, changed);
+        dev = dt_override_device(override, ns, alias, changed);
+        frontend = dt_ensure_child(dev, "frontend", ns, changed);
+        for (guint j = 0; j < p->props->len; j++)
+            dt_apply_property(frontend, ns, g_ptr_array_index(p->props, j), changed);
+    }
+    return TRUE;
+}
+
+/* ---- dirtytrack metadata -------------------------------------------------- */
+
+static char *
+dt_mig_flags_string(const DtDeviceFinding *f)
+{
+    GString *s;
+
+    if (f->migration.value != DT_TRI_YES)
+        return g_strdup(f->migration.value == DT_TRI_NO ? "none" : "unknown");
+    s = g_string_new(NULL);
+    if (f->mig_flags & DT_MIG_STOP_COPY)
+        g_string_append(s, "stop-copy,");
+    if (f->mig_flags & DT_MIG_P2P)
+        g_string_append(s, "p2p,");
+    if (f->mig_flags & DT_MIG_PRE_COPY)
+        g_string_append(s, "pre-copy,");
+    if (s->len > 0)
+        g_string_truncate(s, s->len - 1);
+    else
+        g_string_append(s, "none");
+    return g_string_free(s, FALSE);
+}
+
+static xmlNode *
+dt_metadata_element(xmlNode *root, gboolean *changed)
+{
+    xmlNode *meta = dt_find_child(root, "metadata", NULL);
+    xmlNode *mine;
+    xmlNs *ns;
+
+    if (!meta) {
+        /* Where libvirt itself formats it: after name/uuid/title/description. */
+        xmlNode *after = NULL;
+
+        meta = xmlNewDocNode(root->doc, NULL, BAD_CAST "metadata", NULL);
+        for (xmlNode *c = root->children; c; c = c->next) {
+            if (dt_node_is(c, "name", NULL) || dt_node_is(c, "uuid", NULL) ||
+                dt_node_is(c, "genid", NULL) || dt_node_is(c, "title", NULL) ||
+                dt_node_is(c, "description", NULL))
+                after = c;
+        }
+        if (after) {
+            xmlAddNextSibling(after, meta);
+            xmlAddPrevSibling(meta, dt_indent_text(root->doc, 1));
+        } else {
+            dt_append_indented(root, meta);
+        }
+        *changed = TRUE;
+    }
+
+    mine = dt_find_child(meta, "dirtytrack", DT_METADATA_NS);
+    if (mine)
+        return mine;
+    mine = xmlNewDocNode(root->doc, NULL, BAD_CAST "dirtytrack", NULL);
+    ns = xmlNewNs(mine, BAD_CAST DT_METADATA_NS, BAD_CAST DT_METADATA_PREFIX);
+    xmlSetNs(mine, ns);
+    dt_append_indented(meta, mine);
+    *changed = TRUE;
+    return mine;
+}
+
+static void
+dt_set_opt_prop(xmlNode *n, const char *name, const char *value)
+{
+    if (value)
+        xmlSetProp(n, BAD_CAST name, BAD_CAST value);
+}
+
+/* Builds <evaluation> detached; attached by the caller. */
+static xmlNode *
+dt_build_evaluation(xmlDoc *doc, xmlNs *ns, const DtDecision *d, const char *host,
+                    const char *timestamp)
+{
+    xmlNode *ev = xmlNewDocNode(doc, ns, BAD_CAST "evaluation", NULL);
+
+    xmlSetProp(ev, BAD_CAST "verdict", BAD_CAST dt_verdict_to_string(d->verdict));
+    xmlSetProp(ev, BAD_CAST "mode", BAD_CAST dt_mode_to_string(d->mode));
+    dt_set_opt_prop(ev, "host", host);
+    dt_set_opt_prop(ev, "time", timestamp);
+    dt_set_opt_prop(ev, "fingerprint", d->fingerprint);
+
+    for (guint i = 0; d->devices && i < d->devices->len; i++) {
+        const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
+        xmlNode *dev = xmlNewDocNode(doc, ns, BAD_CAST "device", NULL);
+        g_autofree char *flags = dt_mig_flags_string(f);
+        const char *driver = f->vfio_driver ? f->vfio_driver : f->driver;
+
+        dt_set_opt_prop(dev, "address", f->address);
+        if (f->present && !f->is_mdev) {
+            g_autofree char *id = g_strdup_printf("%04x:%04x", f->vendor, f->device);
+            xmlSetProp(dev, BAD_CAST "id", BAD_CAST id);
+        }
+        dt_set_opt_prop(dev, "driver", driver);
+        xmlSetProp(dev, BAD_CAST "migration", BAD_CAST flags);
+        xmlAddChild(ev, dev);
+    }
+    return ev;
+}
+
+static gboolean
+dt_same_attr(xmlNode *a, xmlNode *b, const char *name)
+{
+    g_autofree char *va = dt_xml_prop(a, name);
+    g_autofree char *vb = dt_xml_prop(b, name);
+
+    return g_strcmp0(va, vb) == 0;
+}
+
+static xmlNode *
+dt_next_element(xmlNode *n)
+{
+    while (n && n->type != XML_ELEMENT_NODE)
+        n = n->next;
+    return n;
+}
+
+/* Equal apart from the time: the same verdict, mode, host, fingerprint and
+ * the same devices in the same order. */
+static gboolean
+dt_evaluation_equivalent(xmlNode *old, xmlNode *fresh)
+{
+    static const char *const attrs[] = { "verdict", "mode", "host", "fingerprint" };
+    static const char *const dev_attrs[] = { "address", "id", "driver", "migration" };
+    xmlNode *a, *b;
+
+    for (guint i = 0; i < G_N_ELEMENTS(attrs); i++) {
+        if (!dt_same_attr(old, fresh, attrs[i]))
+            return FALSE;
+    }
+    a = dt_next_element(old->children);
+    b = dt_next_element(fresh->children);
+    while (a && b) {
+        if (!xmlStrEqual(a->name, b->name) || !a->ns || !xmlStrEqual(a->ns->href, b->ns->href))
+            return FALSE;
+        for (guint i = 0; i < G_N_ELEMENTS(dev_attrs); i++) {
+            if (!dt_same_attr(a, b, dev_attrs[i]))
+                return FALSE;
+        }
+        a = dt_next_element(a->next);
+        b = dt_next_element(b->next);
+    }
+    return a == NULL && b == NULL;
+}
+
+/* Indents the device children of a freshly built evaluation element. */
+static void
+dt_indent_children(xmlNode *ev)
+{
+    g_autoptr(GPtrArray) kids = g_ptr_array_new();
+
+    for (xmlNode *c = ev->children; c; c = c->next)
+        g_ptr_array_add(kids, c);
+    for (guint i = 0; i < kids->len; i++)
+        xmlUnlinkNode(g_ptr_array_index(kids, i));
+    for (guint i = 0; i < kids->len; i++)
+        dt_append_indented(ev, g_ptr_array_index(kids, i));
+}
+
+static gboolean
+dt_apply_metadata(xmlNode *root, const DtDecision *d, const char *host,
+                  const char *timestamp, gboolean *changed)
+{
+    xmlNode *mine = dt_metadata_element(root, changed);
+    xmlNs *ns = mine->ns;
+    xmlNode *old = dt_find_child(mine, "evaluation", DT_METADATA_NS);
+    xmlNode *fresh = dt_build_evaluation(root->doc, ns, d, host, timestamp);
+
+    if (old && dt_evaluation_equivalent(old, fresh)) {
+        xmlFreeNode(fresh);
+        return TRUE;
+    }
+    if (old) {
+        xmlReplaceNode(old, fresh);
+        xmlFreeNode(old);
+        dt_indent_children(fresh);
+    } else {
+        dt_append_indented(mine, fresh);
+        dt_indent_children(fresh);
+    }
+    *changed = TRUE;
+    return TRUE;
+}
+
+/* ---- entry point ---------------------------------------------------------- */
+
+static char *
+dt_dump_root(xmlDoc *doc, GError **error)
+{
+    g_autoptr(xmlBuffer) buf = xmlBufferCreate();
+    GString *out;
+
+    if (!buf || xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0) < 0) {
+        g_set_error(error, DT_ERROR, DT_ERROR_FAILED, _("cannot serialise the domain XML"));
+        return NULL;
+    }
+    out = g_string_new_len((const char *)xmlBufferContent(buf), xmlBufferLength(buf));
+    g_string_append_c(out, '\n');
+    return g_string_free(out, FALSE);
+}
+
+char *
+dt_rewrite_domain_xml(const char *xml, gsize len, const DtDecision *d,
+                      const char *host, const char *timestamp,
+                      gboolean *changed, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlNode *root;
+    gboolean dirty = FALSE;
+
+    g_return_val_if_fail(d != NULL, NULL);
+    if (changed)
+        *changed = FALSE;
+
+    doc = dt_xml_parse(xml, len, "domain XML", "domain", error);
+    if (!doc)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+
+    if (!dt_apply_vf_policy(root, d, &dirty, error))
+        return NULL;
+    if (!dt_apply_metadata(root, d, host, timestamp, &dirty))
+        return NULL;
+
+    if (changed)
+        *changed = dirty;
+    if (!dirty)
+        return g_strndup(xml, len);
+    return dt_dump_root(doc, error);
+}

@@ -60,6 +60,7 @@ typedef enum {
 #define P_BUDGET_60S    (1u << 4)    /* max-downtime-ms 60000 */
 #define P_PREFER_IOMMU  (1u << 5)
 #define P_PREFER_DEVICE (1u << 6)
+#define P_HOT           (1u << 7)    /* dirty-rate-mib-s 2048: faster than the 1 GiB/s link */
 
 typedef struct {
     const char *path;          /* g_test path */
@@ -471,6 +472,14 @@ static const Scenario scenarios[] = {
       PERP, DENY, "perpetual-forbidden", NULL, R_13 " 8.0; design.md"),
     S("/decide/qemu-9.1/qat/perpetual-64g-over-60s -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV100, M_RAM_64G, "enable-migration=on", P_BUDGET_60S, SRC,
       PERP, DENY, "perpetual-forbidden,no-dirty-tracking", NULL, "design.md (R+S)/B: 64 GiB at 1 GiB/s = 64 s > 60 s"),
+    S("/decide/qemu-9.1/mlx5/device-budget-300ms-fits -> allow", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, NULL, P_BUDGET_300, SRC,
+      DEVICE, ALLOW, NULL, "predicted-downtime", "docs/cost-model.md (64 MiB/s dirty vs 1 GiB/s converges)"),
+    S("/decide/qemu-9.1/mlx5/device-hot-guest-over-budget -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, NULL, P_BUDGET_300 | P_HOT, SRC,
+      DEVICE, DENY, "predicted-downtime", NULL, "docs/cost-model.md (dirty rate above bandwidth never converges)"),
+    S("/decide/qemu-9.1/mlx5/device-hot-guest-no-budget -> allow", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, NULL, P_HOT, SRC,
+      DEVICE, ALLOW, NULL, "predicted-downtime", "issue 7 (the gate applies only with a budget)"),
+    S("/decide/qemu-9.1/mlx5/destination-hot-guest-over-budget -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, NULL, P_BUDGET_300 | P_HOT, DST,
+      DEVICE, DENY, "predicted-downtime", NULL, "issue 7 (gate on the destination hook)"),
     S("/decide/qemu-9.1/mlx5/perpetual-never-device -> allow", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, 0, NULL, P_NEVER, SRC,
       DEVICE, ALLOW, NULL, "perpetual-forbidden", "design.md (never only forbids perpetual)"),
     S("/decide/qemu-9.1/qat/iommu-perpetual-never -> allow", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, P_NEVER, SRC,

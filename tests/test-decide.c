@@ -298,6 +298,8 @@ build_policy(const Scenario *sc, DtPolicy *p)
         p->max_downtime_ms = 300;
     if (sc->pol & P_BUDGET_60S)
         p->max_downtime_ms = 60000;
+    if (sc->pol & P_HOT)
+        p->dirty_rate_mib_s = 2048;
     if (sc->pol & P_PREFER_IOMMU)
         p->prefer = DT_PREFER_IOMMU;
     else if (sc->pol & P_PREFER_DEVICE)

@@ -1,0 +1,883 @@
+/* dirtytrack-hook: libvirt's qemu hook (installed in hooks/qemu.d/).
+ *
+ * libvirt runs it synchronously with `NAME OP SUBOP EXTRA`, the full
+ * domain XML on stdin and a sanitised environment (LC_ALL=C, no D-Bus
+ * variables), while it holds the domain's job.  So the hook:
+ *   - never calls libvirt (a deadlock is likely) and never outlives its
+ *     deadline: the work runs in a forked child in its own process group
+ *     that the parent kills at the deadline, whatever it is blocked on
+ *     (the bus, sysfs, the QEMU binary), and the configured fail policy
+ *     then decides;
+ *   - drops uninteresting domains (no VFIO hostdev, no dirtytrack
+ *     metadata) after one XML parse, before any bus or probing;
+ *   - asks dirtytrackd when it owns its name on the bus (the daemon has
+ *     the host already probed) and evaluates in-process only when no
+ *     daemon is there: a daemon that is there but silent is waited for
+ *     until the deadline, since probing beside a stuck daemon would most
+ *     likely get stuck on the same thing;
+ *   - writes to stdout only for migrate/restore, where libvirt reads a
+ *     replacement definition (empty = unchanged), and explains every
+ *     refusal on stderr, which libvirt hands to the user.
+ *
+ * Exit status: 0 = go on, 1 = refuse (the operation is aborted),
+ * 2 = called wrongly (not by libvirt).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dbus/dbus.h>
+#include <json-glib/json-glib.h>
+
+#include "dt-config.h"
+#include "dt-dbus-api.h"
+#include "dt-domain.h"
+#include "dt-eval.h"
+#include "dt-rewrite.h"
+#include "dt-util.h"
+#include "dt-xml.h"
+
+#define DT_HOOK_DEFAULT_DEADLINE_MS 2000
+/* Time kept back from the D-Bus timeout so the child can still report. */
+#define DT_HOOK_REPLY_MARGIN_MS 100
+#define DT_HOOK_RESULT_MAGIC "DTH1"
+
+typedef enum {
+    DT_HOOK_OP_IGNORED,   /* start, attach, unknown: nothing to do */
+    DT_HOOK_OP_MIGRATE,   /* destination gate and filter */
+    DT_HOOK_OP_RESTORE,   /* filter, no gate */
+    DT_HOOK_OP_PREPARE,   /* start gate when the policy asks */
+    DT_HOOK_OP_EVENT,     /* started, stopped, release, reconnect: publish */
+} DtHookOp;
+
+typedef struct {
+    const char *name, *op, *subop, *extra;
+    DtHookOp kind;
+    DtConfig *config;
+    gint64 deadline_us;        /* monotonic */
+    guint deadline_ms;
+    char *xml;
+    gsize xml_len;
+    gboolean gate_prepare;     /* prepare refuses an unmigratable VM */
+} DtHook;
+
+/* What the worker hands back to the parent. */
+typedef struct {
+    int status;
+    GString *out;
+    GString *err;
+    const char *via;           /* daemon | in-process | precheck | deadline | ... */
+} DtHookResult;
+
+static void
+dt_hook_result_init(DtHookResult *r)
+{
+    r->status = 0;
+    r->out = g_string_new(NULL);
+    r->err = g_string_new(NULL);
+    r->via = "none";
+}
+
+static void
+dt_hook_result_clear(DtHookResult *r)
+{
+    g_string_free(r->out, TRUE);
+    g_string_free(r->err, TRUE);
+}
+
+static guint
+dt_hook_remaining_ms(const DtHook *h)
+{
+    gint64 left = h->deadline_us - g_get_monotonic_time();
+
+    return left <= 0 ? 0 : (guint)(left / 1000);
+}
+
+static const char *
+dt_hook_action(const DtHook *h)
+{
+    switch (h->kind) {
+    case DT_HOOK_OP_MIGRATE: return _("the incoming migration");
+    case DT_HOOK_OP_RESTORE: return _("the restore");
+    case DT_HOOK_OP_PREPARE: return _("the start");
+    default: return _("the operation");
+    }
+}
+
+/* The fail policy: what happens when no verdict could be had in time (or
+ * at all).  Restore has no gate and lifecycle events never fail. */
+static void
+dt_hook_fail(const DtHook *h, DtHookResult *r, const char *why)
+{
+    if (h->kind == DT_HOOK_OP_EVENT || h->kind == DT_HOOK_OP_IGNORED) {
+        r->status = 0;
+        return;
+    }
+    g_string_truncate(r->out, 0);
+    if (h->kind == DT_HOOK_OP_RESTORE || h->config->hook_fail_open) {
+        g_string_append_printf(r->err,
+                               _("dirtytrack: %s; on-timeout=allow: letting %s proceed unchecked\n"),
+                               why, dt_hook_action(h));
+        r->status = 0;
+    } else {
+        g_string_append_printf(r->err,
+                               _("dirtytrack: %s; on-timeout=deny: refusing %s (set [hook] on-timeout=allow in %s to let it proceed)\n"),
+                               why, dt_hook_action(h),
+                               h->config->path ? h->config->path : DT_CONFIG_DEFAULT_PATH);
+        r->status = 1;
+    }
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+/* Reads all of stdin, bounded in size and by the deadline.  libvirt writes
+ * the whole document and closes the pipe; draining it also spares libvirt
+ * a write error when we have nothing to do. */
+static gboolean
+dt_hook_read_stdin(DtHook *h, GError **error)
+{
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    guint8 chunk[65536];
+
+    for (;;) {
+        struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+        guint left = dt_hook_remaining_ms(h);
+        ssize_t n;
+        int rc;
+
+        if (left == 0) {
+            g_set_error(error, DT_ERROR, DT_ERROR_TIMEOUT,
+                        _("the domain XML did not arrive on stdin within %u ms"), h->deadline_ms);
+            return FALSE;
+        }
+        rc = poll(&pfd, 1, (int)MIN(left, (guint)G_MAXINT));
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0) {
+            g_set_error(error, DT_ERROR, DT_ERROR_IO, _("cannot wait for stdin: %s"),
+                        g_strerror(errno));
+            return FALSE;
+        }
+        if (rc == 0)
+            continue;
+        n = read(STDIN_FILENO, chunk, sizeof(chunk));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n < 0) {
+            g_set_error(error, DT_ERROR, DT_ERROR_IO, _("cannot read the domain XML: %s"),
+                        g_strerror(errno));
+            return FALSE;
+        }
+        if (n == 0)
+            break;
+        if (buf->len + (gsize)n > DT_XML_MAX_BYTES) {
+            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
+                        _("the domain XML is larger than %u bytes"), DT_XML_MAX_BYTES);
+            return FALSE;
+        }
+        g_byte_array_append(buf, chunk, (guint)n);
+    }
+    h->xml_len = buf->len;
+    g_byte_array_append(buf, (const guint8 *)"", 1);
+    h->xml = (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+    return TRUE;
+}
+
+/* The pre-check: does this domain concern dirtytrack at all?  Also reads
+ * the metadata's require-migratable, which decides whether prepare gates. */
+static gboolean
+dt_hook_precheck(DtHook *h, gboolean *relevant, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlXPathContext) ctxt = NULL;
+    g_autoptr(xmlXPathObject) vfio = NULL;
+    g_autoptr(xmlXPathObject) meta = NULL;
+    g_autoptr(xmlXPathObject) req = NULL;
+    gboolean meta_says_yes = FALSE, meta_says_no = FALSE;
+
+    doc = dt_xml_parse(h->xml, h->xml_len, _("domain XML"), "domain", error);
+    if (!doc)
+        return FALSE;
+    ctxt = xmlXPathNewContext(doc);
+    if (!ctxt || xmlXPathRegisterNs(ctxt, BAD_CAST "dt", BAD_CAST DT_METADATA_NS) != 0) {
+        g_set_error(error, DT_ERROR, DT_ERROR_FAILED, _("out of memory"));
+        return FALSE;
+    }
+    vfio = xmlXPathEvalExpression(BAD_CAST "/domain/devices/hostdev[@mode='subsystem' and "
+                                  "(@type='pci' or @type='mdev')]", ctxt);
+    meta = xmlXPathEvalExpression(BAD_CAST "/domain/metadata/dt:dirtytrack", ctxt);
+    req = xmlXPathEvalExpression(BAD_CAST "string(/domain/metadata/dt:dirtytrack/dt:policy/"
+                                 "@require-migratable)", ctxt);
+    if (!vfio || !meta || !req) {
+        g_set_error(error, DT_ERROR, DT_ERROR_FAILED, _("cannot inspect the domain XML"));
+        return FALSE;
+    }
+    *relevant = !xmlXPathNodeSetIsEmpty(vfio->nodesetval) ||
+                !xmlXPathNodeSetIsEmpty(meta->nodesetval);
+
+    if (req->stringval) {
+        meta_says_yes = xmlStrEqual(req->stringval, BAD_CAST "yes");
+        meta_says_no = xmlStrEqual(req->stringval, BAD_CAST "no");
+    }
+    /* The domain's own demand always gates its start; a host-wide
+     * require-migratable from the config gates only with gate-start. */
+    h->gate_prepare = meta_says_yes ||
+                      (!meta_says_no && h->config->policy.require_migratable &&
+                       h->config->gate_start);
+    return TRUE;
+}
+
+/* ---- reasons ------------------------------------------------------------- */
+
+static void
+dt_hook_reason_line(GString *err, gboolean refusal, const char *code, const char *device,
+                    const char *message)
+{
+    g_string_append(err, "dirtytrack: ");
+    g_string_append(err, refusal ? _("refused") : _("warning"));
+    g_string_append_printf(err, " [%s]", code ? code : "unknown");
+    if (device && *device)
+        g_string_append_printf(err, " %s", device);
+    g_string_append_printf(err, ": %s\n", message && *message ? message : _("no details given"));
+}
+
+/* One line per error (refusal) or per warning, from an in-process decision. */
+static guint
+dt_hook_reasons_from_decision(GString *err, const DtDecision *d, DtSeverity sev,
+                              gboolean refusal)
+{
+    guint n = 0;
+
+    for (guint i = 0; d->reasons && i < d->reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(d->reasons, i);
+
+        if (r->severity != sev)
+            continue;
+        dt_hook_reason_line(err, refusal, r->code, r->device, r->message);
+        n++;
+    }
+    return n;
+}
+
+/* The same from the daemon's report (the `check --format json` contract:
+ * reasons [{code, severity, device, message}]). */
+static guint
+dt_hook_reasons_from_json(GString *err, const char *json, const char *sev, gboolean refusal)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonNode *root;
+    JsonObject *obj;
+    JsonArray *reasons;
+    guint n = 0;
+
+    if (!json || !*json || !json_parser_load_from_data(parser, json, -1, NULL))
+        return 0;
+    root = json_parser_get_root(parser);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+        return 0;
+    obj = json_node_get_object(root);
+    if (!json_object_has_member(obj, "reasons") ||
+        !JSON_NODE_HOLDS_ARRAY(json_object_get_member(obj, "reasons")))
+        return 0;
+    reasons = json_object_get_array_member(obj, "reasons");
+    for (guint i = 0; i < json_array_get_length(reasons); i++) {
+        JsonNode *rn = json_array_get_element(reasons, i);
+        JsonObject *r;
+
+        if (!JSON_NODE_HOLDS_OBJECT(rn))
+            continue;
+        r = json_node_get_object(rn);
+        if (g_strcmp0(json_object_get_string_member_with_default(r, "severity", ""), sev) != 0)
+            continue;
+        dt_hook_reason_line(err, refusal,
+                            json_object_get_string_member_with_default(r, "code", NULL),
+                            json_object_get_string_member_with_default(r, "device", NULL),
+                            json_object_get_string_member_with_default(r, "message", NULL));
+        n++;
+    }
+    return n;
+}
+
+/* Turns a verdict plus its reasons into the hook's answer. */
+static void
+dt_hook_conclude(const DtHook *h, DtHookResult *r, const char *verdict,
+                 const DtDecision *d, const char *json)
+{
+    gboolean deny = g_strcmp0(verdict, "deny") == 0;
+    gboolean gate = (h->kind == DT_HOOK_OP_MIGRATE) ||
+                    (h->kind == DT_HOOK_OP_PREPARE && h->gate_prepare);
+    guint n;
+
+    if (deny && gate) {
+        g_string_truncate(r->out, 0);
+        n = d ? dt_hook_reasons_from_decision(r->err, d, DT_SEVERITY_ERROR, TRUE)
+              : dt_hook_reasons_from_json(r->err, json, "error", TRUE);
+        if (n == 0)
+            dt_hook_reason_line(r->err, TRUE, "deny", NULL,
+                                _("this host cannot give the domain what its policy requires"));
+        g_string_append_printf(r->err,
+                               h->kind == DT_HOOK_OP_MIGRATE
+                               ? _("dirtytrack: the incoming migration of %s was refused by this host (see `dirtytrack check --role destination`)\n")
+                               : _("dirtytrack: %s must stay migratable and could not migrate from this host (see `dirtytrack check`)\n"),
+                               h->name);
+        r->status = 1;
+        return;
+    }
+    /* Not refused: a denied restore still runs, so say why it would not
+     * migrate; warnings are passed on in any case. */
+    if (d) {
+        if (deny)
+            dt_hook_reasons_from_decision(r->err, d, DT_SEVERITY_ERROR, FALSE);
+        dt_hook_reasons_from_decision(r->err, d, DT_SEVERITY_WARNING, FALSE);
+    } else {
+        if (deny)
+            dt_hook_reasons_from_json(r->err, json, "error", FALSE);
+        dt_hook_reasons_from_json(r->err, json, "warning", FALSE);
+    }
+    r->status = 0;
+}
+
+/* ---- the daemon ---------------------------------------------------------- */
+
+typedef enum {
+    DT_DAEMON_ANSWERED,
+    DT_DAEMON_ABSENT,     /* no bus, no owner, or it refused: evaluate here */
+    DT_DAEMON_SILENT,     /* it owns the name but did not answer in time */
+} DtDaemonOutcome;
+
+/* The system bus found the normal way (DBUS_SYSTEM_BUS_ADDRESS or the
+ * well-known socket); DIRTYTRACK_BUS_ADDRESS points tests at a private one. */
+static DBusConnection *
+dt_hook_bus_open(void)
+{
+    const char *addr = g_getenv("DIRTYTRACK_BUS_ADDRESS");
+    DBusError e;
+    DBusConnection *c;
+
+    dbus_error_init(&e);
+    if (addr && *addr) {
+        c = dbus_connection_open_private(addr, &e);
+        if (c && !dbus_bus_register(c, &e)) {
+            dbus_connection_close(c);
+            dbus_connection_unref(c);
+            c = NULL;
+        }
+    } else {
+        c = dbus_bus_get_private(DBUS_BUS_SYSTEM, &e);
+    }
+    dbus_error_free(&e);
+    if (c)
+        dbus_connection_set_exit_on_disconnect(c, FALSE);
+    return c;
+}
+
+static void
+dt_hook_bus_close(DBusConnection *c)
+{
+    if (!c)
+        return;
+    dbus_connection_close(c);
+    dbus_connection_unref(c);
+}
+
+static void
+dt_hook_append_options(DBusMessageIter *args, const char *role, const char *op)
+{
+    DBusMessageIter dict, entry;
+    const char *keys[4] = { "role", "op", "qemu-version", "libvirt-version" };
+    const char *vals[4] = { role, op, g_getenv("DIRTYTRACK_QEMU_VERSION"),
+                            g_getenv("DIRTYTRACK_LIBVIRT_VERSION") };
+
+    dbus_message_iter_open_container(args, DBUS_TYPE_ARRAY, "{ss}", &dict);
+    for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+        if (!vals[i] || !*vals[i])
+            continue;
+        dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &keys[i]);
+        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &vals[i]);
+        dbus_message_iter_close_container(&dict, &entry);
+    }
+    dbus_message_iter_close_container(args, &dict);
+}
+
+static DBusMessage *
+dt_hook_new_call(const char *method)
+{
+    DBusMessage *m = dbus_message_new_method_call(DT_DBUS_NAME, DT_DBUS_PATH,
+                                                  DT_DBUS_MANAGER_IFACE, method);
+    /* Starting the daemon by activation could take longer than we have;
+     * without it we evaluate here. */
+    if (m)
+        dbus_message_set_auto_start(m, FALSE);
+    return m;
+}
+
+static DtDaemonOutcome
+dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
+{
+    DBusConnection *c;
+    DBusMessage *call, *reply;
+    DBusMessageIter args;
+    DBusError e;
+    const char *method = h->kind == DT_HOOK_OP_PREPARE ? "Evaluate" : "Filter";
+    const char *role = h->kind == DT_HOOK_OP_PREPARE ? "source" : "destination";
+    const char *xml = h->xml;
+    const char *verdict = NULL, *s2 = NULL, *s3 = NULL;
+    guint left;
+    DtDaemonOutcome outcome;
+
+    /* The daemon refuses documents above its limit; do not even try. */
+    if (h->xml_len > DT_DBUS_MAX_XML_BYTES)
+        return DT_DAEMON_ABSENT;
+    c = dt_hook_bus_open();
+    if (!c)
+        return DT_DAEMON_ABSENT;
+    call = dt_hook_new_call(method);
+    if (!call) {
+        dt_hook_bus_close(c);
+        return DT_DAEMON_ABSENT;
+    }
+    dbus_message_iter_init_append(call, &args);
+    dbus_message_iter_append_basic(&args, DBUS_TYPE_STRING, &xml);
+    dt_hook_append_options(&args, role, h->op);
+
+    left = dt_hook_remaining_ms(h);
+    left = left > DT_HOOK_REPLY_MARGIN_MS ? left - DT_HOOK_REPLY_MARGIN_MS : 1;
+    dbus_error_init(&e);
+    reply = dbus_connection_send_with_reply_and_block(c, call, (int)MIN(left, (guint)G_MAXINT),
+                                                      &e);
+    dbus_message_unref(call);
+
+    if (!reply) {
+        /* NoReply is also what a daemon that died mid-call gives; only
+         * one that used up our time counts as silent. */
+        if ((dbus_error_has_name(&e, DBUS_ERROR_NO_REPLY) ||
+             dbus_error_has_name(&e, DBUS_ERROR_TIMEOUT) ||
+             dbus_error_has_name(&e, DBUS_ERROR_TIMED_OUT)) &&
+            dt_hook_remaining_ms(h) <= DT_HOOK_REPLY_MARGIN_MS + 10)
+            outcome = DT_DAEMON_SILENT;
+        else
+            outcome = DT_DAEMON_ABSENT;
+        dbus_error_free(&e);
+        dt_hook_bus_close(c);
+        return outcome;
+    }
+
+    /* Evaluate -> (verdict, mode, report_json); Filter -> (verdict, report_json, new_xml) */
+    if (!dbus_message_get_args(reply, &e, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &s2,
+                               DBUS_TYPE_STRING, &s3, DBUS_TYPE_INVALID) ||
+        !(g_str_equal(verdict, "allow") || g_str_equal(verdict, "warn") ||
+          g_str_equal(verdict, "deny"))) {
+        dbus_error_free(&e);
+        dbus_message_unref(reply);
+        dt_hook_bus_close(c);
+        return DT_DAEMON_ABSENT;
+    }
+
+    if (h->kind == DT_HOOK_OP_PREPARE) {
+        dt_hook_conclude(h, r, verdict, NULL, s3);
+    } else {
+        g_string_assign(r->out, s3);
+        dt_hook_conclude(h, r, verdict, NULL, s2);
+    }
+    r->via = "daemon";
+    dbus_message_unref(reply);
+    dt_hook_bus_close(c);
+    return DT_DAEMON_ANSWERED;
+}
+
+/* Lifecycle publication: fire and forget, nobody waits for an answer. */
+static void
+dt_hook_publish(const DtHook *h, DtHookResult *r)
+{
+    DBusConnection *c = dt_hook_bus_open();
+    DBusMessage *m;
+    const char *xml = h->xml;
+
+    r->via = "publish-none";
+    if (!c)
+        return;
+    m = dt_hook_new_call("HookEvent");
+    if (m) {
+        dbus_message_set_no_reply(m, TRUE);
+        if (dbus_message_append_args(m, DBUS_TYPE_STRING, &h->name, DBUS_TYPE_STRING, &h->op,
+                                     DBUS_TYPE_STRING, &h->subop, DBUS_TYPE_STRING, &xml,
+                                     DBUS_TYPE_INVALID) &&
+            dbus_connection_send(c, m, NULL)) {
+            dbus_connection_flush(c);
+            r->via = "publish";
+        }
+        dbus_message_unref(m);
+    }
+    dt_hook_bus_close(c);
+}
+
+/* ---- in-process evaluation ------------------------------------------------ */
+
+static char *
+dt_hook_timestamp(void)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+    return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static void
+dt_hook_evaluate_here(const DtHook *h, DtHookResult *r)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtEvaluation) ev = NULL;
+    DtEvalOptions opts = { 0 };
+
+    r->via = "in-process";
+    opts.role = h->kind == DT_HOOK_OP_PREPARE ? DT_ROLE_SOURCE : DT_ROLE_DESTINATION;
+    opts.config = h->config;
+    opts.probe_ioctl = FALSE;   /* an ioctl probe may reset an idle device */
+
+    ev = dt_evaluate(h->xml, h->xml_len, &opts, &error);
+    if (!ev || !ev->decision) {
+        g_autofree char *why =
+            g_strdup_printf(_("cannot evaluate %s: %s"), h->name,
+                            error ? error->message : _("the evaluation gave no decision"));
+        dt_hook_fail(h, r, why);
+        return;
+    }
+
+    if (h->kind == DT_HOOK_OP_MIGRATE || h->kind == DT_HOOK_OP_RESTORE) {
+        gboolean refused = h->kind == DT_HOOK_OP_MIGRATE &&
+                           ev->decision->verdict == DT_VERDICT_DENY;
+
+        if (!refused) {
+            g_autofree char *stamp = dt_hook_timestamp();
+            g_autofree char *out = NULL;
+            gboolean changed = FALSE;
+
+            out = dt_rewrite_domain_xml(h->xml, h->xml_len, ev->decision, g_get_host_name(),
+                                        stamp, &changed, &error);
+            if (!out) {
+                g_autofree char *why = g_strdup_printf(_("cannot rewrite the XML of %s: %s"),
+                                                       h->name, error->message);
+                dt_hook_fail(h, r, why);
+                return;
+            }
+            if (changed)
+                g_string_assign(r->out, out);
+        }
+    }
+    dt_hook_conclude(h, r, dt_verdict_to_string(ev->decision->verdict), ev->decision, NULL);
+}
+
+/* Runs in the child: everything that might block. */
+static void
+dt_hook_work(const DtHook *h, DtHookResult *r)
+{
+    if (h->kind == DT_HOOK_OP_EVENT ||
+        (h->kind == DT_HOOK_OP_PREPARE && !h->gate_prepare)) {
+        if (h->config->hook_use_daemon)
+            dt_hook_publish(h, r);
+        return;
+    }
+
+    if (h->config->hook_use_daemon) {
+        switch (dt_hook_ask_daemon(h, r)) {
+        case DT_DAEMON_ANSWERED:
+            return;
+        case DT_DAEMON_SILENT: {
+            g_autofree char *why =
+                g_strdup_printf(_("dirtytrackd did not answer within the hook's deadline of %u ms"),
+                                h->deadline_ms);
+            r->via = "daemon-timeout";
+            dt_hook_fail(h, r, why);
+            return;
+        }
+        case DT_DAEMON_ABSENT:
+            break;
+        }
+    }
+    dt_hook_evaluate_here(h, r);
+}
+
+/* ---- the deadline: a child in its own process group ---------------------- */
+
+static gboolean
+dt_write_all(int fd, const char *buf, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return FALSE;
+        buf += n;
+        len -= (gsize)n;
+    }
+    return TRUE;
+}
+
+static G_GNUC_NORETURN void
+dt_hook_child(const DtHook *h, int fd)
+{
+    DtHookResult r;
+    g_autofree char *header = NULL;
+    int null_fd;
+
+    /* Anything this process starts (the QEMU binary for its version) must
+     * not hold libvirt's stdout/stderr pipes open after we are gone. */
+    setpgid(0, 0);
+    null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd >= 0) {
+        dup2(null_fd, STDIN_FILENO);
+        dup2(null_fd, STDOUT_FILENO);
+        dup2(null_fd, STDERR_FILENO);
+        close(null_fd);
+    }
+
+    dt_hook_result_init(&r);
+    dt_hook_work(h, &r);
+    header = g_strdup_printf(DT_HOOK_RESULT_MAGIC " %d %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT
+                             " %s\n", r.status, r.out->len, r.err->len, r.via);
+    if (!dt_write_all(fd, header, strlen(header)) || !dt_write_all(fd, r.out->str, r.out->len) ||
+        !dt_write_all(fd, r.err->str, r.err->len))
+        _exit(3);
+    _exit(0);
+}
+
+static gboolean
+dt_hook_parse_result(const GByteArray *buf, DtHookResult *r)
+{
+    const char *data = (const char *)buf->data;
+    const char *nl = memchr(data, '\n', buf->len);
+    g_autofree char *header = NULL;
+    g_auto(GStrv) f = NULL;
+    guint64 status, out_len, err_len;
+    gsize body;
+    static const char *const vias[] = { "daemon", "daemon-timeout", "in-process", "publish",
+                                        "publish-none" };
+
+    if (!nl)
+        return FALSE;
+    header = g_strndup(data, (gsize)(nl - data));
+    f = g_strsplit(header, " ", 0);
+    if (g_strv_length(f) != 5 || strcmp(f[0], DT_HOOK_RESULT_MAGIC) != 0 ||
+        !dt_parse_u64(f[1], 10, &status) || status > 255 || !dt_parse_u64(f[2], 10, &out_len) ||
+        !dt_parse_u64(f[3], 10, &err_len))
+        return FALSE;
+    body = buf->len - (gsize)(nl + 1 - data);
+    if (out_len > body || err_len != body - out_len)
+        return FALSE;
+    r->status = (int)status;
+    g_string_append_len(r->out, nl + 1, (gssize)out_len);
+    g_string_append_len(r->err, nl + 1 + out_len, (gssize)err_len);
+    for (guint i = 0; i < G_N_ELEMENTS(vias); i++) {
+        if (strcmp(f[4], vias[i]) == 0)
+            r->via = vias[i];
+    }
+    return TRUE;
+}
+
+static void
+dt_hook_run_bounded(const DtHook *h, DtHookResult *r)
+{
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    int fds[2];
+    pid_t pid;
+    gboolean timed_out = FALSE;
+    int wstatus = 0;
+
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        dt_hook_fail(h, r, _("cannot create a pipe for the evaluation"));
+        return;
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        dt_hook_fail(h, r, _("cannot start the evaluation"));
+        return;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        dt_hook_child(h, fds[1]);
+    }
+    close(fds[1]);
+    /* Also from the parent, so the group exists before any kill. */
+    setpgid(pid, pid);
+
+    for (;;) {
+        struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+        guint left = dt_hook_remaining_ms(h);
+        guint8 chunk[16384];
+        ssize_t n;
+        int rc;
+
+        if (left == 0) {
+            timed_out = TRUE;
+            break;
+        }
+        rc = poll(&pfd, 1, (int)MIN(left, (guint)G_MAXINT));
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc == 0)
+            continue;
+        if (rc < 0)
+            break;
+        n = read(fds[0], chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        g_byte_array_append(buf, chunk, (guint)n);
+        if (buf->len > 2 * DT_XML_MAX_BYTES)
+            break;
+    }
+    close(fds[0]);
+    if (timed_out)
+        kill(-pid, SIGKILL);
+    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+        ;
+    if (timed_out) {
+        g_autofree char *why = g_strdup_printf(_("no verdict within the hook's deadline of %u ms"),
+                                               h->deadline_ms);
+        /* Whatever the child's process group still holds is ended too. */
+        kill(-pid, SIGKILL);
+        r->via = "deadline";
+        dt_hook_fail(h, r, why);
+        return;
+    }
+    if (!dt_hook_parse_result(buf, r)) {
+        g_autofree char *why = NULL;
+
+        if (WIFSIGNALED(wstatus))
+            why = g_strdup_printf(_("the evaluation was killed by signal %d"), WTERMSIG(wstatus));
+        else
+            why = g_strdup(_("the evaluation ended without a result"));
+        r->via = "failed";
+        dt_hook_fail(h, r, why);
+    }
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static DtHookOp
+dt_hook_classify(const char *op, const char *subop)
+{
+    if (strcmp(op, "migrate") == 0 && strcmp(subop, "begin") == 0)
+        return DT_HOOK_OP_MIGRATE;
+    if (strcmp(op, "restore") == 0 && strcmp(subop, "begin") == 0)
+        return DT_HOOK_OP_RESTORE;
+    if (strcmp(op, "prepare") == 0 && strcmp(subop, "begin") == 0)
+        return DT_HOOK_OP_PREPARE;
+    if (strcmp(op, "started") == 0 || strcmp(op, "stopped") == 0 ||
+        strcmp(op, "release") == 0 || strcmp(op, "reconnect") == 0)
+        return DT_HOOK_OP_EVENT;
+    return DT_HOOK_OP_IGNORED;
+}
+
+/* DIRTYTRACK_HOOK_DEBUG=1: one line on stderr saying how the answer was
+ * reached (the tests use it to tell the daemon path from the fallback). */
+static void
+dt_hook_debug(const DtHook *h, const DtHookResult *r, gint64 start_us)
+{
+    const char *env = g_getenv("DIRTYTRACK_HOOK_DEBUG");
+
+    if (!env || strcmp(env, "1") != 0)
+        return;
+    fprintf(stderr, "dirtytrack-hook: %s %s %s: exit %d via %s output %s in %" G_GINT64_FORMAT " ms\n",
+            h->name, h->op, h->subop, r->status, r->via,
+            r->out->len > 0 ? "rewritten" : "none",
+            (g_get_monotonic_time() - start_us) / 1000);
+}
+
+static guint
+dt_hook_deadline(const DtConfig *config)
+{
+    const char *env = g_getenv("DIRTYTRACK_HOOK_DEADLINE_MS");
+    guint64 v;
+
+    if (env && dt_parse_u64(env, 10, &v) && v > 0 && v <= 600000)
+        return (guint)v;
+    return config->hook_deadline_ms > 0 ? config->hook_deadline_ms : DT_HOOK_DEFAULT_DEADLINE_MS;
+}
+
+int
+main(int argc, char **argv)
+{
+    gint64 start_us = g_get_monotonic_time();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtConfig) config = NULL;
+    DtHook h = { 0 };
+    DtHookResult r;
+    gboolean relevant = FALSE;
+
+    dt_i18n_init();
+    /* libvirt may close the pipe early when it no longer cares. */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (argc != 5) {
+        fprintf(stderr, _("usage: %s NAME OPERATION SUB-OPERATION EXTRA (run by libvirt as a qemu hook)\n"),
+                argv[0]);
+        return 2;
+    }
+    h.name = argv[1];
+    h.op = argv[2];
+    h.subop = argv[3];
+    h.extra = argv[4];
+    h.kind = dt_hook_classify(h.op, h.subop);
+
+    config = dt_config_load(NULL, &error);
+    if (!config) {
+        /* A broken config file must not stop every VM on the host. */
+        if (h.kind != DT_HOOK_OP_EVENT && h.kind != DT_HOOK_OP_IGNORED)
+            fprintf(stderr, _("dirtytrack: %s; using the built-in defaults\n"),
+                    error ? error->message : _("cannot load the configuration"));
+        g_clear_error(&error);
+        config = dt_config_new_defaults();
+    }
+    h.config = config;
+    h.deadline_ms = dt_hook_deadline(config);
+    h.deadline_us = start_us + (gint64)h.deadline_ms * 1000;
+
+    dt_hook_result_init(&r);
+    if (!dt_hook_read_stdin(&h, &error)) {
+        r.via = "input";
+        dt_hook_fail(&h, &r, error->message);
+    } else if (h.kind == DT_HOOK_OP_IGNORED) {
+        r.via = "ignored";
+    } else if (!dt_hook_precheck(&h, &relevant, &error)) {
+        g_autofree char *why = g_strdup_printf(_("cannot read the domain XML of %s: %s"), h.name,
+                                               error->message);
+        r.via = "input";
+        dt_hook_fail(&h, &r, why);
+    } else if (!relevant) {
+        r.via = "precheck";
+    } else {
+        dt_hook_run_bounded(&h, &r);
+    }
+
+    if (r.out->len > 0 && (h.kind == DT_HOOK_OP_MIGRATE || h.kind == DT_HOOK_OP_RESTORE))
+        dt_write_all(STDOUT_FILENO, r.out->str, r.out->len);
+    if (r.err->len > 0)
+        dt_write_all(STDERR_FILENO, r.err->str, r.err->len);
+    if (h.kind == DT_HOOK_OP_EVENT || h.kind == DT_HOOK_OP_IGNORED)
+        r.status = 0;
+    dt_hook_debug(&h, &r, start_us);
+
+    {
+        int status = r.status;
+
+        dt_hook_result_clear(&r);
+        g_free(h.xml);
+        return status;
+    }
+}

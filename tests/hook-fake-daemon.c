@@ -1,0 +1,117 @@
+/* hook-fake-daemon: a stand-in for dirtytrackd on a private bus, for the
+ * hook's deadline tests.  It owns org.dirtytrack1 and then, by mode:
+ *   hang     reads method calls and never answers (a stuck daemon);
+ *   stopped  owns the name and never reads its socket at all;
+ *   deny     answers Filter/Evaluate with a denial carrying one reason,
+ *            so the test can see a daemon verdict reach stderr;
+ *   record   answers nothing but appends each HookEvent's op to FILE.
+ * It prints "ready" on stdout once the name is owned, so the test knows
+ * when the hook may run.  Usage: hook-fake-daemon ADDRESS MODE [FILE]
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dbus/dbus.h>
+#include <glib.h>
+
+#include "dt-dbus-api.h"
+
+static const char deny_json[] =
+    "{\"verdict\":\"deny\",\"mode\":\"none\",\"reasons\":[{\"code\":\"fake-daemon-deny\","
+    "\"severity\":\"error\",\"device\":\"0000:3b:00.1\","
+    "\"message\":\"the fake daemon refuses every domain\"}]}";
+
+static void
+answer_deny(DBusConnection *c, DBusMessage *call)
+{
+    DBusMessage *reply = dbus_message_new_method_return(call);
+    const char *verdict = "deny", *mode = "none", *json = deny_json, *empty = "";
+
+    if (!reply)
+        return;
+    if (dbus_message_is_method_call(call, DT_DBUS_MANAGER_IFACE, "Evaluate"))
+        dbus_message_append_args(reply, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &mode,
+                                 DBUS_TYPE_STRING, &json, DBUS_TYPE_INVALID);
+    else
+        dbus_message_append_args(reply, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &json,
+                                 DBUS_TYPE_STRING, &empty, DBUS_TYPE_INVALID);
+    dbus_connection_send(c, reply, NULL);
+    dbus_connection_flush(c);
+    dbus_message_unref(reply);
+}
+
+static void
+record_event(DBusMessage *call, const char *file)
+{
+    const char *name = NULL, *op = NULL, *subop = NULL, *xml = NULL;
+    FILE *f;
+
+    if (!dbus_message_get_args(call, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &op,
+                               DBUS_TYPE_STRING, &subop, DBUS_TYPE_STRING, &xml,
+                               DBUS_TYPE_INVALID))
+        return;
+    f = fopen(file, "a");
+    if (!f)
+        return;
+    fprintf(f, "%s %s %s\n", name, op, subop);
+    fclose(f);
+}
+
+int
+main(int argc, char **argv)
+{
+    DBusConnection *c;
+    DBusError e;
+    const char *mode;
+
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s ADDRESS hang|stopped|deny|record [FILE]\n", argv[0]);
+        return 2;
+    }
+    mode = argv[2];
+    if (strcmp(mode, "record") == 0 && argc < 4) {
+        fprintf(stderr, "record needs a FILE\n");
+        return 2;
+    }
+
+    dbus_error_init(&e);
+    c = dbus_connection_open_private(argv[1], &e);
+    if (!c || !dbus_bus_register(c, &e)) {
+        fprintf(stderr, "cannot connect to %s: %s\n", argv[1], e.message);
+        return 1;
+    }
+    if (dbus_bus_request_name(c, DT_DBUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &e) !=
+        DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
+        fprintf(stderr, "cannot own %s\n", DT_DBUS_NAME);
+        return 1;
+    }
+    printf("ready\n");
+    fflush(stdout);
+
+    if (strcmp(mode, "stopped") == 0) {
+        for (;;)
+            pause();
+    }
+
+    while (dbus_connection_read_write(c, -1)) {
+        DBusMessage *m;
+
+        while ((m = dbus_connection_pop_message(c)) != NULL) {
+            if (dbus_message_get_type(m) == DBUS_MESSAGE_TYPE_METHOD_CALL &&
+                g_strcmp0(dbus_message_get_interface(m), DT_DBUS_MANAGER_IFACE) == 0) {
+                if (strcmp(mode, "deny") == 0 &&
+                    !dbus_message_is_method_call(m, DT_DBUS_MANAGER_IFACE, "HookEvent"))
+                    answer_deny(c, m);
+                else if (strcmp(mode, "record") == 0 &&
+                         dbus_message_is_method_call(m, DT_DBUS_MANAGER_IFACE, "HookEvent"))
+                    record_event(m, argv[3]);
+                /* "hang": the call is dropped and its caller waits */
+            }
+            dbus_message_unref(m);
+        }
+    }
+    return 0;
+}
