@@ -18,6 +18,8 @@
 
 #include <glib/gstdio.h>
 
+#include "dt-cli-extra.h"
+#include "dt-cli-predict.h"
 #include "dt-config.h"
 #include "dt-eval.h"
 #include "dt-host.h"
@@ -328,6 +330,9 @@ usage(FILE *to)
     fprintf(to, "  host       %s\n", _("report this host's readiness for VFIO live migration"));
     fprintf(to, "  check      %s\n", _("evaluate one domain: verdict, tracking mode, VF policy"));
     fprintf(to, "  explain    %s\n", _("the same evaluation as a chain of facts, rules and consequences"));
+    fprintf(to, "  predict    %s\n", _("predict pre-copy time and downtime, with the assumptions behind them"));
+    fprintf(to, "  export     %s\n", _("write this host's capabilities for Nova, NFD or Prometheus"));
+    fprintf(to, "  apply      %s\n", _("write this host's VF policy into a domain's definition (libvirt)"));
     fprintf(to, "\n%s\n", _("Run 'dirtytrack COMMAND --help' for the options of a command."));
     fprintf(to, "%s\n", _("Exit status of check: 0 allow, 1 allow with warnings, 2 deny, 3 error."));
 }
@@ -355,6 +360,11 @@ main(int argc, char **argv)
         return cmd_check("check", FALSE, argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
         return cmd_check("explain", TRUE, argc - 1, argv + 1);
-    usage(stderr);
-    return fail(_("unknown command '%s'"), argv[1]);
+    if (strcmp(argv[1], "predict") == 0)
+        return dt_cli_predict(argc - 1, argv + 1);
+    if (strcmp(argv[1], "export") == 0)
+        return dt_cli_export(argc - 1, argv + 1);
+    if (strcmp(argv[1], "apply") == 0)
+        return dt_cli_apply(argc - 1, argv + 1);
+    return fail(_("unknown command '%s' (see 'dirtytrack --help')"), argv[1]);
 }

@@ -10,7 +10,8 @@ DT_BUILD_DEPS="build-essential autoconf automake libtool autopoint gettext pkg-c
 # the sanitizer lanes.
 DT_TEST_DEPS="qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients
  libvirt-daemon-driver-qemu dbus util-linux iproute2 procps kmod cpio
- busybox-static linux-image-amd64 valgrind clang libclang-rt-14-dev"
+ busybox-static linux-image-amd64 valgrind clang libclang-rt-14-dev
+ prometheus bash-completion groff-base man-db"
 
 dt_install() {
     missing=""

@@ -1,0 +1,17 @@
+/* dt-cli-extra.h: the `export` and `apply` subcommands of dirtytrack(1),
+ * kept apart from dirtytrack.c because apply links libvirt's client
+ * library and export writes files other programs read.
+ *
+ * argv[0] is the subcommand name.  Exit status: 0 done, 3 error (one line
+ * on stderr starting "dirtytrack: "), like the other subcommands.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int dt_cli_export(int argc, char **argv);
+int dt_cli_apply(int argc, char **argv);
+
+G_END_DECLS
