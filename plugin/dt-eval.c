@@ -127,16 +127,20 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
         g_prefix_error(error, _("cannot probe the host: "));
         return NULL;
     }
-    for (guint i = 0; i < e->domain->hostdevs->len; i++) {
-        const DtHostdev *h = g_ptr_array_index(e->domain->hostdevs, i);
-        g_autoptr(GError) local = NULL;
+    {
+        /* One batch: modules.alias is read and /proc scanned once, however
+         * many devices the domain passes through.  Absent devices are a
+         * finding for the engine (device-not-found), not an error. */
+        g_autoptr(GArray) addrs = g_array_new(FALSE, FALSE, sizeof(DtPciAddr));
 
-        if (h->type != DT_HOSTDEV_PCI || !h->has_addr)
-            continue;
-        /* A device that is absent is a finding for the engine, not an error. */
-        if (!dt_host_probe_device(e->host, paths, &h->addr, &local) &&
-            !g_error_matches(local, DT_ERROR, DT_ERROR_NOT_FOUND))
-            g_debug("probing hostdev %u: %s", i, local ? local->message : "?");
+        for (guint i = 0; i < e->domain->hostdevs->len; i++) {
+            const DtHostdev *h = g_ptr_array_index(e->domain->hostdevs, i);
+            if (h->type == DT_HOSTDEV_PCI && h->has_addr)
+                g_array_append_val(addrs, h->addr);
+        }
+        if (addrs->len)
+            dt_host_probe_devices(e->host, paths, (const DtPciAddr *)addrs->data, addrs->len,
+                                  DT_HOST_PROBE_DEFAULT);
     }
 
     e->qemu = find_qemu_caps(e->domain, opts, cfg, error);

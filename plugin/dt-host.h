@@ -21,6 +21,18 @@ DtHost *dt_host_probe(const DtPaths *paths, GError **error);
  * Returns the device, or NULL (with error DT_ERROR_NOT_FOUND) if absent. */
 const DtPciDev *dt_host_probe_device(DtHost *host, const DtPaths *paths,
                                      const DtPciAddr *addr, GError **error);
+/* Added by the host probe: the hook reads several devices per domain and
+ * must pay for modules.alias and the /proc scan once, not once per device;
+ * and callers that never open devices may skip the /proc scan. */
+typedef enum {
+    DT_HOST_PROBE_DEFAULT = 0,
+    DT_HOST_PROBE_SKIP_IN_USE = 1 << 0,   /* leave in_use FALSE, do not scan /proc */
+} DtHostProbeFlags;
+/* Reads each listed PCI function into host->devices (those already there
+ * are kept).  Absent functions are skipped.  Returns how many of addrs are
+ * in host->devices afterwards. */
+guint dt_host_probe_devices(DtHost *host, const DtPaths *paths, const DtPciAddr *addrs,
+                            guint n_addrs, DtHostProbeFlags flags);
 /* Every PCI function under /sys/bus/pci/devices. */
 gboolean dt_host_probe_all_devices(DtHost *host, const DtPaths *paths, GError **error);
 /* TRUE for functions worth reporting: bound to a VFIO driver, an SR-IOV VF,

@@ -1,0 +1,353 @@
+#!/bin/bash
+# mkhosts.sh: generate the fixture host sysroots of tests/data/hosts.
+#
+# Usage: tests/data/hosts/mkhosts.sh OUTDIR
+#
+# Each host is a directory that stands in for / (dt-paths.h): DIR/sys,
+# DIR/dev, DIR/proc and DIR/lib/modules, laid out as the kernel lays them
+# out, symlinks included, so the probe reads the fixtures exactly as it
+# reads a real machine.  Register values (VT-d cap/ecap, AMD-Vi EFR/EFR2)
+# are copied from real machines; README.md names the source of each.
+# Device nodes are empty regular files.  The script is idempotent: it
+# removes and rebuilds each host directory it owns, and nothing else.
+#
+# Back links that sysfs also has (drivers/NAME/BDF, iommu_groups/N/devices,
+# class/iommu/X/devices) are left out: the probe never reads them, and
+# without them the only symlink cycle is the PF/VF pair (physfn/virtfnN),
+# which the kernel's layout requires.
+set -euo pipefail
+export LC_ALL=C
+
+out=${1:?usage: mkhosts.sh OUTDIR}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# ---- real register values (README.md has the provenance) -------------------
+# Sapphire Rapids (Intel Server M50FCP), 6 DRHDs all alike
+SPR_VER="6:0"
+SPR_CAP="19ed008c40780c66"
+SPR_ECAP="3ee9e86f050df"
+SPR_ADDR=(d97fc000 e17fc000 e97fc000)
+# Cascade Lake-class Xeon (8 DRHDs all alike)
+CLX_VER="1:0"
+CLX_CAP="8d2078c106f0466"
+CLX_ECAP="f020df"
+CLX_ADDR=(d37fc000 e0ffc000 ee7fc000)
+# AMD EPYC 9004-class (Genoa), global EFR/EFR2 as the 6.7+ kernel prints them
+AMD_EFR="25bf732fa2295afe"
+AMD_EFR2="1d"
+# AMD-Vi capability header offset (Found IOMMU cap 0x40)
+AMD_CAP="40"
+
+REL_612_X86="6.12.57+deb13-amd64"
+REL_612_ARM="6.12.57+deb13-arm64"
+REL_DEB12="6.1.0-28-amd64"
+
+# ---- helpers ------------------------------------------------------------------
+H=""   # current host root
+
+put() {   # put FILE CONTENT: write one attribute file (with trailing newline)
+    mkdir -p "$(dirname "$H$1")"
+    printf '%s\n' "$2" >"$H$1"
+}
+
+touchf() {   # an empty regular file (device nodes, write-only attributes)
+    mkdir -p "$(dirname "$H$1")"
+    : >"$H$1"
+}
+
+lnk() {   # lnk LINK TARGET (both absolute inside the host): relative like sysfs
+    local link=$H$1 target=$H$2
+    mkdir -p "$(dirname "$link")"
+    ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$target")" "$link"
+}
+
+driver_dir() {
+    local d=/sys/bus/pci/drivers/$1
+    for f in bind unbind new_id remove_id uevent; do touchf "$d/$f"; done
+}
+
+# pci PATH VENDOR DEVICE SVENDOR SDEVICE CLASS DRIVER GROUP UNITPATH
+#   PATH is under /sys/devices; DRIVER, GROUP and UNITPATH may be "-".
+pci() {
+    local path=$1 ven=$2 dev=$3 sven=$4 sdev=$5 cls=$6 drv=$7 grp=$8 unit=$9
+    local d=/sys/devices/$path bdf=${path##*/}
+    put "$d/vendor" "$(printf '0x%04x' $((16#$ven)))"
+    put "$d/device" "$(printf '0x%04x' $((16#$dev)))"
+    put "$d/subsystem_vendor" "$(printf '0x%04x' $((16#$sven)))"
+    put "$d/subsystem_device" "$(printf '0x%04x' $((16#$sdev)))"
+    put "$d/class" "$(printf '0x%06x' $((16#$cls)))"
+    put "$d/modalias" "$(printf 'pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X' \
+        $((16#$ven)) $((16#$dev)) $((16#$sven)) $((16#$sdev)) \
+        $(((16#$cls >> 16) & 255)) $(((16#$cls >> 8) & 255)) $((16#$cls & 255)))"
+    touchf "$d/driver_override"
+    put "$d/numa_node" "0"
+    lnk "/sys/bus/pci/devices/$bdf" "$d"
+    if [ "$drv" != - ]; then
+        driver_dir "$drv"
+        lnk "$d/driver" "/sys/bus/pci/drivers/$drv"
+    fi
+    if [ "$grp" != - ]; then
+        put "/sys/kernel/iommu_groups/$grp/type" "DMA"
+        lnk "$d/iommu_group" "/sys/kernel/iommu_groups/$grp"
+    fi
+    if [ "$unit" != - ]; then
+        lnk "$d/iommu" "$unit"
+    fi
+}
+
+# sriov PFPATH VFPATH N
+sriov() {
+    lnk "/sys/devices/$1/virtfn$3" "/sys/devices/$2"
+    lnk "/sys/devices/$2/physfn" "/sys/devices/$1"
+}
+
+sriov_pf() {   # sriov_pf PFPATH TOTAL NUM VFDEVICE
+    put "/sys/devices/$1/sriov_totalvfs" "$2"
+    put "/sys/devices/$1/sriov_numvfs" "$3"
+    put "/sys/devices/$1/sriov_vf_device" "$4"
+    put "/sys/devices/$1/sriov_drivers_autoprobe" "1"
+}
+
+# vfio PATH N GROUP CDEV(yes|no): what binding a VFIO driver creates
+vfio() {
+    local d=/sys/devices/$1 n=$2 grp=$3 cdev=$4
+    local v=$d/vfio-dev/vfio$n
+    lnk "$v/device" "$d"
+    lnk "/sys/class/vfio-dev/vfio$n" "$v"
+    if [ "$cdev" = yes ]; then
+        # dynamic char major of the "vfio-dev" region (illustrative)
+        put "$v/dev" "509:$n"
+        printf 'MAJOR=509\nMINOR=%s\nDEVNAME=vfio/devices/vfio%s\n' "$n" "$n" >"$H$v/uevent"
+        touchf "/dev/vfio/devices/vfio$n"
+    else
+        touchf "$v/uevent"
+    fi
+    touchf "/dev/vfio/$grp"
+}
+
+intel_unit() {   # intel_unit N VER CAP ECAP ADDR
+    local u=/sys/devices/virtual/iommu/dmar$1
+    put "$u/intel-iommu/version" "$2"
+    put "$u/intel-iommu/cap" "$3"
+    put "$u/intel-iommu/ecap" "$4"
+    put "$u/intel-iommu/address" "$5"
+    put "$u/intel-iommu/domains_supported" "65536"
+    put "$u/intel-iommu/domains_used" "0"
+    touchf "$u/uevent"
+    lnk "/sys/class/iommu/dmar$1" "$u"
+}
+
+amd_unit() {   # amd_unit N PCIPATH FEATURES
+    local u=/sys/devices/$2/iommu/ivhd$1
+    put "$u/amd-iommu/cap" "$AMD_CAP"
+    put "$u/amd-iommu/features" "$3"
+    touchf "$u/uevent"
+    lnk "/sys/class/iommu/ivhd$1" "$u"
+}
+
+smmu_unit() {   # smmu_unit PLATFORMDEV NAME: no attributes at all in sysfs
+    local u=/sys/devices/platform/$1/iommu/$2
+    touchf "$u/uevent"
+    lnk "/sys/class/iommu/$2" "$u"
+}
+
+# base HOST ARCH RELEASE CMDLINE
+base() {
+    H=$out/$1
+    rm -rf "$H"
+    mkdir -p "$H"
+    put /proc/sys/kernel/osrelease "$3"
+    put /proc/sys/kernel/arch "$2"
+    put /proc/cmdline "$4"
+    put /sys/kernel/mm/transparent_hugepage/hpage_pmd_size "2097152"
+    mkdir -p "$H/lib/modules/$3"
+}
+
+# modules.alias: a few ordinary pci: lines (ignored by the probe) and the
+# vfio_pci: lines of the variant drivers this kernel version ships.
+aliases() {   # aliases RELEASE DRIVER...
+    local rel=$1 f
+    shift
+    f=$H/lib/modules/$rel/modules.alias
+    {
+        echo "# Aliases extracted from modules themselves."
+        echo "alias pci:v000015B3d00001021sv*sd*bc*sc*i* mlx5_core"
+        echo "alias pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_core"
+        echo "alias pci:v00008086d00001572sv*sd*bc*sc*i* i40e"
+        echo "alias pci:v00008086d0000154Csv*sd*bc*sc*i* iavf"
+        echo "alias pci:v00008086d00004940sv*sd*bc*sc*i* qat_4xxx"
+        for drv in "$@"; do
+            case $drv in
+            mlx5) echo "alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci" ;;
+            hisi)
+                echo "alias vfio_pci:v000019E5d0000A256sv*sd*bc*sc*i* hisi_acc_vfio_pci"
+                echo "alias vfio_pci:v000019E5d0000A259sv*sd*bc*sc*i* hisi_acc_vfio_pci"
+                echo "alias vfio_pci:v000019E5d0000A251sv*sd*bc*sc*i* hisi_acc_vfio_pci"
+                ;;
+            pds) echo "alias vfio_pci:v00001DD8d00001003sv*sd*bc*sc*i* pds_vfio_pci" ;;
+            virtio) echo "alias vfio_pci:v00001AF4d00001041sv*sd*bc*sc*i* virtio_vfio_pci" ;;
+            qat)
+                for id in 4941 4943 4945 4947; do
+                    echo "alias vfio_pci:v00008086d0000${id}sv*sd*bc*sc*i* qat_vfio_pci"
+                done
+                ;;
+            nvgrace)
+                for id in 2342 2345 2348; do
+                    echo "alias vfio_pci:v000010DEd0000${id}sv*sd*bc*sc*i* nvgrace_gpu_vfio_pci"
+                done
+                ;;
+            esac
+        done
+        echo "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci"
+        echo "alias pci:v00001AF4d00001041sv*sd*bc*sc*i* virtio_pci"
+    } >"$f"
+}
+
+# The shared PCI topology (/tmp/topology.md): same BDFs on every host.
+# $1: how the root buses map to IOMMU units (intel|amd|arm|none)
+# $2: VFIO driver for 3b:00.2; $3: VFIO driver for 6b:00.1 ("-" = unbound)
+# $4: cdev kernel (yes|no)
+devices() {
+    local kind=$1 vf2drv=$2 qatdrv=$3 cdev=$4
+    local r00 r16 r3a r6b u00 u16 u3a u6b hb
+
+    case $kind in
+    intel)
+        r00=pci0000:00 r16=pci0000:16/0000:16:02.0 r3a=pci0000:3a/0000:3a:01.0 r6b=pci0000:6b
+        u00=/sys/devices/virtual/iommu/dmar0 u16=$u00
+        u3a=/sys/devices/virtual/iommu/dmar1 u6b=/sys/devices/virtual/iommu/dmar2
+        hb="8086 09a2 8086 0000 088000"
+        ;;
+    none)
+        r00=pci0000:00 r16=pci0000:16/0000:16:02.0 r3a=pci0000:3a/0000:3a:01.0 r6b=pci0000:6b
+        u00=- u16=- u3a=- u6b=-
+        hb="8086 09a2 8086 0000 088000"
+        ;;
+    amd)
+        r00=pci0000:00 r16=pci0000:00/0000:00:01.1 r3a=pci0000:00/0000:00:03.1 r6b=pci0000:40/0000:40:01.1
+        u00=/sys/devices/pci0000:00/0000:00:00.2/iommu/ivhd0 u16=$u00 u3a=$u00
+        u6b=/sys/devices/pci0000:40/0000:40:00.2/iommu/ivhd1
+        hb="1022 14a4 1022 0000 060000"
+        ;;
+    arm)
+        r00=pci0000:00 r16=pci0000:16/0000:16:00.0 r3a=pci0000:3a/0000:3a:00.0 r6b=pci0000:6b
+        u00=/sys/devices/platform/arm-smmu-v3.2.auto/iommu/smmu3.0x0000000140000000
+        u16=$u00 u3a=$u00 u6b=$u00
+        hb="19e5 a120 19e5 0000 060400"
+        ;;
+    esac
+    g() { [ "$kind" = none ] && echo - || echo "$1"; }
+
+    # shellcheck disable=SC2086
+    set -- $hb
+    pci "$r00/0000:00:00.0" "$1" "$2" "$3" "$4" "$5" - "$(g 0)" "$u00"
+
+    # root ports in front of the add-in cards (own groups, pcieport)
+    case $kind in
+    amd)
+        pci "pci0000:00/0000:00:01.1" 1022 14ab 1022 14ab 060400 pcieport "$(g 29)" "$u00"
+        pci "pci0000:00/0000:00:03.1" 1022 14a5 1022 14a5 060400 pcieport "$(g 39)" "$u00"
+        pci "pci0000:40/0000:40:01.1" 1022 14ab 1022 14ab 060400 pcieport "$(g 49)" "$u6b"
+        ;;
+    arm)
+        pci "pci0000:16/0000:16:00.0" 19e5 a120 19e5 0000 060400 pcieport "$(g 29)" "$u16"
+        pci "pci0000:3a/0000:3a:00.0" 19e5 a120 19e5 0000 060400 pcieport "$(g 39)" "$u3a"
+        ;;
+    *)
+        pci "pci0000:16/0000:16:02.0" 8086 352a 8086 0000 060400 pcieport "$(g 29)" "$u16"
+        pci "pci0000:3a/0000:3a:01.0" 8086 352a 8086 0000 060400 pcieport "$(g 39)" "$u3a"
+        ;;
+    esac
+
+    # Intel X710: PF 8086:1572 (i40e), VF 8086:154c on 17:02.0 (VF offset 16)
+    pci "$r16/0000:17:00.0" 8086 1572 8086 0000 020000 i40e "$(g 30)" "$u16"
+    sriov_pf "$r16/0000:17:00.0" 32 1 154c
+    pci "$r16/0000:17:02.0" 8086 154c 8086 0000 020000 \
+        "$([ "$kind" = none ] && echo - || echo vfio-pci)" "$(g 31)" "$u16"
+    sriov "$r16/0000:17:00.0" "$r16/0000:17:02.0" 0
+
+    # Mellanox ConnectX-7: PF 15b3:1021 (mlx5_core), VFs 15b3:101e
+    pci "$r3a/0000:3b:00.0" 15b3 1021 15b3 0040 020000 mlx5_core "$(g 40)" "$u3a"
+    sriov_pf "$r3a/0000:3b:00.0" 16 2 101e
+    pci "$r3a/0000:3b:00.1" 15b3 101e 15b3 0040 020000 \
+        "$([ "$kind" = none ] && echo - || echo mlx5_vfio_pci)" "$(g 41)" "$u3a"
+    pci "$r3a/0000:3b:00.2" 15b3 101e 15b3 0040 020000 "$vf2drv" "$(g 42)" "$u3a"
+    sriov "$r3a/0000:3b:00.0" "$r3a/0000:3b:00.1" 0
+    sriov "$r3a/0000:3b:00.0" "$r3a/0000:3b:00.2" 1
+
+    # Intel QAT 4xxx: PF 8086:4940 (4xxx), VF 8086:4941
+    pci "$r6b/0000:6b:00.0" 8086 4940 8086 0000 0b4000 4xxx "$(g 50)" "$u6b"
+    sriov_pf "$r6b/0000:6b:00.0" 16 1 4941
+    pci "$r6b/0000:6b:00.1" 8086 4941 8086 0000 0b4000 "$qatdrv" "$(g 51)" "$u6b"
+    sriov "$r6b/0000:6b:00.0" "$r6b/0000:6b:00.1" 0
+
+    if [ "$kind" != none ]; then
+        vfio "$r16/0000:17:02.0" 2 31 "$cdev"
+        vfio "$r3a/0000:3b:00.1" 0 41 "$cdev"
+        vfio "$r3a/0000:3b:00.2" 1 42 "$cdev"
+        vfio "$r6b/0000:6b:00.1" 3 51 "$cdev"
+    fi
+}
+
+devnodes() {   # devnodes IOMMUFD(yes|no)
+    touchf /dev/vfio/vfio
+    touchf /dev/null
+    if [ "$1" = yes ]; then
+        touchf /dev/iommu
+    fi
+}
+
+# ---- the hosts ------------------------------------------------------------------
+
+base intel-dirty x86_64 "$REL_612_X86" \
+    "BOOT_IMAGE=/boot/vmlinuz-$REL_612_X86 root=UUID=2f6d1c4e-8f0a-4b7e-9a51-6a1d2c3b4e5f ro intel_iommu=on iommu=pt quiet"
+for i in 0 1 2; do intel_unit $i "$SPR_VER" "$SPR_CAP" "$SPR_ECAP" "${SPR_ADDR[$i]}"; done
+devices intel mlx5_vfio_pci qat_vfio_pci yes
+devnodes yes
+aliases "$REL_612_X86" mlx5 hisi pds virtio qat
+
+base intel-nodirty x86_64 "$REL_612_X86" \
+    "BOOT_IMAGE=/boot/vmlinuz-$REL_612_X86 root=UUID=7c1e0b2a-3d4f-4a6b-8c9d-0e1f2a3b4c5d ro intel_iommu=on iommu=pt quiet"
+for i in 0 1 2; do intel_unit $i "$CLX_VER" "$CLX_CAP" "$CLX_ECAP" "${CLX_ADDR[$i]}"; done
+devices intel vfio-pci qat_vfio_pci yes
+devnodes yes
+aliases "$REL_612_X86" mlx5 hisi pds virtio qat
+
+base amd-hdsup x86_64 "$REL_612_X86" \
+    "BOOT_IMAGE=/boot/vmlinuz-$REL_612_X86 root=UUID=910678ff-0a1b-4c2d-8e3f-4a5b6c7d8e9f ro iommu=pt quiet"
+# the IOMMU functions themselves (1022:149e) carry the units, 6.7+ order EFR:EFR2
+pci "pci0000:00/0000:00:00.2" 1022 149e 1022 149e 080600 - - -
+pci "pci0000:40/0000:40:00.2" 1022 149e 1022 149e 080600 - - -
+pci "pci0000:80/0000:80:00.2" 1022 149e 1022 149e 080600 - - -
+pci "pci0000:c0/0000:c0:00.2" 1022 149e 1022 149e 080600 - - -
+amd_unit 0 "pci0000:00/0000:00:00.2" "$AMD_EFR:$AMD_EFR2"
+amd_unit 1 "pci0000:40/0000:40:00.2" "$AMD_EFR:$AMD_EFR2"
+amd_unit 2 "pci0000:80/0000:80:00.2" "$AMD_EFR:$AMD_EFR2"
+amd_unit 3 "pci0000:c0/0000:c0:00.2" "$AMD_EFR:$AMD_EFR2"
+devices amd mlx5_vfio_pci qat_vfio_pci yes
+devnodes yes
+aliases "$REL_612_X86" mlx5 hisi pds virtio qat
+
+base arm-smmuv3 aarch64 "$REL_612_ARM" \
+    "BOOT_IMAGE=/boot/vmlinuz-$REL_612_ARM root=UUID=5b4a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d ro quiet"
+smmu_unit arm-smmu-v3.2.auto smmu3.0x0000000140000000
+devices arm mlx5_vfio_pci qat_vfio_pci yes
+devnodes yes
+aliases "$REL_612_ARM" mlx5 hisi pds virtio qat nvgrace
+
+base no-iommu x86_64 "$REL_612_X86" \
+    "BOOT_IMAGE=/boot/vmlinuz-$REL_612_X86 root=UUID=0d1c2b3a-4f5e-4d6c-9b8a-7f6e5d4c3b2a ro quiet"
+# VT-d disabled in the firmware: no units, no groups; vfio-pci cannot bind
+# without an IOMMU, so the VFs stay unbound
+devices none - - yes
+devnodes yes
+aliases "$REL_612_X86" mlx5 hisi pds virtio qat
+
+base debian12 x86_64 "$REL_DEB12" \
+    "BOOT_IMAGE=/boot/vmlinuz-$REL_DEB12 root=UUID=3e2d1c0b-5a4f-4e3d-8c2b-1a0f9e8d7c6b ro intel_iommu=on quiet"
+for i in 0 1 2; do intel_unit $i "$SPR_VER" "$SPR_CAP" "$SPR_ECAP" "${SPR_ADDR[$i]}"; done
+# 6.1: no iommufd cdev, no /dev/iommu, no qat_vfio_pci (6.10)
+devices intel vfio-pci vfio-pci no
+devnodes no
+aliases "$REL_DEB12" mlx5 hisi

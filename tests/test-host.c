@@ -1,0 +1,978 @@
+/* test-host.c: the host probe over the fixture sysroots.
+ *
+ * Every fixture host of tests/data/hosts (built by mkhosts.sh from real
+ * register values, kernel layout and symlinks) is probed and its facts
+ * asserted.  The committed trees are read-only: tests that break a host
+ * (missing files, junk registers, vanished devices, hostile links, a
+ * process holding a device) work on a private copy that keeps symlinks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "dt-alias.h"
+#include "dt-host.h"
+#include "dt-hostcheck.h"
+#include "dt-paths.h"
+#include "dt-util.h"
+#include "dt-vdb.h"
+
+#define REL_612 "6.12.57+deb13-amd64"
+
+static char *
+fixture(const char *name)
+{
+    return g_test_build_filename(G_TEST_DIST, "data", "hosts", name, NULL);
+}
+
+static DtHost *
+probe_dir(const char *dir)
+{
+    g_autoptr(DtPaths) paths = dt_paths_new(dir);
+    g_autoptr(GError) error = NULL;
+    DtHost *host = dt_host_probe(paths, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(host);
+    return host;
+}
+
+static DtHost *
+probe_fixture(const char *name)
+{
+    g_autofree char *dir = fixture(name);
+    return probe_dir(dir);
+}
+
+static DtPciAddr
+addr(const char *s)
+{
+    DtPciAddr a;
+    g_assert_true(dt_pci_addr_parse(s, &a));
+    return a;
+}
+
+static const DtPciDev *
+probe_dev(DtHost *host, const char *dir, const char *bdf)
+{
+    g_autoptr(DtPaths) paths = dt_paths_new(dir);
+    g_autoptr(GError) error = NULL;
+    DtPciAddr a = addr(bdf);
+    const DtPciDev *d = dt_host_probe_device(host, paths, &a, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(d);
+    return d;
+}
+
+/* ---- private copies of a fixture (symlinks kept as symlinks) ------------- */
+
+static void
+copy_tree(const char *src, const char *dst)
+{
+    struct stat st;
+
+    g_assert_cmpint(lstat(src, &st), ==, 0);
+    if (S_ISLNK(st.st_mode)) {
+        g_autofree char *target = g_file_read_link(src, NULL);
+        g_assert_nonnull(target);
+        g_assert_cmpint(symlink(target, dst), ==, 0);
+    } else if (S_ISDIR(st.st_mode)) {
+        g_autoptr(GDir) dir = g_dir_open(src, 0, NULL);
+        const char *name;
+        g_assert_nonnull(dir);
+        g_assert_cmpint(g_mkdir(dst, 0755), ==, 0);
+        while ((name = g_dir_read_name(dir))) {
+            g_autofree char *s = g_build_filename(src, name, NULL);
+            g_autofree char *d = g_build_filename(dst, name, NULL);
+            copy_tree(s, d);
+        }
+    } else {
+        g_autofree char *buf = NULL;
+        gsize len = 0;
+        g_assert_true(g_file_get_contents(src, &buf, &len, NULL));
+        g_assert_true(g_file_set_contents(dst, buf, (gssize)len, NULL));
+    }
+}
+
+static void
+remove_tree(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        const char *name;
+        while (dir && (name = g_dir_read_name(dir))) {
+            g_autofree char *p = g_build_filename(path, name, NULL);
+            remove_tree(p);
+        }
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+typedef struct {
+    char *tmp;    /* the temp dir */
+    char *root;   /* tmp/host: the copied sysroot */
+} Copy;
+
+static void
+copy_fixture(Copy *c, const char *name)
+{
+    g_autofree char *src = fixture(name);
+    g_autoptr(GError) error = NULL;
+
+    c->tmp = g_dir_make_tmp("dt-host-XXXXXX", &error);
+    g_assert_no_error(error);
+    c->root = g_build_filename(c->tmp, "host", NULL);
+    copy_tree(src, c->root);
+}
+
+static void
+copy_free(Copy *c)
+{
+    remove_tree(c->tmp);
+    g_free(c->tmp);
+    g_free(c->root);
+}
+
+static char *
+in_root(const Copy *c, const char *abs)
+{
+    return g_strconcat(c->root, abs, NULL);
+}
+
+static void
+write_file(const Copy *c, const char *abs, const char *text)
+{
+    g_autofree char *p = in_root(c, abs);
+    g_autofree char *dir = g_path_get_dirname(p);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(p, text, -1, NULL));
+}
+
+static void
+remove_path(const Copy *c, const char *abs)
+{
+    g_autofree char *p = in_root(c, abs);
+    struct stat st;
+    g_assert_cmpint(lstat(p, &st), ==, 0);
+    remove_tree(p);
+}
+
+static void
+make_link(const Copy *c, const char *abs, const char *target)
+{
+    g_autofree char *p = in_root(c, abs);
+    g_autofree char *dir = g_path_get_dirname(p);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    g_unlink(p);
+    g_assert_cmpint(symlink(target, p), ==, 0);
+}
+
+/* ---- whole hosts ----------------------------------------------------------- */
+
+static const DtIommu *
+unit(const DtHost *h, const char *name)
+{
+    const DtIommu *u = dt_host_find_iommu(h, name);
+    g_assert_nonnull(u);
+    return u;
+}
+
+static void
+test_intel_dirty(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("intel-dirty");
+
+    g_assert_cmpstr(h->kernel_release, ==, REL_612);
+    g_assert_true(dt_version_at_least(&h->kernel, 6, 12, 57));
+    g_assert_cmpstr(h->arch, ==, "x86_64");
+    g_assert_cmpuint(h->page_size, ==, 4096);
+    g_assert_false(h->intel_sm_off);
+    g_assert_true(h->dev_iommu);
+    g_assert_true(h->dev_vfio_container);
+    g_assert_true(h->vfio_cdev_support);
+    g_assert_true(h->have_modules_alias);
+    g_assert_cmpuint(h->iommus->len, ==, 3);
+    for (guint i = 0; i < h->iommus->len; i++) {
+        const DtIommu *u = g_ptr_array_index(h->iommus, i);
+        g_autofree char *want = g_strdup_printf("dmar%u", i);
+        g_assert_cmpstr(u->name, ==, want);
+        g_assert_cmpint(u->vendor, ==, DT_IOMMU_VENDOR_INTEL);
+        g_assert_true(u->regs_known);
+        g_assert_cmphex(u->cap, ==, 0x19ed008c40780c66ULL);
+        g_assert_cmphex(u->ecap, ==, 0x3ee9e86f050dfULL);
+        g_assert_cmpint(u->dirty_tracking.value, ==, DT_TRI_YES);
+        g_assert_cmpint(u->dirty_tracking.source, ==, DT_SOURCE_SYSFS);
+    }
+}
+
+static void
+test_intel_nodirty(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("intel-nodirty");
+    const DtIommu *u = unit(h, "dmar1");
+
+    g_assert_cmphex(u->ecap, ==, 0xf020dfULL);
+    g_assert_cmpint(u->dirty_tracking.value, ==, DT_TRI_NO);
+    g_assert_cmpint(u->dirty_tracking.source, ==, DT_SOURCE_SYSFS);
+    g_assert_cmpstr(u->dirty_note, ==, "ECAP.SMTS=0 (no scalable mode)");
+}
+
+static void
+test_amd_hdsup(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("amd-hdsup");
+
+    g_assert_cmpuint(h->iommus->len, ==, 4);
+    for (guint i = 0; i < h->iommus->len; i++) {
+        const DtIommu *u = g_ptr_array_index(h->iommus, i);
+        g_autofree char *want = g_strdup_printf("ivhd%u", i);
+        g_assert_cmpstr(u->name, ==, want);
+        g_assert_cmpint(u->vendor, ==, DT_IOMMU_VENDOR_AMD);
+        /* 6.12 prints EFR:EFR2: the order was read by kernel version */
+        g_assert_cmphex(u->efr, ==, 0x25bf732fa2295afeULL);
+        g_assert_cmphex(u->efr2, ==, 0x1dULL);
+        g_assert_cmpint(u->dirty_tracking.value, ==, DT_TRI_YES);
+        g_assert_cmpint(u->dirty_tracking.source, ==, DT_SOURCE_SYSFS);
+    }
+}
+
+static void
+test_arm(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("arm-smmuv3");
+    const DtIommu *u = unit(h, "smmu3.0x0000000140000000");
+
+    g_assert_cmpstr(h->arch, ==, "aarch64");
+    g_assert_cmpuint(h->iommus->len, ==, 1);
+    g_assert_cmpint(u->vendor, ==, DT_IOMMU_VENDOR_SMMUV3);
+    g_assert_false(u->regs_known);
+    g_assert_cmpint(u->dirty_tracking.value, ==, DT_TRI_UNKNOWN);
+    g_assert_cmpint(u->dirty_tracking.source, ==, DT_SOURCE_PREDICTED);
+    g_assert_cmpstr(u->dirty_note, ==, "SMMUv3 HTTU not exposed in sysfs");
+}
+
+static void
+test_no_iommu(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("no-iommu");
+    g_autofree char *dir = fixture("no-iommu");
+    const DtPciDev *d;
+
+    g_assert_cmpuint(h->iommus->len, ==, 0);
+    d = probe_dev(h, dir, "0000:3b:00.1");
+    g_assert_cmpint(d->iommu_group, ==, -1);
+    g_assert_null(d->iommu_unit);
+    /* vfio-pci cannot bind without an IOMMU; modules.alias still predicts */
+    g_assert_null(d->driver);
+    g_assert_cmpstr(d->alias_driver, ==, "mlx5_vfio_pci");
+    g_assert_null(d->vfio_cdev);
+}
+
+static void
+test_debian12(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("debian12");
+    const DtIommu *u = unit(h, "dmar0");
+
+    g_assert_cmpstr(h->kernel_release, ==, "6.1.0-28-amd64");
+    g_assert_cmpuint(h->kernel.major, ==, 6);
+    g_assert_cmpuint(h->kernel.minor, ==, 1);
+    g_assert_false(h->dev_iommu);
+    g_assert_false(h->vfio_cdev_support);
+    g_assert_true(h->dev_vfio_container);
+    /* the hardware could, the kernel cannot */
+    g_assert_true(u->ecap & (1ULL << 45));
+    g_assert_cmpint(u->dirty_tracking.value, ==, DT_TRI_NO);
+    g_assert_cmpstr(u->dirty_note, ==, "kernel < 6.7");
+}
+
+static void
+test_probe_reads_no_device(void)
+{
+    static const char *const hosts[] = {
+        "intel-dirty", "intel-nodirty", "amd-hdsup", "arm-smmuv3", "no-iommu", "debian12",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(hosts); i++) {
+        g_autoptr(DtHost) h = probe_fixture(hosts[i]);
+        g_assert_cmpuint(h->devices->len, ==, 0);
+    }
+}
+
+static void
+test_missing_sysroot(void)
+{
+    g_autoptr(DtPaths) paths = dt_paths_new("/nonexistent/dirtytrack-sysroot");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtHost) h = dt_host_probe(paths, &error);
+
+    g_assert_null(h);
+    g_assert_error(error, DT_ERROR, DT_ERROR_NOT_FOUND);
+}
+
+/* ---- devices --------------------------------------------------------------- */
+
+static void
+test_mlx5_vf(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("intel-dirty");
+    g_autofree char *dir = fixture("intel-dirty");
+    const DtPciDev *d = probe_dev(h, dir, "0000:3b:00.1");
+    DtPciAddr pf = addr("0000:3b:00.0");
+
+    g_assert_cmphex(d->vendor, ==, 0x15b3);
+    g_assert_cmphex(d->device, ==, 0x101e);
+    g_assert_cmphex(d->subsys_vendor, ==, 0x15b3);
+    g_assert_cmphex(d->class_code, ==, 0x020000);
+    g_assert_cmpstr(d->driver, ==, "mlx5_vfio_pci");
+    g_assert_cmpint(d->iommu_group, ==, 41);
+    g_assert_cmpstr(d->iommu_unit, ==, "dmar1");
+    g_assert_true(d->is_vf);
+    g_assert_true(dt_pci_addr_equal(&d->pf, &pf));
+    g_assert_cmpuint(d->num_vfs, ==, 0);
+    g_assert_cmpstr(d->vfio_cdev, ==, "vfio0");
+    g_assert_cmpstr(d->modalias, ==, "pci:v000015B3d0000101Esv000015B3sd00000040bc02sc00i00");
+    g_assert_cmpstr(d->alias_driver, ==, "mlx5_vfio_pci");
+    g_assert_false(d->in_use);
+    g_assert_true(dt_pcidev_is_vfio_candidate(d));
+    /* on demand: exactly one device read */
+    g_assert_cmpuint(h->devices->len, ==, 1);
+}
+
+static void
+test_mlx5_pf(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("intel-dirty");
+    g_autofree char *dir = fixture("intel-dirty");
+    const DtPciDev *d = probe_dev(h, dir, "0000:3b:00.0");
+
+    g_assert_cmpstr(d->driver, ==, "mlx5_core");
+    g_assert_false(d->is_vf);
+    g_assert_cmpuint(d->num_vfs, ==, 2);
+    g_assert_null(d->vfio_cdev);
+    /* 15b3:1021 has only a pci: alias (mlx5_core), no vfio_pci: one */
+    g_assert_null(d->alias_driver);
+    g_assert_false(dt_pcidev_is_vfio_candidate(d));
+}
+
+static void
+test_qat_by_kernel(void)
+{
+    g_autoptr(DtHost) h612 = probe_fixture("intel-dirty");
+    g_autoptr(DtHost) h61 = probe_fixture("debian12");
+    g_autofree char *d612 = fixture("intel-dirty");
+    g_autofree char *d61 = fixture("debian12");
+    const DtPciDev *a = probe_dev(h612, d612, "0000:6b:00.1");
+    const DtPciDev *b = probe_dev(h61, d61, "0000:6b:00.1");
+
+    g_assert_cmpstr(a->driver, ==, "qat_vfio_pci");
+    g_assert_cmpstr(a->alias_driver, ==, "qat_vfio_pci");
+    g_assert_cmpstr(a->iommu_unit, ==, "dmar2");
+    /* qat_vfio_pci arrived in 6.10: Debian 12's modules.alias lacks it */
+    g_assert_cmpstr(b->driver, ==, "vfio-pci");
+    g_assert_null(b->alias_driver);
+    /* 6.1 has vfio-dev/vfioN but no cdev node */
+    g_assert_cmpstr(b->vfio_cdev, ==, "vfio3");
+}
+
+static void
+test_plain_vf_and_bridge(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("intel-nodirty");
+    g_autofree char *dir = fixture("intel-nodirty");
+    const DtPciDev *vf = probe_dev(h, dir, "0000:17:02.0");
+    const DtPciDev *vf2 = probe_dev(h, dir, "0000:3b:00.2");
+    const DtPciDev *hb = probe_dev(h, dir, "0000:00:00.0");
+
+    g_assert_cmpstr(vf->driver, ==, "vfio-pci");
+    /* only vfio_pci's own catch-all matches 8086:154c */
+    g_assert_null(vf->alias_driver);
+    g_assert_true(dt_pcidev_is_vfio_candidate(vf));
+    g_assert_cmpstr(vf2->driver, ==, "vfio-pci");
+    g_assert_cmpstr(vf2->alias_driver, ==, "mlx5_vfio_pci");
+    g_assert_null(hb->driver);
+    g_assert_false(dt_pcidev_is_vfio_candidate(hb));
+}
+
+static void
+test_amd_and_arm_units(void)
+{
+    g_autoptr(DtHost) amd = probe_fixture("amd-hdsup");
+    g_autoptr(DtHost) arm = probe_fixture("arm-smmuv3");
+    g_autofree char *damd = fixture("amd-hdsup");
+    g_autofree char *darm = fixture("arm-smmuv3");
+
+    g_assert_cmpstr(probe_dev(amd, damd, "0000:3b:00.1")->iommu_unit, ==, "ivhd0");
+    g_assert_cmpstr(probe_dev(amd, damd, "0000:6b:00.1")->iommu_unit, ==, "ivhd1");
+    g_assert_cmpstr(probe_dev(arm, darm, "0000:3b:00.1")->iommu_unit, ==,
+                    "smmu3.0x0000000140000000");
+}
+
+static void
+test_all_devices(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("intel-dirty");
+    g_autofree char *dir = fixture("intel-dirty");
+    g_autoptr(DtPaths) paths = dt_paths_new(dir);
+    g_autoptr(GError) error = NULL;
+    static const char *const order[] = {
+        "0000:00:00.0", "0000:16:02.0", "0000:17:00.0", "0000:17:02.0", "0000:3a:01.0",
+        "0000:3b:00.0", "0000:3b:00.1", "0000:3b:00.2", "0000:6b:00.0", "0000:6b:00.1",
+    };
+    GString *cands = g_string_new(NULL);
+
+    g_assert_true(dt_host_probe_all_devices(h, paths, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(h->devices->len, ==, G_N_ELEMENTS(order));
+    for (guint i = 0; i < h->devices->len; i++) {
+        const DtPciDev *d = g_ptr_array_index(h->devices, i);
+        g_autofree char *s = dt_pci_addr_to_string(&d->addr);
+        g_assert_cmpstr(s, ==, order[i]);
+        if (dt_pcidev_is_vfio_candidate(d))
+            g_string_append_printf(cands, "%s ", s);
+    }
+    g_assert_cmpstr(cands->str, ==, "0000:17:02.0 0000:3b:00.1 0000:3b:00.2 0000:6b:00.1 ");
+    g_string_free(cands, TRUE);
+}
+
+static void
+test_missing_device(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("intel-dirty");
+    g_autofree char *dir = fixture("intel-dirty");
+    g_autoptr(DtPaths) paths = dt_paths_new(dir);
+    g_autoptr(GError) error = NULL;
+    DtPciAddr a = addr("0000:99:00.0");
+
+    g_assert_null(dt_host_probe_device(h, paths, &a, &error));
+    g_assert_error(error, DT_ERROR, DT_ERROR_NOT_FOUND);
+    g_assert_cmpuint(h->devices->len, ==, 0);
+}
+
+static void
+test_hostile_bdf_strings(void)
+{
+    static const char *const bad[] = {
+        "../../etc", "0000:3b:00.1/../..", "0000:3b:00.1/", "../0000:3b:00.1",
+        "0000:3b:00.1\n", " 0000:3b:00.1", "0000:3b:00.8", "0000:3b:20.1", "00000:3b:00.1",
+        "0000:3b:00", "0000:3b:00.1.2", "0000:+b:00.1", "", "0000:3b:00.1 ",
+    };
+    DtPciAddr a;
+
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++)
+        g_assert_false(dt_pci_addr_parse(bad[i], &a));
+}
+
+static void
+test_hostile_links(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+    g_autoptr(DtPaths) paths = NULL;
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+    DtPciAddr a = addr("0000:3b:00.1");
+    DtPciAddr b = addr("0000:3b:00.2");
+
+    copy_fixture(&c, "intel-dirty");
+    /* a device link that leaves the sysroot, and one that stays inside it
+     * but not under /sys/devices: neither is a PCI device */
+    make_link(&c, "/sys/bus/pci/devices/0000:3b:00.1", "../../../../../../../../etc");
+    make_link(&c, "/sys/bus/pci/devices/0000:3b:00.2", "../../../../proc");
+    paths = dt_paths_new(c.root);
+    h = probe_dir(c.root);
+    g_assert_null(dt_host_probe_device(h, paths, &a, &e1));
+    g_assert_error(e1, DT_ERROR, DT_ERROR_NOT_FOUND);
+    g_assert_null(dt_host_probe_device(h, paths, &b, &e2));
+    g_assert_error(e2, DT_ERROR, DT_ERROR_NOT_FOUND);
+    copy_free(&c);
+}
+
+static void
+test_vanished_device(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+    g_autoptr(DtPaths) paths = NULL;
+    g_autoptr(GError) error = NULL;
+    DtPciAddr a = addr("0000:3b:00.2");
+
+    copy_fixture(&c, "intel-dirty");
+    /* the bus link stays, the device directory is gone (hot-unplug) */
+    remove_path(&c, "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.2");
+    paths = dt_paths_new(c.root);
+    h = probe_dir(c.root);
+    g_assert_null(dt_host_probe_device(h, paths, &a, &error));
+    g_assert_error(error, DT_ERROR, DT_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    g_assert_true(dt_host_probe_all_devices(h, paths, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(h->devices->len, ==, 9);
+    g_assert_null(dt_host_find_device(h, &a));
+    copy_free(&c);
+}
+
+static void
+test_missing_and_junk_files(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+    const char *vf1 = "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.1";
+    const char *vf2 = "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.2";
+    g_autofree char *p = NULL;
+    const DtPciDev *d;
+
+    copy_fixture(&c, "intel-dirty");
+    p = g_strconcat(vf1, "/vendor", NULL);
+    write_file(&c, p, "0xzz15b3\n");
+    g_free(p);
+    p = g_strconcat(vf1, "/iommu_group", NULL);
+    remove_path(&c, p);
+    g_free(p);
+    p = g_strconcat(vf1, "/class", NULL);
+    write_file(&c, p, "");
+    g_free(p);
+    p = g_strconcat(vf2, "/modalias", NULL);
+    remove_path(&c, p);
+    h = probe_dir(c.root);
+
+    d = probe_dev(h, c.root, "0000:3b:00.1");
+    g_assert_cmphex(d->vendor, ==, 0);            /* junk: unknown, not a guess */
+    g_assert_cmphex(d->device, ==, 0x101e);
+    g_assert_cmphex(d->class_code, ==, 0);
+    g_assert_cmpint(d->iommu_group, ==, -1);
+    g_assert_cmpstr(d->driver, ==, "mlx5_vfio_pci");
+    g_assert_cmpstr(d->alias_driver, ==, "mlx5_vfio_pci");   /* from modalias */
+
+    d = probe_dev(h, c.root, "0000:3b:00.2");
+    g_assert_null(d->modalias);
+    /* rebuilt from the ids the kernel would have printed */
+    g_assert_cmpstr(d->alias_driver, ==, "mlx5_vfio_pci");
+    copy_free(&c);
+}
+
+static void
+test_junk_registers(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+    const DtIommu *u;
+
+    copy_fixture(&c, "intel-dirty");
+    write_file(&c, "/sys/devices/virtual/iommu/dmar1/intel-iommu/ecap", "zzzz\n");
+    remove_path(&c, "/sys/devices/virtual/iommu/dmar2/intel-iommu/cap");
+    h = probe_dir(c.root);
+    g_assert_cmpuint(h->iommus->len, ==, 3);
+    g_assert_cmpint(unit(h, "dmar0")->dirty_tracking.value, ==, DT_TRI_YES);
+    for (guint i = 1; i <= 2; i++) {
+        g_autofree char *n = g_strdup_printf("dmar%u", i);
+        u = unit(h, n);
+        g_assert_false(u->regs_known);
+        g_assert_cmpint(u->dirty_tracking.value, ==, DT_TRI_UNKNOWN);
+        g_assert_cmpint(u->dirty_tracking.source, ==, DT_SOURCE_NONE);
+    }
+    copy_free(&c);
+}
+
+static void
+test_amd_malformed_features(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+    const DtIommu *u;
+
+    copy_fixture(&c, "amd-hdsup");
+    write_file(&c, "/sys/devices/pci0000:00/0000:00:00.2/iommu/ivhd0/amd-iommu/features",
+               "25bf732fa2295afe:1d:0\n");
+    h = probe_dir(c.root);
+    u = unit(h, "ivhd0");
+    g_assert_false(u->regs_known);
+    g_assert_cmpint(u->dirty_tracking.value, ==, DT_TRI_UNKNOWN);
+    g_assert_cmpint(unit(h, "ivhd1")->dirty_tracking.value, ==, DT_TRI_YES);
+    copy_free(&c);
+}
+
+static void
+test_no_osrelease(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+
+    copy_fixture(&c, "intel-dirty");
+    remove_path(&c, "/proc/sys/kernel/osrelease");
+    h = probe_dir(c.root);
+    /* a sysroot never falls back to the running kernel */
+    g_assert_null(h->kernel_release);
+    g_assert_false(h->kernel.known);
+    g_assert_false(h->have_modules_alias);
+    g_assert_cmpint(unit(h, "dmar0")->dirty_tracking.value, ==, DT_TRI_UNKNOWN);
+    copy_free(&c);
+}
+
+static void
+test_hostile_osrelease(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+    const DtPciDev *d;
+
+    copy_fixture(&c, "intel-dirty");
+    /* would make /lib/modules/../../... a path outside the sysroot */
+    write_file(&c, "/proc/sys/kernel/osrelease", "6.12.0/../../../" "tmp\n");
+    h = probe_dir(c.root);
+    g_assert_false(h->have_modules_alias);
+    d = probe_dev(h, c.root, "0000:3b:00.1");
+    g_assert_null(d->alias_driver);
+    copy_free(&c);
+}
+
+static void
+test_sm_off(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+
+    copy_fixture(&c, "intel-dirty");
+    write_file(&c, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz ro intel_iommu=on,sm_off iommu=pt\n");
+    h = probe_dir(c.root);
+    g_assert_true(h->intel_sm_off);
+    g_assert_cmpint(unit(h, "dmar0")->dirty_tracking.value, ==, DT_TRI_NO);
+    g_assert_cmpstr(unit(h, "dmar0")->dirty_note, ==, "intel_iommu=sm_off");
+    copy_free(&c);
+}
+
+static void
+test_page_size(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+
+    copy_fixture(&c, "arm-smmuv3");
+    /* a 64K-page arm64 kernel has 512 MiB PMDs */
+    write_file(&c, "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "536870912\n");
+    h = probe_dir(c.root);
+    g_assert_cmpuint(h->page_size, ==, 65536);
+    copy_free(&c);
+}
+
+static void
+test_in_use(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+    g_autoptr(DtHost) skip = NULL;
+    g_autoptr(DtPaths) paths = NULL;
+    DtPciAddr addrs[3] = { addr("0000:3b:00.1"), addr("0000:3b:00.2"), addr("0000:17:02.0") };
+
+    copy_fixture(&c, "intel-dirty");
+    /* QEMU (pid 4242) holds 3b:00.1's group; pid 4243 holds 3b:00.2's cdev */
+    make_link(&c, "/proc/4242/fd/0", "/dev/null");
+    make_link(&c, "/proc/4242/fd/17", "/dev/vfio/41");
+    make_link(&c, "/proc/4243/fd/20", "/dev/vfio/devices/vfio1");
+    make_link(&c, "/proc/self/fd/3", "/dev/vfio/31");   /* not a pid */
+    paths = dt_paths_new(c.root);
+
+    h = probe_dir(c.root);
+    g_assert_cmpuint(dt_host_probe_devices(h, paths, addrs, 3, DT_HOST_PROBE_DEFAULT), ==, 3);
+    g_assert_true(dt_host_find_device(h, &addrs[0])->in_use);
+    g_assert_true(dt_host_find_device(h, &addrs[1])->in_use);
+    g_assert_false(dt_host_find_device(h, &addrs[2])->in_use);
+
+    skip = probe_dir(c.root);
+    g_assert_cmpuint(dt_host_probe_devices(skip, paths, addrs, 3, DT_HOST_PROBE_SKIP_IN_USE), ==, 3);
+    g_assert_false(dt_host_find_device(skip, &addrs[0])->in_use);
+    g_assert_false(dt_host_find_device(skip, &addrs[1])->in_use);
+    copy_free(&c);
+}
+
+static void
+test_batch_counts(void)
+{
+    g_autoptr(DtHost) h = probe_fixture("intel-dirty");
+    g_autofree char *dir = fixture("intel-dirty");
+    g_autoptr(DtPaths) paths = dt_paths_new(dir);
+    DtPciAddr addrs[3] = { addr("0000:3b:00.1"), addr("0000:99:00.0"), addr("0000:3b:00.1") };
+
+    /* absent devices are skipped, duplicates read once */
+    g_assert_cmpuint(dt_host_probe_devices(h, paths, addrs, 3, DT_HOST_PROBE_DEFAULT), ==, 2);
+    g_assert_cmpuint(h->devices->len, ==, 1);
+}
+
+static void
+test_driver_names(void)
+{
+    g_assert_true(dt_driver_is_vfio("vfio-pci"));
+    g_assert_true(dt_driver_is_vfio("mlx5_vfio_pci"));
+    g_assert_true(dt_driver_is_vfio("xe-vfio-pci"));
+    g_assert_true(dt_driver_is_vfio("nvgrace_gpu_vfio_pci"));
+    g_assert_false(dt_driver_is_vfio("mlx5_core"));
+    g_assert_false(dt_driver_is_vfio("vfio-platform"));
+    g_assert_false(dt_driver_is_vfio(NULL));
+}
+
+/* ---- modules.alias --------------------------------------------------------- */
+
+static void
+test_alias_most_specific(void)
+{
+    /* file2alias format; an extra subsystem-specific line outranks the
+     * vendor:device one, which outranks vfio_pci's catch-all */
+    static const char text[] =
+        "# Aliases extracted from modules themselves.\n"
+        "alias pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_core\n"
+        "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci\n"
+        "alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n"
+        "alias vfio_pci:v000015B3d0000101Esv000015B3sd00000040bc*sc*i* special_vfio_pci\n"
+        "alias vfio_pci:v00008086d*sv*sd*bc0Bsc40i* intel_acc_vfio_pci\n"
+        "xalias vfio_pci:v*d*sv*sd*bc*sc*i* broken\n"
+        "alias vfio_pci:v00001AF4d00001041sv*sd*bc*sc*i* ../../evil\n";
+    g_autoptr(DtAliasTable) t = dt_alias_table_parse(text, sizeof(text) - 1);
+
+    /* only well-formed vfio_pci: lines at the start of a line are kept */
+    g_assert_cmpuint(dt_alias_table_size(t), ==, 4);
+    g_assert_cmpstr(dt_alias_table_lookup(t, "pci:v000015B3d0000101Esv000015B3sd00000040bc02sc00i00"),
+                    ==, "special_vfio_pci");
+    g_assert_cmpstr(dt_alias_table_lookup(t, "pci:v000015B3d0000101Esv000015B3sd00000041bc02sc00i00"),
+                    ==, "mlx5_vfio_pci");
+    g_assert_cmpstr(dt_alias_table_lookup(t, "pci:v00008086d00004941sv00008086sd00000000bc0Bsc40i00"),
+                    ==, "intel_acc_vfio_pci");
+    /* only the catch-all: no variant driver */
+    g_assert_null(dt_alias_table_lookup(t, "pci:v00008086d0000154Csv00008086sd00000000bc02sc00i00"));
+    g_assert_null(dt_alias_table_lookup(t, "pci:v00001AF4d00001041sv00001AF4sd00000001bc02sc00i00"));
+    /* not a PCI modalias */
+    g_assert_null(dt_alias_table_lookup(t, "vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i*"));
+    g_assert_null(dt_alias_table_lookup(t, NULL));
+}
+
+/* ---- host checks ----------------------------------------------------------- */
+
+static DtHost *
+probe_all(const char *name)
+{
+    g_autofree char *dir = fixture(name);
+    g_autoptr(DtPaths) paths = dt_paths_new(dir);
+    g_autoptr(GError) error = NULL;
+    DtHost *h = probe_dir(dir);
+
+    g_assert_true(dt_host_probe_all_devices(h, paths, &error));
+    g_assert_no_error(error);
+    return h;
+}
+
+static const DtCheck *
+find_check(GPtrArray *checks, const char *id)
+{
+    if (g_test_verbose() && strcmp(id, "iommu-present") == 0) {
+        for (guint i = 0; i < checks->len; i++) {
+            const DtCheck *c = g_ptr_array_index(checks, i);
+            g_test_message("%s %s: %s [%s] %s", dt_check_status_to_string(c->status), c->title,
+                           c->result, dt_source_to_string(c->source), c->hint ? c->hint : "");
+        }
+    }
+    for (guint i = 0; i < checks->len; i++) {
+        const DtCheck *c = g_ptr_array_index(checks, i);
+        if (strcmp(c->id, id) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static const DtCheck *
+need_check(GPtrArray *checks, const char *id)
+{
+    const DtCheck *c = find_check(checks, id);
+    if (!c)
+        g_error("no check %s", id);
+    g_assert_nonnull(c->title);
+    g_assert_nonnull(c->result);
+    if (c->status == DT_CHECK_PASS)
+        g_assert_null(c->hint);
+    else if (c->status == DT_CHECK_WARN || c->status == DT_CHECK_FAIL)
+        g_assert_nonnull(c->hint);
+    return c;
+}
+
+static void
+test_checks_intel_dirty(void)
+{
+    g_autoptr(DtHost) h = probe_all("intel-dirty");
+    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    const DtCheck *c;
+
+    g_assert_cmpint(need_check(checks, "iommu-present")->status, ==, DT_CHECK_PASS);
+    g_assert_cmpint(need_check(checks, "iommu-enabled")->status, ==, DT_CHECK_PASS);
+    c = need_check(checks, "iommu-dirty:dmar1");
+    g_assert_cmpint(c->status, ==, DT_CHECK_PASS);
+    g_assert_cmpint(c->source, ==, DT_SOURCE_SYSFS);
+    g_assert_cmpint(need_check(checks, "kernel-iommufd")->status, ==, DT_CHECK_PASS);
+    g_assert_cmpint(need_check(checks, "kernel-vfio-cdev")->status, ==, DT_CHECK_PASS);
+    g_assert_cmpint(need_check(checks, "kernel-iommufd-dirty")->status, ==, DT_CHECK_PASS);
+    g_assert_cmpint(need_check(checks, "kernel-vfio-migration")->status, ==, DT_CHECK_PASS);
+    g_assert_cmpint(need_check(checks, "kernel-dma-logging")->status, ==, DT_CHECK_PASS);
+    /* one line per VFIO candidate, none for the host bridge or the PFs */
+    g_assert_nonnull(need_check(checks, "device:0000:3b:00.1"));
+    g_assert_nonnull(need_check(checks, "device:0000:17:02.0"));
+    g_assert_null(find_check(checks, "device:0000:00:00.0"));
+    g_assert_null(find_check(checks, "device:0000:3b:00.0"));
+    /* no database: the plain VF cannot be judged migratable */
+    g_assert_cmpint(need_check(checks, "device:0000:17:02.0")->status, ==, DT_CHECK_WARN);
+    g_assert_cmpstr(dt_check_status_to_string(DT_CHECK_FAIL), ==, "FAIL");
+}
+
+static void
+test_checks_debian12(void)
+{
+    g_autoptr(DtHost) h = probe_all("debian12");
+    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    const DtCheck *c;
+
+    c = need_check(checks, "iommu-dirty:dmar0");
+    g_assert_cmpint(c->status, ==, DT_CHECK_WARN);
+    g_assert_cmpstr(c->hint, ==, "kernel >= 6.7 needed for IOMMU dirty tracking");
+    c = need_check(checks, "kernel-iommufd-dirty");
+    g_assert_cmpint(c->status, ==, DT_CHECK_WARN);
+    g_assert_cmpstr(c->hint, ==, "kernel >= 6.7 needed for IOMMU dirty tracking");
+    c = need_check(checks, "kernel-iommufd");
+    g_assert_cmpint(c->status, ==, DT_CHECK_WARN);
+    g_assert_cmpstr(c->hint, ==, "kernel >= 6.2 needed for iommufd");
+    g_assert_cmpint(need_check(checks, "kernel-vfio-cdev")->status, ==, DT_CHECK_WARN);
+    g_assert_cmpint(need_check(checks, "kernel-dma-logging")->status, ==, DT_CHECK_PASS);
+}
+
+static void
+test_checks_no_iommu(void)
+{
+    g_autoptr(DtHost) h = probe_all("no-iommu");
+    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    const DtCheck *c;
+
+    c = need_check(checks, "iommu-present");
+    g_assert_cmpint(c->status, ==, DT_CHECK_FAIL);
+    g_assert_nonnull(strstr(c->hint, "intel_iommu=on"));
+    g_assert_cmpint(need_check(checks, "iommu-enabled")->status, ==, DT_CHECK_FAIL);
+    c = need_check(checks, "device:0000:3b:00.1");
+    g_assert_cmpint(c->status, ==, DT_CHECK_FAIL);
+}
+
+static void
+test_checks_nodirty_and_arm(void)
+{
+    g_autoptr(DtHost) intel = probe_all("intel-nodirty");
+    g_autoptr(DtHost) arm = probe_all("arm-smmuv3");
+    g_autoptr(GPtrArray) ci = dt_host_checks(intel, NULL);
+    g_autoptr(GPtrArray) ca = dt_host_checks(arm, NULL);
+    const DtCheck *c;
+
+    c = need_check(ci, "iommu-dirty:dmar0");
+    g_assert_cmpint(c->status, ==, DT_CHECK_WARN);
+    g_assert_nonnull(strstr(c->result, "ECAP.SMTS=0"));
+    c = need_check(ca, "iommu-dirty:smmu3.0x0000000140000000");
+    g_assert_cmpint(c->status, ==, DT_CHECK_NOTE);
+    g_assert_cmpint(c->source, ==, DT_SOURCE_PREDICTED);
+    g_assert_cmpint(need_check(ca, "kernel-iommufd-dirty")->status, ==, DT_CHECK_PASS);
+}
+
+static void
+test_checks_with_database(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtVdb) vdb = dt_vdb_load_default(&error);
+    g_autoptr(DtHost) h = NULL;
+    g_autoptr(GPtrArray) checks = NULL;
+    const DtCheck *c;
+
+    if (!vdb || !dt_vdb_find_device(vdb, 0x15b3, 0x101e)) {
+        g_test_skip("variant-driver database not available");
+        return;
+    }
+    h = probe_all("intel-nodirty");
+    checks = dt_host_checks(h, vdb);
+    find_check(checks, "iommu-present");
+    /* 3b:00.2 sits on vfio-pci though mlx5_vfio_pci could migrate it */
+    c = need_check(checks, "device:0000:3b:00.2");
+    g_assert_cmpint(c->status, ==, DT_CHECK_WARN);
+    g_assert_cmpstr(c->hint, ==,
+                    "bind mlx5_vfio_pci: echo mlx5_vfio_pci > /sys/bus/pci/devices/0000:3b:00.2/driver_override");
+    c = need_check(checks, "device:0000:3b:00.1");
+    g_assert_cmpint(c->status, !=, DT_CHECK_FAIL);
+    g_assert_cmpint(c->source, ==, DT_SOURCE_DATABASE);
+    /* QAT does not log DMA: behind a Cascade Lake unit nothing tracks it */
+    c = need_check(checks, "device:0000:6b:00.1");
+    g_assert_cmpint(c->status, ==, DT_CHECK_WARN);
+
+    dt_host_free(g_steal_pointer(&h));
+    g_ptr_array_unref(g_steal_pointer(&checks));
+    h = probe_all("intel-dirty");
+    checks = dt_host_checks(h, vdb);
+    /* behind a Sapphire Rapids unit the IOMMU tracks it */
+    c = need_check(checks, "device:0000:6b:00.1");
+    g_assert_cmpint(c->status, ==, DT_CHECK_PASS);
+    g_assert_nonnull(strstr(c->result, "dmar2"));
+
+    /* the kernel said no (as dirtytrack-probe records it): FAIL, and the
+     * hint sends the operator to the PF */
+    {
+        DtPciAddr a = addr("0000:3b:00.1");
+        DtPciDev *d = (DtPciDev *)dt_host_find_device(h, &a);
+        d->migration.value = DT_TRI_NO;
+        d->migration.source = DT_SOURCE_IOCTL;
+        g_ptr_array_unref(g_steal_pointer(&checks));
+        checks = dt_host_checks(h, vdb);
+        c = need_check(checks, "device:0000:3b:00.1");
+        g_assert_cmpint(c->status, ==, DT_CHECK_FAIL);
+        g_assert_cmpint(c->source, ==, DT_SOURCE_IOCTL);
+        g_assert_nonnull(strstr(c->hint, "0000:3b:00.0"));
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/host/intel-dirty/spr-units-dirty-capable-from-sysfs", test_intel_dirty);
+    g_test_add_func("/host/intel-nodirty/cascade-lake-units -> no", test_intel_nodirty);
+    g_test_add_func("/host/amd-hdsup/efr-efr2-order-and-hdsup -> yes", test_amd_hdsup);
+    g_test_add_func("/host/arm-smmuv3/opaque-unit -> unknown-predicted", test_arm);
+    g_test_add_func("/host/no-iommu/no-units-no-groups", test_no_iommu);
+    g_test_add_func("/host/debian12/kernel-6.1-no-iommufd -> no", test_debian12);
+    g_test_add_func("/host/probe/reads-no-device-data", test_probe_reads_no_device);
+    g_test_add_func("/host/probe/missing-sysroot-refused", test_missing_sysroot);
+    g_test_add_func("/host/device/mlx5-vf-all-facts", test_mlx5_vf);
+    g_test_add_func("/host/device/mlx5-pf-virtfns", test_mlx5_pf);
+    g_test_add_func("/host/device/qat-alias-by-kernel-version", test_qat_by_kernel);
+    g_test_add_func("/host/device/plain-vf-and-host-bridge", test_plain_vf_and_bridge);
+    g_test_add_func("/host/device/amd-and-arm-iommu-links", test_amd_and_arm_units);
+    g_test_add_func("/host/device/all-devices-sorted-candidates", test_all_devices);
+    g_test_add_func("/host/device/missing -> not-found", test_missing_device);
+    g_test_add_func("/host/device/batch-skips-absent-and-duplicates", test_batch_counts);
+    g_test_add_func("/host/device/vfio-driver-names", test_driver_names);
+    g_test_add_func("/host/hostile/bdf-strings-refused", test_hostile_bdf_strings);
+    g_test_add_func("/host/hostile/device-links-outside-sys-devices-refused", test_hostile_links);
+    g_test_add_func("/host/hostile/osrelease-path-not-followed", test_hostile_osrelease);
+    g_test_add_func("/host/robust/vanished-device-skipped", test_vanished_device);
+    g_test_add_func("/host/robust/missing-and-junk-attributes-unknown", test_missing_and_junk_files);
+    g_test_add_func("/host/robust/non-hex-registers-unknown", test_junk_registers);
+    g_test_add_func("/host/robust/malformed-amd-features-unknown", test_amd_malformed_features);
+    g_test_add_func("/host/robust/no-osrelease-kernel-unknown", test_no_osrelease);
+    g_test_add_func("/host/cmdline/intel-sm-off -> no", test_sm_off);
+    g_test_add_func("/host/page-size/from-pmd-size", test_page_size);
+    g_test_add_func("/host/in-use/proc-fd-holders-and-skip", test_in_use);
+    g_test_add_func("/host/alias/most-specific-match-wins", test_alias_most_specific);
+    g_test_add_func("/hostcheck/intel-dirty/all-pass", test_checks_intel_dirty);
+    g_test_add_func("/hostcheck/debian12/kernel-hints", test_checks_debian12);
+    g_test_add_func("/hostcheck/no-iommu/fail-with-hint", test_checks_no_iommu);
+    g_test_add_func("/hostcheck/nodirty-warn-arm-note", test_checks_nodirty_and_arm);
+    g_test_add_func("/hostcheck/database/bind-variant-hint", test_checks_with_database);
+    return g_test_run();
+}
