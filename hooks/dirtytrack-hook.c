@@ -508,13 +508,22 @@ dt_hook_publish(const DtHook *h, DtHookResult *r)
         return;
     m = dt_hook_new_call("HookEvent");
     if (m) {
-        dbus_message_set_no_reply(m, TRUE);
-        if (dbus_message_append_args(m, DBUS_TYPE_STRING, &h->name, DBUS_TYPE_STRING, &h->op,
+        /* Wait for the (empty) reply, bounded by what is left of the
+         * deadline: the daemon authenticates the caller through the bus,
+         * which it cannot do once a fire-and-forget sender has gone. */
+        DBusMessage *reply = NULL;
+        guint left = dt_hook_remaining_ms(h);
+
+        if (left > 0 &&
+            dbus_message_append_args(m, DBUS_TYPE_STRING, &h->name, DBUS_TYPE_STRING, &h->op,
                                      DBUS_TYPE_STRING, &h->subop, DBUS_TYPE_STRING, &xml,
-                                     DBUS_TYPE_INVALID) &&
-            dbus_connection_send(c, m, NULL)) {
-            dbus_connection_flush(c);
-            r->via = "publish";
+                                     DBUS_TYPE_INVALID))
+            reply = dbus_connection_send_with_reply_and_block(c, m, (int)MIN(left, (guint)G_MAXINT),
+                                                              NULL);
+        if (reply) {
+            if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN)
+                r->via = "publish";
+            dbus_message_unref(reply);
         }
         dbus_message_unref(m);
     }

@@ -5,8 +5,8 @@
  * Manager interface (object DT_DBUS_PATH):
  *   Evaluate(s domain_xml, a{ss} options) -> (s verdict, s mode, s report_json)
  *       options: "role" = "source"|"destination", "qemu-version",
- *       "libvirt-version".  report_json is the `dirtytrack check --format
- *       json` document.
+ *       "libvirt-version", "op" (the asking hook operation, informational).
+ *       report_json is the `dirtytrack check --format json` document.
  *   Filter(s domain_xml, a{ss} options) -> (s verdict, s report_json, s new_xml)
  *       what the hook's migrate/restore filter needs: the evaluation and
  *       the domain XML with this host's VF policy and metadata applied
@@ -21,3 +21,29 @@
 #define DT_DBUS_PATH            "/org/dirtytrack1"
 #define DT_DBUS_MANAGER_IFACE   "org.dirtytrack1.Manager"
 #define DT_DBUS_ERROR_PREFIX    "org.dirtytrack1.Error"
+
+/* Further Manager methods (docs/dbus-api.md has signatures and errors):
+ *   GetHostReport() -> (s report_json)      cached between probes
+ *   RefreshHost() -> ()                     privileged: probe again now
+ *   GetDeviceReport(s pci_address) -> (s report_json)
+ *   GetDomainState(s domain_name) -> (s state_json)
+ * Signals: HostChanged(), MigrationGated(s domain_name, s verdict, s reasons_json)
+ * Properties: Version (s), Config (a{ss}) */
+#define DT_DBUS_SIGNAL_HOST_CHANGED     "HostChanged"
+#define DT_DBUS_SIGNAL_MIGRATION_GATED  "MigrationGated"
+
+/* Error names: DT_DBUS_ERROR_PREFIX "." one of these, one per DtErrorCode. */
+#define DT_DBUS_ERROR_FAILED            DT_DBUS_ERROR_PREFIX ".Failed"
+#define DT_DBUS_ERROR_INVALID_ARGS      DT_DBUS_ERROR_PREFIX ".InvalidArgs"
+#define DT_DBUS_ERROR_NOT_FOUND         DT_DBUS_ERROR_PREFIX ".NotFound"
+#define DT_DBUS_ERROR_BUSY              DT_DBUS_ERROR_PREFIX ".Busy"
+#define DT_DBUS_ERROR_PERMISSION_DENIED DT_DBUS_ERROR_PREFIX ".PermissionDenied"
+#define DT_DBUS_ERROR_IO                DT_DBUS_ERROR_PREFIX ".IO"
+#define DT_DBUS_ERROR_TIMEOUT           DT_DBUS_ERROR_PREFIX ".Timeout"
+#define DT_DBUS_ERROR_NOT_SUPPORTED     DT_DBUS_ERROR_PREFIX ".NotSupported"
+
+/* Limits the daemon enforces on arguments (callers should too). */
+#define DT_DBUS_MAX_XML_BYTES     (2u * 1024u * 1024u)
+#define DT_DBUS_MAX_NAME_BYTES    256u
+#define DT_DBUS_MAX_OPTIONS       16u
+#define DT_DBUS_MAX_OPTION_BYTES  64u

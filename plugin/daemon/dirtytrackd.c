@@ -1,0 +1,292 @@
+/* dirtytrackd.c: the D-Bus capability service.
+ *
+ * main() owns all state: it reads the configuration, connects to the bus
+ * (system by default; --session or --address for tests), registers the
+ * Manager object before asking for the name so no call can arrive at an
+ * object that is not there, and runs one GLib main loop that carries the
+ * bus, libvirt's events, the uevent socket and the worker results.  Blocking work happens in
+ * a bounded thread pool (dtd-manager.c).
+ *
+ * Losing the bus ends the daemon: systemd (or bus activation) starts a new
+ * one, which is simpler and safer than reconnecting with stale state.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "dt-dbus-api.h"
+#include "dt-paths.h"
+#include "dtbus.h"
+#include "dtd.h"
+
+#ifndef DT_DBUS_GROUP
+#define DT_DBUS_GROUP "libvirt"
+#endif
+
+#define DTD_DEFAULT_THREADS 4
+#define DTD_MAX_THREADS 64
+#define DTD_QUEUE_PER_THREAD 16
+
+static gboolean
+on_signal(gpointer user_data)
+{
+    DtdDaemon *d = user_data;
+
+    g_message("Stopping on signal");
+    g_main_loop_quit(d->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+on_disconnect(DBusConnection *conn, gpointer user_data)
+{
+    DtdDaemon *d = user_data;
+
+    g_warning("Lost the connection to the bus");
+    d->exit_status = EXIT_FAILURE;
+    g_main_loop_quit(d->loop);
+}
+
+static DBusConnection *
+connect_bus(gboolean session, const char *address, GError **error)
+{
+    DBusError err;
+    DBusConnection *conn;
+
+    dbus_error_init(&err);
+    if (address) {
+        conn = dbus_connection_open_private(address, &err);
+        if (conn && !dbus_bus_register(conn, &err)) {
+            dbus_connection_close(conn);
+            dbus_connection_unref(conn);
+            conn = NULL;
+        }
+    } else {
+        /* private, so that it may be closed at exit */
+        conn = dbus_bus_get_private(session ? DBUS_BUS_SESSION : DBUS_BUS_SYSTEM, &err);
+    }
+    if (!conn) {
+        g_set_error(error, DT_ERROR, DT_ERROR_IO, _("Cannot connect to the bus: %s"),
+                    err.message ? err.message : "");
+        dbus_error_free(&err);
+    }
+    return conn;
+}
+
+static gboolean
+request_name(DBusConnection *conn, GError **error)
+{
+    DBusError err;
+    int ret;
+
+    /* Blocking is fine here: the loop is not running yet. */
+    dbus_error_init(&err);
+    ret = dbus_bus_request_name(conn, DT_DBUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
+    if (ret < 0) {
+        g_set_error(error, DT_ERROR, DT_ERROR_PERMISSION, _("Cannot own %s: %s"), DT_DBUS_NAME,
+                    err.message ? err.message : "");
+        dbus_error_free(&err);
+        return FALSE;
+    }
+    if (ret != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
+        g_set_error(error, DT_ERROR, DT_ERROR_BUSY, _("%s is already owned by another process"),
+                    DT_DBUS_NAME);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+resolve_group(DtdDaemon *d)
+{
+    struct group gr, *res = NULL;
+    char buf[4096];
+
+    if (!d->group || !*d->group)
+        return;
+    if (getgrnam_r(d->group, &gr, buf, sizeof(buf), &res) == 0 && res) {
+        d->gid = gr.gr_gid;
+        d->have_gid = TRUE;
+    } else {
+        g_warning("Group '%s' does not exist: only root may change state", d->group);
+    }
+}
+
+static void
+daemon_free(DtdDaemon *d)
+{
+    if (d->pool)
+        g_thread_pool_free(g_steal_pointer(&d->pool), FALSE, TRUE);
+    /* finished jobs still queued on the loop: answer them while we can */
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    /* a connection that completed while we were stopping */
+    dtd_libvirt_stop(d);
+    if (d->conn) {
+        dtd_manager_flush_waiters(d);
+        dbus_connection_flush(d->conn);
+        dtbus_cleanup_connection(d->conn);
+        dbus_connection_close(d->conn);
+        dbus_connection_unref(d->conn);
+    }
+    g_clear_pointer(&d->probe_waiters, g_ptr_array_unref);
+    g_clear_pointer(&d->queued_waiters, g_ptr_array_unref);
+    g_clear_pointer(&d->domains, g_hash_table_unref);
+    dtd_host_snapshot_free(d->host);
+    if (d->loop)
+        g_main_loop_unref(d->loop);
+    if (d->vdb)
+        dt_vdb_free(d->vdb);
+    if (d->config)
+        dt_config_free(d->config);
+    g_free(d->sysroot);
+    g_free(d->config_path);
+    g_free(d->group);
+    g_free(d->hostname);
+    g_free(d->libvirt_uri);
+    g_free(d);
+}
+
+int
+main(int argc, char **argv)
+{
+    gboolean opt_system = FALSE, opt_session = FALSE;
+    g_autofree char *opt_address = NULL;
+    g_autofree char *opt_sysroot = NULL;
+    g_autofree char *opt_config = NULL;
+    g_autofree char *opt_group = NULL;
+    g_autofree char *opt_libvirt_uri = NULL;
+    gint opt_threads = DTD_DEFAULT_THREADS;
+    GOptionEntry entries[] = {
+        { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
+          N_("Use the system bus (the default)"), NULL },
+        { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session,
+          N_("Use the session bus"), NULL },
+        { "address", 0, 0, G_OPTION_ARG_STRING, &opt_address,
+          N_("Use the bus at this D-Bus address"), N_("ADDRESS") },
+        { "sysroot", 0, 0, G_OPTION_ARG_FILENAME, &opt_sysroot,
+          N_("Read sysfs, /dev and /proc below this directory"), N_("DIR") },
+        { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config,
+          N_("Configuration file"), N_("FILE") },
+        { "threads", 0, 0, G_OPTION_ARG_INT, &opt_threads,
+          N_("Worker threads for evaluations and probes"), N_("N") },
+        { "libvirt-uri", 0, 0, G_OPTION_ARG_STRING, &opt_libvirt_uri,
+          N_("Follow domain events of this libvirt URI (default with --system: "
+             "qemu:///system; \"\" = none)"), N_("URI") },
+        { "group", 0, 0, G_OPTION_ARG_STRING, &opt_group,
+          N_("Group whose members may change state (default: " DT_DBUS_GROUP ")"),
+          N_("GROUP") },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx = NULL;
+    g_autoptr(GError) error = NULL;
+    DtdDaemon *d;
+    int status;
+
+    dt_i18n_init();
+    ctx = g_option_context_new(NULL);
+    g_option_context_set_summary(ctx, _("The dirtytrack D-Bus service."));
+    g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        g_printerr("dirtytrackd: %s\n", error->message);
+        return 2;
+    }
+    if ((opt_system + opt_session + (opt_address != NULL)) > 1) {
+        g_printerr("dirtytrackd: %s\n", _("--system, --session and --address exclude each other"));
+        return 2;
+    }
+    if (opt_threads < 1 || opt_threads > DTD_MAX_THREADS) {
+        g_printerr("dirtytrackd: %s\n", _("--threads must be between 1 and 64"));
+        return 2;
+    }
+    if (opt_sysroot && (!g_path_is_absolute(opt_sysroot) ||
+                        !g_file_test(opt_sysroot, G_FILE_TEST_IS_DIR))) {
+        g_printerr("dirtytrackd: %s\n", _("--sysroot must be an absolute directory"));
+        return 2;
+    }
+
+    /* libdbus is thread-safe by default since 1.7.6, but asks to be told */
+    dbus_threads_init_default();
+
+    d = g_new0(DtdDaemon, 1);
+    d->uevent_fd = -1;
+    d->sysroot = g_steal_pointer(&opt_sysroot);
+    d->config_path = g_steal_pointer(&opt_config);
+    d->threads = opt_threads;
+    d->max_queue = opt_threads * DTD_QUEUE_PER_THREAD;
+    d->group = g_strdup(opt_group ? opt_group : DT_DBUS_GROUP);
+    d->self_uid = getuid();
+    d->hostname = g_strdup(g_get_host_name());
+    d->exit_status = EXIT_SUCCESS;
+    d->virt_callback = -1;
+    if (opt_libvirt_uri)
+        d->libvirt_uri = *opt_libvirt_uri ? g_steal_pointer(&opt_libvirt_uri) : NULL;
+    else if (!opt_session && !opt_address)
+        d->libvirt_uri = g_strdup("qemu:///system");
+
+    d->config = dt_config_load(d->config_path, &error);
+    if (!d->config) {
+        g_printerr("dirtytrackd: %s\n", error ? error->message : _("Cannot read the configuration"));
+        daemon_free(d);
+        return EXIT_FAILURE;
+    }
+    d->vdb = dt_vdb_load_default(&error);
+    if (!d->vdb) {
+        g_warning("Variant-driver database unavailable, every evaluation loads its own: %s",
+                  error ? error->message : "");
+        g_clear_error(&error);
+    }
+    resolve_group(d);
+
+    /* before any libvirt connection exists, and before threads */
+    dtd_libvirt_init();
+    d->loop = g_main_loop_new(NULL, FALSE);
+    d->pool = g_thread_pool_new(dtd_worker_entry, d, opt_threads, FALSE, &error);
+    if (!d->pool)
+        goto fail;
+
+    d->conn = connect_bus(opt_session, opt_address, &error);
+    if (!d->conn)
+        goto fail;
+    if (!dtbus_setup_connection(d->conn, NULL) || !dtd_manager_register(d)) {
+        g_set_error(&error, DT_ERROR, DT_ERROR_FAILED, _("Cannot set up the D-Bus objects"));
+        goto fail;
+    }
+    dtbus_set_disconnect_function(d->conn, on_disconnect, d);
+    if (!request_name(d->conn, &error))
+        goto fail;
+
+    dtd_manager_refresh_host(d);
+    if (!d->sysroot) {
+        g_autoptr(GError) uerr = NULL;
+
+        if (!dtd_uevent_start(d, &uerr))
+            g_warning("Hotplug changes will not refresh the host report: %s", uerr->message);
+    }
+    if (d->libvirt_uri)
+        dtd_libvirt_schedule(d, 0);
+    g_unix_signal_add(SIGTERM, on_signal, d);
+    g_unix_signal_add(SIGINT, on_signal, d);
+
+    g_message("Serving %s on %s", DT_DBUS_NAME,
+              opt_address ? opt_address : opt_session ? "the session bus" : "the system bus");
+    g_main_loop_run(d->loop);
+
+    dtd_uevent_stop(d);
+    dtd_libvirt_stop(d);
+    status = d->exit_status;
+    daemon_free(d);
+    return status;
+
+ fail:
+    g_printerr("dirtytrackd: %s\n", error ? error->message : _("Startup failed"));
+    daemon_free(d);
+    return EXIT_FAILURE;
+}

@@ -1,0 +1,65 @@
+/* dtd-error.c: the one place internal errors become D-Bus error names.
+ *
+ * The table is indexed by DtErrorCode and static-asserted against
+ * DT_ERROR_NUM, so adding a code without a name fails to compile.  Names
+ * are stable identifiers (never translated); the message text is the
+ * GError's, which is translated.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+
+#include "dt-dbus-api.h"
+#include "dtd.h"
+#include "dtbus.h"
+
+static const char *const error_names[] = {
+    [DT_ERROR_FAILED] = DT_DBUS_ERROR_FAILED,
+    [DT_ERROR_INVALID_INPUT] = DT_DBUS_ERROR_INVALID_ARGS,
+    [DT_ERROR_NOT_FOUND] = DT_DBUS_ERROR_NOT_FOUND,
+    [DT_ERROR_BUSY] = DT_DBUS_ERROR_BUSY,
+    [DT_ERROR_PERMISSION] = DT_DBUS_ERROR_PERMISSION_DENIED,
+    [DT_ERROR_IO] = DT_DBUS_ERROR_IO,
+    [DT_ERROR_TIMEOUT] = DT_DBUS_ERROR_TIMEOUT,
+    [DT_ERROR_UNSUPPORTED] = DT_DBUS_ERROR_NOT_SUPPORTED,
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(error_names) == DT_ERROR_NUM);
+
+const char *
+dtd_error_name(const GError *error)
+{
+    if (error && error->domain == DT_ERROR && error->code >= 0 && error->code < DT_ERROR_NUM &&
+        error_names[error->code])
+        return error_names[error->code];
+    if (error && error->domain == G_FILE_ERROR) {
+        switch (error->code) {
+        case G_FILE_ERROR_NOENT:
+            return error_names[DT_ERROR_NOT_FOUND];
+        case G_FILE_ERROR_ACCES:
+        case G_FILE_ERROR_PERM:
+            return error_names[DT_ERROR_PERMISSION];
+        default:
+            return error_names[DT_ERROR_IO];
+        }
+    }
+    return error_names[DT_ERROR_FAILED];
+}
+
+DBusMessage *
+dtd_error_reply(DBusMessage *msg, const GError *error)
+{
+    return dtbus_error_reply(msg, dtd_error_name(error), "%s",
+                             error && error->message ? error->message : _("Unknown error"));
+}
+
+DBusMessage *
+dtd_error_reply_code(DBusMessage *msg, DtErrorCode code, const char *fmt, ...)
+{
+    g_autoptr(GError) error = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    error = g_error_new_valist(DT_ERROR, code, fmt, ap);
+    va_end(ap);
+    return dtd_error_reply(msg, error);
+}
