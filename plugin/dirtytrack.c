@@ -20,6 +20,7 @@
 
 #include "dt-cli-extra.h"
 #include "dt-cli-predict.h"
+#include "dt-client.h"
 #include "dt-config.h"
 #include "dt-eval.h"
 #include "dt-host.h"
@@ -51,6 +52,7 @@ typedef struct {
     char *role;
     char *config;
     gboolean probe_ioctl;
+    char *via_daemon;
     gboolean color_always;
     gboolean color_never;
     char **args;
@@ -65,6 +67,7 @@ options_clear(Options *o)
     g_free(o->libvirt_version);
     g_free(o->role);
     g_free(o->config);
+    g_free(o->via_daemon);
     g_strfreev(o->args);
 }
 
@@ -217,11 +220,19 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
           N_("Configuration file (default: /etc/dirtytrack/dirtytrack.conf)"), N_("FILE") },
         { "probe-ioctl", 0, 0, G_OPTION_ARG_NONE, &o.probe_ioctl,
           N_("Ask idle VFIO devices through ioctls (opening a device resets it)"), NULL },
+        { "via-daemon", 0, 0, G_OPTION_ARG_STRING, &o.via_daemon,
+          N_("Ask dirtytrackd: auto (if it runs), yes, no (default: $DIRTYTRACK_VIA_DAEMON or auto)"),
+          N_("WHEN") },
         { NULL }
     };
     g_autoptr(GError) error = NULL;
     g_autoptr(DtConfig) cfg = NULL;
     g_autoptr(DtEvaluation) ev = NULL;
+    g_autoptr(DtDecision) daemon_dec = NULL;
+    g_autoptr(DtDomain) daemon_dom = NULL;
+    g_autofree char *daemon_json = NULL;
+    const DtDecision *dec = NULL;
+    const DtDomain *dom = NULL;
     g_autofree char *xml = NULL;
     gsize len = 0;
     DtEvalOptions eo = { 0 };
@@ -290,28 +301,70 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
         }
     }
 
-    eo.sysroot = o.sysroot;
-    eo.qemu_version = o.qemu_version;
-    eo.libvirt_version = o.libvirt_version;
-    eo.config = cfg;
-    eo.probe_ioctl = o.probe_ioctl;
-    ev = dt_evaluate(xml, len, &eo, &error);
-    if (!ev) {
-        rc = fail("%s: %s", strcmp(o.args[0], "-") == 0 ? _("standard input") : o.args[0],
-                  error->message);
-        goto out;
+    {
+        const char *via = o.via_daemon ? o.via_daemon : g_getenv("DIRTYTRACK_VIA_DAEMON");
+        /* The daemon evaluates its own host with its own configuration: a
+         * sysroot, a config file or an ioctl probe asked for here is local. */
+        gboolean local_only = o.sysroot || (g_getenv("DIRTYTRACK_SYSROOT") &&
+                                            *g_getenv("DIRTYTRACK_SYSROOT")) ||
+                              o.config || o.probe_ioctl;
+
+        if (!via || !*via)
+            via = "auto";
+        if (strcmp(via, "yes") != 0 && strcmp(via, "no") != 0 && strcmp(via, "auto") != 0) {
+            rc = fail(_("unknown --via-daemon value '%s' (use auto, yes or no)"), via);
+            goto out;
+        }
+        if (strcmp(via, "yes") == 0 && local_only) {
+            rc = fail(_("--via-daemon=yes cannot be combined with --sysroot, --config or "
+                        "--probe-ioctl: the daemon evaluates its own host"));
+            goto out;
+        }
+        if (strcmp(via, "yes") == 0 ||
+            (strcmp(via, "auto") == 0 && !local_only && dt_client_daemon_running())) {
+            DtClientOptions co = { eo.role, o.qemu_version, o.libvirt_version, 10000 };
+            g_autoptr(GError) derr = NULL;
+
+            daemon_json = dt_client_evaluate(xml, len, &co, &derr);
+            if (daemon_json) {
+                dec = daemon_dec = dt_report_decision_from_json(daemon_json, &daemon_dom, &derr);
+                dom = daemon_dom;
+            }
+            if (!dec && (strcmp(via, "yes") == 0 ||
+                         g_error_matches(derr, DT_ERROR, DT_ERROR_INVALID_INPUT))) {
+                rc = fail("%s", derr->message);
+                goto out;
+            }
+            /* auto: a daemon that fails is no reason not to answer */
+        }
+    }
+
+    if (!dec) {
+        eo.sysroot = o.sysroot;
+        eo.qemu_version = o.qemu_version;
+        eo.libvirt_version = o.libvirt_version;
+        eo.config = cfg;
+        eo.probe_ioctl = o.probe_ioctl;
+        ev = dt_evaluate(xml, len, &eo, &error);
+        if (!ev) {
+            rc = fail("%s: %s", strcmp(o.args[0], "-") == 0 ? _("standard input") : o.args[0],
+                      error->message);
+            goto out;
+        }
+        dec = ev->decision;
+        dom = ev->domain;
     }
 
     if (fmt == FORMAT_JSON)
-        rc = write_out(dt_report_decision_json(ev->decision, ev->domain));
+        rc = write_out(daemon_json ? g_strdup(daemon_json) : dt_report_decision_json(dec, dom));
     else if (fmt == FORMAT_XML)
-        rc = write_out(dt_report_decision_xml(ev->decision, ev->domain));
+        rc = write_out(dt_report_decision_xml(dec, dom));
     else if (explain)
-        rc = write_out(dt_report_explain_text(ev->decision, ev->domain, use_color(&o)));
+        rc = write_out(dt_report_explain_text(dec, dom, use_color(&o)));
     else
-        rc = write_out(dt_report_decision_text(ev->decision, ev->domain, use_color(&o)));
+        rc = write_out(dt_report_decision_text(dec, dom, use_color(&o)));
     if (rc == 0) {
-        switch (ev->decision->verdict) {
+        switch (dec->verdict) {
         case DT_VERDICT_ALLOW: rc = 0; break;
         case DT_VERDICT_WARN: rc = 1; break;
         case DT_VERDICT_DENY: rc = 2; break;

@@ -701,3 +701,232 @@ dt_report_host_json(const DtHost *h, GPtrArray *checks)
     json_builder_end_object(b);
     return builder_to_string(b);
 }
+
+/* ---- reading a report back ------------------------------------------------ */
+
+static const char *
+jstr(JsonObject *o, const char *key)
+{
+    JsonNode *n = o ? json_object_get_member(o, key) : NULL;
+
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(n);
+}
+
+static JsonObject *
+jobj(JsonObject *o, const char *key)
+{
+    JsonNode *n = o ? json_object_get_member(o, key) : NULL;
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+static JsonArray *
+jarr(JsonObject *o, const char *key)
+{
+    JsonNode *n = o ? json_object_get_member(o, key) : NULL;
+    return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+}
+
+static guint64
+jint(JsonObject *o, const char *key)
+{
+    JsonNode *n = o ? json_object_get_member(o, key) : NULL;
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+        return 0;
+    return (guint64)MAX(json_node_get_int(n), 0);
+}
+
+static DtSource
+source_from_string(const char *s)
+{
+    for (DtSource v = DT_SOURCE_NONE; v <= DT_SOURCE_BINARY; v++)
+        if (g_strcmp0(s, dt_source_to_string(v)) == 0)
+            return v;
+    return DT_SOURCE_NONE;
+}
+
+static DtFact
+fact_from_json(JsonObject *o)
+{
+    DtFact f = DT_FACT_UNKNOWN;
+    JsonNode *n = o ? json_object_get_member(o, "supported") : NULL;
+
+    if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN)
+        f.value = json_node_get_boolean(n) ? DT_TRI_YES : DT_TRI_NO;
+    f.source = source_from_string(jstr(o, "source"));
+    return f;
+}
+
+static guint32
+flags_from_json(JsonArray *a)
+{
+    guint32 flags = 0;
+
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        const char *s = json_array_get_string_element(a, i);
+        if (g_strcmp0(s, "stop-copy") == 0)
+            flags |= DT_MIG_STOP_COPY;
+        else if (g_strcmp0(s, "p2p") == 0)
+            flags |= DT_MIG_P2P;
+        else if (g_strcmp0(s, "pre-copy") == 0)
+            flags |= DT_MIG_PRE_COPY;
+    }
+    return flags;
+}
+
+DtDecision *
+dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(DtDecision) d = dt_decision_new();
+    g_autoptr(DtDomain) dom = dt_domain_new();
+    g_autoptr(GError) local = NULL;
+    JsonObject *root, *o;
+    JsonArray *a;
+    const char *s;
+    gboolean ok = FALSE;
+
+    if (!json_parser_load_from_data(parser, json, -1, &local)) {
+        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT, _("report is not JSON: %s"),
+                    local->message);
+        return NULL;
+    }
+    if (!json_parser_get_root(parser) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+        goto bad;
+    root = json_node_get_object(json_parser_get_root(parser));
+
+    o = jobj(root, "domain");
+    dom->name = g_strdup(jstr(o, "name"));
+    dom->uuid = g_strdup(jstr(o, "uuid"));
+    d->role = g_strcmp0(jstr(root, "role"), "destination") == 0 ? DT_ROLE_DESTINATION
+                                                                : DT_ROLE_SOURCE;
+    s = jstr(root, "mode");
+    for (DtMode m = DT_MODE_NONE; m <= DT_MODE_PERPETUAL; m++)
+        if (g_strcmp0(s, dt_mode_to_string(m)) == 0) {
+            d->mode = m;
+            ok = TRUE;
+        }
+    if (!ok)
+        goto bad;
+    ok = FALSE;
+    s = jstr(root, "verdict");
+    for (DtVerdict v = DT_VERDICT_ALLOW; v <= DT_VERDICT_DENY; v++)
+        if (g_strcmp0(s, dt_verdict_to_string(v)) == 0) {
+            d->verdict = v;
+            ok = TRUE;
+        }
+    if (!ok)
+        goto bad;
+    d->qemu_band = g_strdup(jstr(root, "qemu_band"));
+    d->fingerprint = g_strdup(jstr(root, "fingerprint"));
+
+    a = jarr(root, "reasons");
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonObject *r = json_array_get_object_element(a, i);
+        DtReason *reason;
+
+        if (!r || !jstr(r, "code"))
+            goto bad;
+        reason = g_new0(DtReason, 1);
+        reason->code = g_strdup(jstr(r, "code"));
+        s = jstr(r, "severity");
+        reason->severity = g_strcmp0(s, "error") == 0 ? DT_SEVERITY_ERROR :
+                           g_strcmp0(s, "warning") == 0 ? DT_SEVERITY_WARNING : DT_SEVERITY_INFO;
+        reason->device = g_strdup(jstr(r, "device"));
+        reason->message = g_strdup(jstr(r, "message"));
+        reason->rule = g_strdup(jstr(r, "rule"));
+        g_ptr_array_add(d->reasons, reason);
+    }
+
+    a = jarr(root, "devices");
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonObject *fo = json_array_get_object_element(a, i);
+        DtDeviceFinding *f;
+        JsonObject *mig;
+        guint64 v = 0, dev = 0;
+
+        if (!fo || !jstr(fo, "address"))
+            goto bad;
+        f = g_new0(DtDeviceFinding, 1);
+        f->address = g_strdup(jstr(fo, "address"));
+        f->is_mdev = g_strcmp0(jstr(fo, "type"), "mdev") == 0;
+        f->present = json_object_get_boolean_member_with_default(fo, "present", FALSE);
+        if ((s = jstr(fo, "id")) && strlen(s) == 9 && s[4] == ':') {
+            g_autofree char *ven = g_strndup(s, 4);
+            if (dt_parse_u64(ven, 16, &v) && dt_parse_u64(s + 5, 16, &dev)) {
+                f->vendor = (guint16)v;
+                f->device = (guint16)dev;
+            }
+        }
+        f->driver = g_strdup(jstr(fo, "driver"));
+        f->vfio_driver = g_strdup(jstr(fo, "vfio_driver"));
+        f->vfio_driver_source = source_from_string(jstr(fo, "vfio_driver_source"));
+        mig = jobj(fo, "migration");
+        f->migration = fact_from_json(mig);
+        f->mig_flags = flags_from_json(jarr(mig, "flags"));
+        f->dma_logging = fact_from_json(jobj(fo, "dma_logging"));
+        f->iommu_dirty = fact_from_json(jobj(fo, "iommu_dirty_tracking"));
+        f->stop_copy_bytes = jint(fo, "stop_copy_bytes");
+        f->stop_copy_source = source_from_string(jstr(fo, "stop_copy_source"));
+        g_ptr_array_add(d->devices, f);
+    }
+
+    o = jobj(root, "vf_policy");
+    if (o) {
+        g_autoptr(GList) keys = json_object_get_members(o);
+        for (GList *k = keys; k; k = k->next) {
+            JsonObject *vo = jobj(o, k->data);
+            JsonObject *props = jobj(vo, "properties");
+            DtVfPolicy *v = g_new0(DtVfPolicy, 1);
+
+            v->address = g_strdup(k->data);
+            v->driver = g_strdup(jstr(vo, "driver"));
+            v->alias = g_strdup(jstr(vo, "alias"));
+            v->must_migrate = vo && json_object_get_boolean_member_with_default(vo, "must_migrate", FALSE);
+            v->props = g_ptr_array_new_with_free_func((GDestroyNotify)dt_prop_free);
+            if (props) {
+                g_autoptr(GList) pk = json_object_get_members(props);
+                for (GList *p = pk; p; p = p->next)
+                    g_ptr_array_add(v->props, dt_prop_new(p->data, "string", jstr(props, p->data)));
+            }
+            g_ptr_array_add(d->vf_policy, v);
+        }
+    }
+
+    o = jobj(root, "dma_logging");
+    d->log_page_size = jint(o, "page_size");
+    a = jarr(o, "ranges");
+    for (guint i = 0; a && i < json_array_get_length(a) && d->n_ranges < G_N_ELEMENTS(d->ranges); i++) {
+        JsonObject *ro = json_array_get_object_element(a, i);
+        guint64 iova;
+        if (!ro || !dt_parse_u64(jstr(ro, "iova"), 16, &iova))
+            goto bad;
+        d->ranges[d->n_ranges].iova = iova;
+        d->ranges[d->n_ranges].length = jint(ro, "length");
+        d->n_ranges++;
+    }
+
+    o = jobj(root, "cost_inputs");
+    d->ram_bytes = jint(o, "ram_bytes");
+    d->device_state_bytes = jint(o, "device_state_bytes");
+    d->tracking_granularity = jint(o, "tracking_granularity");
+
+    a = jarr(root, "explain");
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonObject *so = json_array_get_object_element(a, i);
+        DtStep *st = g_new0(DtStep, 1);
+        st->fact = g_strdup(jstr(so, "fact"));
+        st->source = source_from_string(jstr(so, "source"));
+        st->rule = g_strdup(jstr(so, "rule"));
+        st->consequence = g_strdup(jstr(so, "consequence"));
+        g_ptr_array_add(d->steps, st);
+    }
+
+    if (domain)
+        *domain = g_steal_pointer(&dom);
+    return g_steal_pointer(&d);
+bad:
+    g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT, _("report does not follow the format"));
+    return NULL;
+}

@@ -18,4 +18,9 @@ char *dt_report_explain_text(const DtDecision *d, const DtDomain *dom, gboolean 
 char *dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color);
 char *dt_report_host_json(const DtHost *h, GPtrArray *checks);
 
+/* The inverse of dt_report_decision_json (for reports that came from the
+ * daemon): a decision and a domain holding name and uuid.  Unknown values
+ * are errors (DT_ERROR_INVALID_INPUT). */
+DtDecision *dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error);
+
 G_END_DECLS
