@@ -15,6 +15,7 @@
 #include "dt-paths.h"
 #include "dt-qemu.h"
 #include "dt-util.h"
+#include "dt-vfio.h"
 
 #define DT_QEMU_PROBE_TIMEOUT_MS 3000
 
@@ -141,6 +142,29 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
         if (addrs->len)
             dt_host_probe_devices(e->host, paths, (const DtPciAddr *)addrs->data, addrs->len,
                                   DT_HOST_PROBE_DEFAULT);
+    }
+    /* Kernel facts over database facts: by ioctl only when asked (opening
+     * an idle device resets it), else from vfio debugfs (6.18+), which is
+     * safe while QEMU holds the device and costs nothing where absent. */
+    for (guint i = 0; i < e->host->devices->len; i++) {
+        DtPciDev *dev = g_ptr_array_index(e->host->devices, i);
+        g_autoptr(GError) local = NULL;
+        g_autoptr(DtVfioReport) rep = NULL;
+        g_autofree char *addr = NULL;
+        g_autofree char *dbg = NULL;
+
+        if (!dt_driver_is_vfio(dev->driver))
+            continue;
+        if (!opts->probe_ioctl) {
+            addr = dt_pci_addr_to_string(&dev->addr);
+            dbg = dt_paths_printf(paths, "/sys/kernel/debug/vfio/%s/migration", addr);
+            if (!g_file_test(dbg, G_FILE_TEST_IS_DIR))
+                continue;
+        }
+        rep = dt_vfio_probe_device(e->host, paths, dev,
+                                   opts->probe_ioctl ? DT_VFIO_PROBE_IOCTL : 0, &local);
+        if (!rep)
+            g_debug("kernel probe: %s", local ? local->message : "?");
     }
 
     e->qemu = find_qemu_caps(e->domain, opts, cfg, error);
