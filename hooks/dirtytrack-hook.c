@@ -551,6 +551,8 @@ dt_hook_evaluate_here(const DtHook *h, DtHookResult *r)
     opts.role = h->kind == DT_HOOK_OP_PREPARE ? DT_ROLE_SOURCE : DT_ROLE_DESTINATION;
     opts.config = h->config;
     opts.probe_ioctl = FALSE;   /* an ioctl probe may reset an idle device */
+    /* the dry run opens free destination devices: opt-in, migrate only */
+    opts.preflight = h->kind == DT_HOOK_OP_MIGRATE && h->config->hook_preflight;
 
     ev = dt_evaluate(h->xml, h->xml_len, &opts, &error);
     if (!ev || !ev->decision) {

@@ -52,6 +52,7 @@ typedef struct {
     char *role;
     char *config;
     gboolean probe_ioctl;
+    gboolean preflight;
     char *via_daemon;
     gboolean color_always;
     gboolean color_never;
@@ -220,6 +221,8 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
           N_("Configuration file (default: /etc/dirtytrack/dirtytrack.conf)"), N_("FILE") },
         { "probe-ioctl", 0, 0, G_OPTION_ARG_NONE, &o.probe_ioctl,
           N_("Ask idle VFIO devices through ioctls (opening a device resets it)"), NULL },
+        { "preflight", 0, 0, G_OPTION_ARG_NONE, &o.preflight,
+          N_("Dry-run the chosen dirty tracking on free devices (opens and resets them)"), NULL },
         { "via-daemon", 0, 0, G_OPTION_ARG_STRING, &o.via_daemon,
           N_("Ask dirtytrackd: auto (if it runs), yes, no (default: $DIRTYTRACK_VIA_DAEMON or auto)"),
           N_("WHEN") },
@@ -307,7 +310,7 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
          * sysroot, a config file or an ioctl probe asked for here is local. */
         gboolean local_only = o.sysroot || (g_getenv("DIRTYTRACK_SYSROOT") &&
                                             *g_getenv("DIRTYTRACK_SYSROOT")) ||
-                              o.config || o.probe_ioctl;
+                              o.config || o.probe_ioctl || o.preflight;
 
         if (!via || !*via)
             via = "auto";
@@ -345,6 +348,7 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
         eo.libvirt_version = o.libvirt_version;
         eo.config = cfg;
         eo.probe_ioctl = o.probe_ioctl;
+        eo.preflight = o.preflight;
         ev = dt_evaluate(xml, len, &eo, &error);
         if (!ev) {
             rc = fail("%s: %s", strcmp(o.args[0], "-") == 0 ? _("standard input") : o.args[0],

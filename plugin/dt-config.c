@@ -45,6 +45,7 @@ static const KeyDef dt_config_keys[] = {
     { "hook", "on-timeout", KEY_ON_TIMEOUT, OFF(hook_fail_open), 0 },
     { "hook", "use-daemon", KEY_BOOL, OFF(hook_use_daemon), 0 },
     { "hook", "gate-start", KEY_BOOL, OFF(gate_start), 0 },
+    { "hook", "preflight", KEY_BOOL, OFF(hook_preflight), 0 },
     { "qemu", "binary", KEY_STRING, OFF(qemu_binary), 0 },
     { "qemu", "cache-dir", KEY_STRING, OFF(cache_dir), 0 },
 };

@@ -17,6 +17,8 @@ typedef struct {
     gboolean hook_fail_open;    /* [hook] on-timeout = allow|deny, default allow */
     gboolean hook_use_daemon;   /* [hook] use-daemon, default true */
     gboolean gate_start;        /* [hook] gate-start: prepare refuses unmigratable when required */
+    gboolean hook_preflight;    /* [hook] preflight: dry-run DMA logging / HWPT on free devices
+                                 * before accepting an incoming migration (opens them) */
     char *qemu_binary;          /* [qemu] binary, NULL = by arch */
     char *cache_dir;            /* [qemu] cache-dir */
     char *path;                 /* file it came from, NULL = built-in defaults */

@@ -190,5 +190,11 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
     in.vdb = vdb;
     in.policy = e->policy;
     e->decision = dt_decide(&in);
+    if (opts->preflight) {
+        g_autoptr(GError) local = NULL;
+        /* a refusal is recorded in the decision (deny, preflight-failed) */
+        if (!dt_vfio_preflight(e->decision, e->host, paths, &local))
+            g_debug("pre-flight: %s", local ? local->message : "?");
+    }
     return g_steal_pointer(&e);
 }

@@ -22,6 +22,7 @@ typedef struct {
     const DtConfig *config;       /* NULL: built-in defaults */
     const DtVdb *vdb;             /* NULL: load the default database */
     gboolean probe_ioctl;         /* ask idle VFIO devices through ioctls (resets them) */
+    gboolean preflight;           /* dry-run the chosen tracking on free devices (opens them) */
 } DtEvalOptions;
 
 typedef struct {

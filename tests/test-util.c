@@ -298,7 +298,7 @@ test_sample_config(void)
     g_autofree char *text = NULL;
     static const char *const keys[] = {
         "require-migratable", "perpetual", "prefer", "max-downtime-ms", "bandwidth-mib-s",
-        "dirty-rate-mib-s", "deadline-ms", "on-timeout", "use-daemon", "gate-start", "binary",
+        "dirty-rate-mib-s", "deadline-ms", "on-timeout", "use-daemon", "gate-start", "preflight", "binary",
         "cache-dir", NULL,
     };
 

@@ -455,6 +455,9 @@ evaluate(DtdJob *job)
         .vdb = d->vdb,
         /* never from a bus request: probing idle devices resets them */
         .probe_ioctl = FALSE,
+        /* the hook's migrate filter, when the host's config opts in */
+        .preflight = d->config && d->config->hook_preflight && job->op &&
+                     g_str_equal(job->op, "migrate") && job->role == DT_ROLE_DESTINATION,
     };
 
     job->time = now_iso8601();
@@ -860,6 +863,8 @@ job_done(gpointer user_data)
         dbus_message_unref(reply);
     else
         dtbus_send_message(d->conn, reply);
+    if (job->kind == JOB_HOOK_EVENT)
+        dtd_tune_hook_end(d, job->name);
     return G_SOURCE_REMOVE;
 }
 
@@ -918,6 +923,7 @@ method_hook_event(DBusConnection *conn, DBusMessage *msg, const DtbusCaller *cal
     g_autoptr(DtdJob) job = job_new(d, JOB_HOOK_EVENT, msg, caller);
     g_autoptr(GError) error = NULL;
     const char *name, *op, *subop, *xml;
+    DBusMessage *reply;
 
     dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &op,
                           DBUS_TYPE_STRING, &subop, DBUS_TYPE_STRING, &xml, DBUS_TYPE_INVALID);
@@ -942,7 +948,13 @@ method_hook_event(DBusConnection *conn, DBusMessage *msg, const DtbusCaller *cal
         job->xml_len = strlen(xml);
         job->xml = g_strndup(xml, job->xml_len);
     }
-    return submit(d, g_steal_pointer(&job));
+    /* until the reply is sent, libvirt holds the domain for its hook: no
+     * libvirt call for it may start (dtd-tune.c) */
+    dtd_tune_hook_begin(d, name);
+    reply = submit(d, g_steal_pointer(&job));
+    if (reply)
+        dtd_tune_hook_end(d, name);
+    return reply;
 }
 
 static DBusMessage *
@@ -1010,6 +1022,7 @@ method_get_domain_state(DBusConnection *conn, DBusMessage *msg, const DtbusCalle
     g_autoptr(GError) error = NULL;
     g_autoptr(JsonBuilder) b = NULL;
     g_autofree char *json = NULL;
+    g_autofree char *tuning = NULL;
     const DtdDomainState *s;
     const char *name;
     DBusMessage *reply;
@@ -1048,6 +1061,15 @@ method_get_domain_state(DBusConnection *conn, DBusMessage *msg, const DtbusCalle
         json_builder_add_int_value(b, s->virt_detail);
         add_string_or_null(b, "time", s->virt_time);
         json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+    json_builder_set_member_name(b, "tuning");
+    tuning = dtd_tune_state_json(d, name);
+    if (tuning) {
+        g_autoptr(JsonNode) node = json_from_string(tuning, NULL);
+
+        json_builder_add_value(b, g_steal_pointer(&node));
     } else {
         json_builder_add_null_value(b);
     }
@@ -1168,6 +1190,10 @@ static const DtbusSignal manager_signals[] = {
     { DT_DBUS_SIGNAL_HOST_CHANGED, NULL },
     { DT_DBUS_SIGNAL_MIGRATION_GATED,
       DTBUS_ARGS({ "domain_name", "s" }, { "verdict", "s" }, { "reasons_json", "s" }) },
+    { DTD_SIGNAL_MIGRATION_TUNED,
+      DTBUS_ARGS({ "domain_name", "s" }, { "action", "s" }, { "detail", "s" }) },
+    { DTD_SIGNAL_MIGRATION_ABORTED,
+      DTBUS_ARGS({ "domain_name", "s" }, { "code", "s" }, { "message", "s" }) },
     { NULL },
 };
 
