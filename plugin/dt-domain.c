@@ -721,7 +721,9 @@ parse_mig_flags(const char *s, guint32 *out)
     g_auto(GStrv) parts = g_strsplit(s, ",", -1);
 
     *out = 0;
-    if (!*s)
+    /* "none": the device cannot migrate; "unknown": not known (written by
+     * dt-rewrite for such devices); empty is accepted as "none" */
+    if (!*s || strcmp(s, "none") == 0 || strcmp(s, "unknown") == 0)
         return TRUE;
     for (guint i = 0; parts[i]; i++) {
         if (strcmp(parts[i], "stop-copy") == 0)

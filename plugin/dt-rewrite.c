@@ -420,6 +420,18 @@ dt_mig_flags_string(const DtDeviceFinding *f)
     return g_string_free(s, FALSE);
 }
 
+/* Only devices the destination can match go into the fingerprint: a PCI
+ * hostdev without a source address, or an mdev without a uuid, has none. */
+static gboolean
+dt_fingerprint_address_ok(const DtDeviceFinding *f)
+{
+    DtPciAddr a;
+
+    if (!f->address)
+        return FALSE;
+    return f->is_mdev ? g_uuid_string_is_valid(f->address) : dt_pci_addr_parse(f->address, &a);
+}
+
 static xmlNode *
 dt_metadata_element(xmlNode *root, gboolean *changed)
 {
@@ -484,12 +496,18 @@ dt_build_evaluation(xmlDoc *doc, xmlNs *ns, const DtDecision *d, const char *hos
         g_autofree char *flags = dt_mig_flags_string(f);
         const char *driver = f->vfio_driver ? f->vfio_driver : f->driver;
 
+        if (!dt_fingerprint_address_ok(f)) {
+            xmlFreeNode(dev);
+            continue;
+        }
         dt_set_opt_prop(dev, "address", f->address);
         if (f->present && !f->is_mdev) {
             g_autofree char *id = g_strdup_printf("%04x:%04x", f->vendor, f->device);
             xmlSetProp(dev, BAD_CAST "id", BAD_CAST id);
         }
-        dt_set_opt_prop(dev, "driver", driver);
+        /* an mdev's "driver" is its model attribute: only a plain name */
+        if (driver && g_regex_match_simple("^[A-Za-z0-9_-]+$", driver, 0, 0))
+            dt_set_opt_prop(dev, "driver", driver);
         xmlSetProp(dev, BAD_CAST "migration", BAD_CAST flags);
         xmlAddChild(ev, dev);
     }

@@ -203,19 +203,24 @@ dt_memory_to_kib(guint64 value, const char *unit, guint64 *out_kib)
             return TRUE;
         }
     }
-    /* decimal units and bytes: multiply in bytes then round up to KiB */
+    /* decimal units and bytes: multiply in bytes then round up to KiB
+     * (without adding 1023 first, which wraps near G_MAXUINT64) */
     if (mult && value > G_MAXUINT64 / mult)
         return FALSE;
-    *out_kib = (value * mult + 1023) / 1024;
+    *out_kib = value * mult / 1024 + (value * mult % 1024 != 0);
     return TRUE;
 }
 
 void
 dt_i18n_init(void)
 {
+    const char *localedir = g_getenv("DIRTYTRACK_LOCALEDIR");
+
     /* A failing setlocale (unknown locale) is not fatal: we fall back to C. */
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    /* DIRTYTRACK_LOCALEDIR: for tests and uninstalled runs, which find the
+     * catalogs in the build tree rather than under the compiled-in LOCALEDIR */
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 }

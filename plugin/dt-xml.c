@@ -92,6 +92,16 @@ dt_xml_parse(const char *buf, gsize len, const char *what,
         }
         return NULL;
     }
+    if (!ctxt->nsWellFormed) {
+        /* An undeclared prefix (qemu:commandline without xmlns:qemu):
+         * libvirt refuses such a document, and a rewrite that declared the
+         * prefix would change what it means. */
+        xmlFreeDoc(doc);
+        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
+                    _("%s has an element or attribute with an undeclared namespace prefix"),
+                    what);
+        return NULL;
+    }
     if (doc->intSubset || doc->extSubset) {
         xmlFreeDoc(doc);
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,

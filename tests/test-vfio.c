@@ -1013,7 +1013,12 @@ main(int argc, char **argv)
 
             g_setenv("ASAN_OPTIONS", opts, TRUE);
         }
-        execv("/proc/self/exe", argv);
+        {
+            /* the real path, not /proc/self/exe: valgrind follows a re-exec
+             * only of a program it can name */
+            g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+            execv(self ? self : "/proc/self/exe", argv);
+        }
         g_printerr("test-vfio: cannot re-exec: %s\n", g_strerror(errno));
         return 99;
     }
