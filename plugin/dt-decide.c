@@ -132,6 +132,7 @@ typedef enum {
     R_DEST_LOAD,
     R_BAND_UNKNOWN,
     R_DOWNTIME_BUDGET,
+    R_FP_MISMATCH,
     R_N
 } DtRuleId;
 
@@ -241,6 +242,9 @@ static const DtRule rules[R_N] = {
         "design.md \"Predicting the cost\" (perpetual downtime = (R + S) / B)" },
     [R_REQUIRE] = { DT_R_REQUIRE_MIGRATABLE,
         "design.md \"Where the policy is applied\" (require-migratable)" },
+    [R_FP_MISMATCH] = { DT_R_FINGERPRINT_MISMATCH,
+        "kernel-uapi.md §5 (a variant driver resumes only its own device's state); "
+        "docs/live-tuning.md (hostdevs matched by position)" },
     [R_DEST_LOAD] = { DT_R_QEMU_PROTOCOL_MISMATCH,
         "qemu-libvirt.md §1.3 (a QEMU <= 7.2 cannot load a v2 VFIO stream)" },
     [R_DOWNTIME_BUDGET] = { DT_R_PREDICTED_DOWNTIME,
@@ -1373,6 +1377,52 @@ source_device(const DtDomain *dom, const char *addr)
     return NULL;
 }
 
+/* The source wrote one <device> per hostdev, in the domain's order
+ * (dt-rewrite.c), and the domain XML a destination receives keeps that
+ * order while its addresses may name this host's functions: position, not
+ * address, says which device of the source a hostdev here stands in for. */
+static void
+fingerprint_checks(Ctx *c)
+{
+    const DtMetadata *m = c->in->domain->metadata;
+
+    if (!m || !m->present || !m->fp_devices || m->fp_devices->len == 0)
+        return;
+    if (m->fp_devices->len != c->n_devs) {
+        add_reason(c, R_FP_MISMATCH, DT_SEVERITY_ERROR, KIND_ARRIVE, NULL,
+                   _("The source host recorded %u passthrough devices for this VM and it arrives "
+                     "with %u: the device state cannot be matched. Migrate with the same devices."),
+                   m->fp_devices->len, c->n_devs);
+        return;
+    }
+    for (guint i = 0; i < c->n_devs; i++) {
+        const DevCtx *d = &c->devs[i];
+        const DtFingerprintDevice *src = g_ptr_array_index(m->fp_devices, i);
+        g_autofree char *id = NULL;
+
+        if (d->missing || d->h->type != DT_HOSTDEV_PCI || !d->f->present)
+            continue;
+        /* already refused, for the same cause, by the address rule */
+        if (has_reason(c->dec, DT_R_DRIVER_NOT_BINDABLE, d->f->address))
+            continue;
+        id = g_strdup_printf("%04x:%04x", d->f->vendor, d->f->device);
+        if (src->vendor_device && g_ascii_strcasecmp(src->vendor_device, id) != 0) {
+            add_reason(c, R_FP_MISMATCH, DT_SEVERITY_ERROR, KIND_ARRIVE, d->f->address,
+                       _("Passthrough device %u of this VM was PCI device %s on the source and is "
+                         "%s (%s) here: its migration state cannot be loaded into another device "
+                         "type. Give the VM the same device type on this host."),
+                       i + 1, src->vendor_device, id, d->f->address);
+        } else if (src->driver && d->f->vfio_driver &&
+                   g_strcmp0(src->driver, d->f->vfio_driver) != 0) {
+            add_reason(c, R_FP_MISMATCH, DT_SEVERITY_ERROR, KIND_ARRIVE, d->f->address,
+                       _("Passthrough device %u of this VM was driven by %s on the source and "
+                         "would be driven by %s here (%s): the state one variant driver saves "
+                         "only that driver can resume. Bind %s here."),
+                       i + 1, src->driver, d->f->vfio_driver, d->f->address, src->driver);
+        }
+    }
+}
+
 static void
 destination_checks(Ctx *c)
 {
@@ -1682,8 +1732,10 @@ policy:
         }
         if (!c->leave_blocked)
             downtime_budget(c, mode);
-        if (in->role == DT_ROLE_DESTINATION)
+        if (in->role == DT_ROLE_DESTINATION) {
             destination_checks(c);
+            fingerprint_checks(c);
+        }
         if (in->policy.require_migratable && (c->leave_blocked || mode == DT_MODE_NONE ||
                                               has_reason(dec, DT_R_PERPETUAL_FORBIDDEN, NULL)))
             add_reason(c, R_REQUIRE, DT_SEVERITY_ERROR, KIND_POLICY, NULL,

@@ -47,6 +47,9 @@ DtDecision *dt_decide(const DtDecideInput *in);
 #define DT_R_PERPETUAL_FORBIDDEN    "perpetual-forbidden"
 #define DT_R_REQUIRE_MIGRATABLE     "require-migratable"
 #define DT_R_PREDICTED_DOWNTIME     "predicted-downtime"
+/* Destination: the source's fingerprint (metadata) names another device
+ * type or variant driver at the same hostdev position. */
+#define DT_R_FINGERPRINT_MISMATCH   "fingerprint-mismatch"
 /* A property this QEMU does not have any more (x-enable-migration >= 8.1). */
 #define DT_R_QEMU_PROPERTY_UNKNOWN  "qemu-property-unknown"
 

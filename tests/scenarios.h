@@ -51,6 +51,9 @@ typedef enum {
 #define M_PROBED_LOG      (1u << 14)  /* mlx5 VFs probed by ioctl: migration + DMA logging */
 #define M_PROBED_NOLOG    (1u << 15)  /* mlx5 VFs probed by ioctl: migration, no DMA logging */
 #define M_IOMMUFD_GLOBAL  (1u << 16)  /* -object iommufd + -global vfio-pci.iommufd= */
+#define M_FP_MOVED        (1u << 17)  /* with M_FP_SOURCE: the source's devices sat at other PCI addresses */
+#define M_FP_OTHER_ID     (1u << 18)  /* with M_FP_SOURCE: the source had a QAT VF (8086:4941,
+                                       * qat_vfio_pci) where this host has the first device */
 
 /* policy */
 #define P_REQUIRE       (1u << 0)
@@ -564,6 +567,12 @@ static const Scenario scenarios[] = {
       NONE, WARN, "multi-device-no-p2p", "driver-not-bindable", R_13 " 8.1; issue 3 destination role"),
     S("/decide/qemu-9.1/qat/destination-iommufd -> iommu", H_AMD_HDSUP, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, P_REQUIRE, DST,
       IOMMU, ALLOW, NULL, "require-migratable", "issue 3 destination role"),
+    S("/decide/qemu-9.1/mlx5/destination-fingerprint-moved-address -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_FP_SOURCE | M_FP_MOVED, NULL, 0, DST,
+      DEVICE, ALLOW, NULL, "fingerprint-mismatch,driver-not-bindable", "issue 7 fingerprint (same type and driver at the same position)"),
+    S("/decide/qemu-9.1/mlx5/destination-fingerprint-other-device -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_FP_SOURCE | M_FP_OTHER_ID, NULL, 0, DST,
+      DEVICE, DENY, "fingerprint-mismatch", "driver-not-bindable", "issue 7 fingerprint (another device type at the same position)"),
+    S("/decide/qemu-9.1/mlx5-two/destination-fingerprint-first-differs-second-matches -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_MLX5B, Q91, LV100, M_FP_SOURCE | M_FP_OTHER_ID | M_FP_MOVED, NULL, 0, DST,
+      DEVICE, DENY, "fingerprint-mismatch", "driver-not-bindable", "issue 7 fingerprint (position 1 differs, position 2 matches)"),
     S("/decide/qemu-9.1/mlx5/destination-plain-here-require -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV90, M_FP_SOURCE, NULL, P_REQUIRE, DST,
       NONE, DENY, "driver-not-bindable,require-migratable", NULL, "issue 3 destination role; " R_4),
 

@@ -260,9 +260,21 @@ build_domain(const Scenario *sc)
             if (!(sc->devs & dev_table[i].bit))
                 continue;
             f = g_new0(DtFingerprintDevice, 1);
-            f->address = g_strdup(dev_table[i].addr);
+            /* moved: hosts number their functions differently */
+            f->address = (sc->mods & M_FP_MOVED) ? g_strdup_printf("0000:5e:00.%u", i + 1)
+                                                 : g_strdup(dev_table[i].addr);
             f->driver = g_strdup((sc->devs & DEV_QAT) && i == 2 ? "qat_vfio_pci" : "mlx5_vfio_pci");
             f->vendor_device = g_strdup("15b3:101e");
+            if ((sc->mods & M_FP_OTHER_ID) && m->fp_devices->len == 0) {
+                g_free(f->driver);
+                g_free(f->vendor_device);
+                f->driver = g_strdup("qat_vfio_pci");
+                f->vendor_device = g_strdup("8086:4941");
+                if (!(sc->mods & M_FP_MOVED)) {
+                    g_free(f->address);
+                    f->address = g_strdup("0000:6b:00.1");
+                }
+            }
             f->mig_flags = DT_MIG_STOP_COPY | DT_MIG_P2P | DT_MIG_PRE_COPY;
             g_ptr_array_add(m->fp_devices, f);
         }

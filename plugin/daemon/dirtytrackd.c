@@ -5,7 +5,8 @@
  * Manager object before asking for the name so no call can arrive at an
  * object that is not there, and runs one GLib main loop that carries the
  * bus, libvirt's events, the uevent socket and the worker results.  Blocking work happens in
- * a bounded thread pool (dtd-manager.c).
+ * a bounded thread pool (dtd-manager.c); calls back into libvirt (live tuning,
+ * metadata) in a one-thread pool of their own (dtd-tune.c).
  *
  * Losing the bus ends the daemon: systemd (or bus activation) starts a new
  * one, which is simpler and safer than reconnecting with stale state.
@@ -124,6 +125,8 @@ daemon_free(DtdDaemon *d)
 {
     if (d->pool)
         g_thread_pool_free(g_steal_pointer(&d->pool), FALSE, TRUE);
+    /* tuning tasks finish (their signals still go out) before the bus closes */
+    dtd_tune_stop(d);
     /* finished jobs still queued on the loop: answer them while we can */
     while (g_main_context_iteration(NULL, FALSE))
         ;
@@ -249,7 +252,7 @@ main(int argc, char **argv)
     dtd_libvirt_init();
     d->loop = g_main_loop_new(NULL, FALSE);
     d->pool = g_thread_pool_new(dtd_worker_entry, d, opt_threads, FALSE, &error);
-    if (!d->pool)
+    if (!d->pool || !dtd_tune_init(d, &error))
         goto fail;
 
     d->conn = connect_bus(opt_session, opt_address, &error);

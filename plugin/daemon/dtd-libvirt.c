@@ -12,7 +12,9 @@
  *
  * Opening the connection and registering the callbacks are RPCs, so they
  * run in a worker thread; a lost connection is retried every few seconds.
- * The connection is read-only: events are all the daemon asks for.
+ * The connection is read-only: events (lifecycle here, migration iteration
+ * and job completion for dtd-tune.c) are all it is used for; the tuning
+ * opens its own read-write connection in its own thread.
  */
 #include "config.h"
 
@@ -337,6 +339,7 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
         return 0;   /* defined/undefined/pmsuspended change nothing we track */
     }
     dtd_domain_lifecycle(d, name, lifecycle_name(event), detail, running, migrated);
+    dtd_tune_lifecycle(d, name, event, detail);
     return 0;
 }
 
@@ -408,7 +411,8 @@ connect_thread(DtdDaemon *d)
                                                       VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                       VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
                                                       d, NULL);
-    if (c->callback_id < 0 || virConnectRegisterCloseCallback(c->conn, on_close, d, NULL) < 0) {
+    if (c->callback_id < 0 || !dtd_tune_register_events(c->conn, d) ||
+        virConnectRegisterCloseCallback(c->conn, on_close, d, NULL) < 0) {
         c->error = g_strdup(virGetLastErrorMessage());
         virConnectClose(c->conn);
         c->conn = NULL;

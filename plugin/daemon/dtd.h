@@ -85,7 +85,20 @@ typedef struct {
     gboolean virt_connecting;
     gboolean virt_warned;
     guint virt_retry;
+
+    /* live tuning (dtd-tune.c) */
+    GThreadPool *tune_pool;     /* one thread, its own read-write connection */
+    GHashTable *tunes;          /* name -> DtdTune* (private to dtd-tune.c) */
+    GHashTable *hooks_in_flight; /* name -> count of HookEvent calls not yet answered */
 } DtdDaemon;
+
+/* Signals of live tuning (stable identifiers, docs/dbus-api.md). */
+#define DTD_SIGNAL_MIGRATION_TUNED   "MigrationTuned"
+#define DTD_SIGNAL_MIGRATION_ABORTED "MigrationAborted"
+/* Where the daemon records what it did to a migration: beside dirtytrack's
+ * own metadata element (whose 1.0 schema is closed), in its own namespace. */
+#define DTD_TUNING_NS     "http://dirtytrack.org/xmlns/tuning/1.0"
+#define DTD_TUNING_PREFIX "dirtytrack-tuning"
 
 /* dtd-error.c */
 const char *dtd_error_name(const GError *error);
@@ -116,6 +129,23 @@ void dtd_libvirt_init(void);
 /* (Re)connects to d->libvirt_uri after seconds (0: at the next iteration). */
 void dtd_libvirt_schedule(DtdDaemon *d, guint seconds);
 void dtd_libvirt_stop(DtdDaemon *d);
+
+/* dtd-tune.c: tuning of outgoing migrations of VMs with VFIO devices and
+ * the fingerprint written into a started VM's metadata.  init before the
+ * loop runs; stop after it ended, while the bus connection still exists. */
+gboolean dtd_tune_init(DtdDaemon *d, GError **error);
+void dtd_tune_stop(DtdDaemon *d);
+/* In the libvirt connect thread: migration-iteration and job-completed events. */
+gboolean dtd_tune_register_events(virConnectPtr conn, DtdDaemon *d);
+/* Main thread: a lifecycle event (VIR_DOMAIN_EVENT_* and its detail). */
+void dtd_tune_lifecycle(DtdDaemon *d, const char *name, int event, int detail);
+/* Main thread: a HookEvent for name was received / answered.  No libvirt
+ * call for a domain is started in between (libvirt holds the domain while
+ * its hook waits for us). */
+void dtd_tune_hook_begin(DtdDaemon *d, const char *name);
+void dtd_tune_hook_end(DtdDaemon *d, const char *name);
+/* GetDomainState's "tuning" object as JSON, NULL when there is none. */
+char *dtd_tune_state_json(DtdDaemon *d, const char *name);
 
 /* dtd-uevent.c: refresh the host report when the kernel announces PCI,
  * IOMMU or VFIO changes (real root only). */

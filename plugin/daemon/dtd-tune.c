@@ -1,0 +1,1035 @@
+/* dtd-tune.c: live tuning of outgoing migrations, and the capability
+ * fingerprint a running VM carries to its next destination.
+ *
+ * libvirt's migration-iteration events (QEMU's dirty-sync-count) arrive on
+ * the main thread through the read-only event connection.  Everything that
+ * talks back to libvirt (reading the live XML, evaluating it, setting
+ * downtime-limit and bandwidth, aborting the job, writing metadata) is a
+ * task for a one-thread pool of its own with its own read-write connection,
+ * so a slow libvirtd never holds up the bus, the hook's HookEvent replies
+ * or the evaluation pool.  A task's result comes back with g_idle_add();
+ * signals and the state GetDomainState reports change only there.
+ *
+ * Per domain, tasks run one at a time in arrival order (a newer ramp step
+ * replaces a queued older one).  While a hook call for a domain is being
+ * answered (HookEvent received, reply not yet sent) no task for that
+ * domain is started: libvirt runs hooks holding the domain's job, so a call
+ * for that domain would wait for the hook, which waits for us.  Nothing the
+ * hook waits for ever waits for this pool, so even a call that races with a
+ * hook only waits for it: see docs/live-tuning.md.
+ *
+ * The model (dt-cost.h) decides every number: the downtime-limit for
+ * iteration k is the ramp's value for model round k - 1, and a migration
+ * that iterates past the round where the model expected the switch-over
+ * is checked against the budget with the residual libvirt measures.
+ */
+#include "config.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "dt-cost.h"
+#include "dt-dbus-api.h"
+#include "dt-decide.h"
+#include "dt-eval.h"
+#include "dt-rewrite.h"
+#include "dt-xml.h"
+#include "dtbus.h"
+#include "dtd.h"
+
+/* Rounds of the ramp kept per job; later iterations keep the last value. */
+#define DTD_TUNE_RAMP_LEN DT_COST_DEFAULT_MAX_ROUNDS
+/* Iterations past the model's switch-over round before the measured
+ * residual is held against the budget (a real run is a round or two off). */
+#define DTD_TUNE_GRACE_ROUNDS 2
+/* libvirt reports an unlimited migration speed as about 2^43 MiB/s. */
+#define DTD_TUNE_UNLIMITED_MIB_S (G_GUINT64_CONSTANT(1) << 30)
+
+typedef enum {
+    TASK_PUBLISH,        /* write the fingerprint into the metadata */
+    TASK_START,          /* first iteration: evaluate, model, first limit */
+    TASK_STEP,           /* a later iteration: next limit, budget check */
+    TASK_POSTCOPY,       /* post-copy started: stop it */
+} DtdTaskKind;
+
+typedef struct {
+    DtdDaemon *d;
+    DtdTaskKind kind;
+    char *name;
+    guint iteration;
+    guint64 limit_ms;             /* STEP: limit to set, 0 = keep */
+    guint64 budget_ms;            /* STEP: check the residual against it, 0 = no */
+    guint64 device_state_bytes;   /* STEP: what the freeze adds to the RAM residual */
+
+    /* results */
+    char *time;
+    gboolean applicable;          /* the domain has VFIO devices */
+    char *mode, *verdict, *fingerprint;
+    guint64 limits[DTD_TUNE_RAMP_LEN];
+    guint switch_round;
+    guint64 predicted_downtime_ms, predicted_total_ms;
+    guint64 budget;               /* START: the policy's max-downtime-ms */
+    guint64 state_bytes;          /* START: device state the freeze adds */
+    guint64 model_bandwidth;      /* START: MiB/s the model used */
+    guint64 bandwidth_set;        /* MiB/s set by this task, 0 = none */
+    guint64 limit_set;            /* ms set by this task, 0 = none */
+    guint64 measured_freeze_ms;   /* STEP with a budget check */
+    gboolean aborted;
+    char *abort_code, *abort_message;
+    gboolean metadata_written;
+    char *error;                  /* what failed, untranslated libvirt text */
+} DtdTuneTask;
+
+typedef struct {
+    char *name;
+    GQueue queue;                 /* DtdTuneTask*, not yet started */
+    gboolean busy;                /* a task of this domain is in the pool */
+
+    /* the current (or last) outgoing migration job */
+    gboolean job_active;
+    gboolean started;             /* the START task came back */
+    gboolean applicable;
+    guint iteration;
+    char *mode, *verdict;
+    guint64 limits[DTD_TUNE_RAMP_LEN];
+    guint switch_round;
+    guint64 predicted_downtime_ms, predicted_total_ms, budget, model_bandwidth;
+    guint64 state_bytes;
+    guint64 limit_ms;             /* downtime-limit in force, set by us */
+    guint64 bandwidth_mib_s;      /* set by us, 0 = not touched */
+    char *last_action, *last_detail, *action_time;
+    char *abort_code, *abort_message, *abort_time;
+    gboolean completed;
+    guint64 completed_elapsed_ms, completed_downtime_ms;
+
+    /* the fingerprint this daemon last wrote into the metadata */
+    char *published_fingerprint, *published_time;
+} DtdTune;
+
+/* The read-write connection: only ever touched by the pool's one thread
+ * (and at shutdown, after the pool is gone). */
+static virConnectPtr rw_conn;
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static char *
+now_iso8601(void)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+    return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static void
+set_str(char **dst, const char *src)
+{
+    char *old = *dst;
+
+    *dst = g_strdup(src);
+    g_free(old);
+}
+
+static void
+task_free(DtdTuneTask *t)
+{
+    g_free(t->name);
+    g_free(t->time);
+    g_free(t->mode);
+    g_free(t->verdict);
+    g_free(t->fingerprint);
+    g_free(t->abort_code);
+    g_free(t->abort_message);
+    g_free(t->error);
+    g_free(t);
+}
+
+static void
+tune_free(DtdTune *t)
+{
+    g_queue_clear_full(&t->queue, (GDestroyNotify) task_free);
+    g_free(t->name);
+    g_free(t->mode);
+    g_free(t->verdict);
+    g_free(t->last_action);
+    g_free(t->last_detail);
+    g_free(t->action_time);
+    g_free(t->abort_code);
+    g_free(t->abort_message);
+    g_free(t->abort_time);
+    g_free(t->published_fingerprint);
+    g_free(t->published_time);
+    g_free(t);
+}
+
+static DtdTune *
+tune_get(DtdDaemon *d, const char *name)
+{
+    DtdTune *t = g_hash_table_lookup(d->tunes, name);
+
+    if (!t) {
+        t = g_new0(DtdTune, 1);
+        t->name = g_strdup(name);
+        g_queue_init(&t->queue);
+        g_hash_table_insert(d->tunes, t->name, t);
+    }
+    return t;
+}
+
+static gboolean
+hook_in_flight(DtdDaemon *d, const char *name)
+{
+    return d->hooks_in_flight &&
+           GPOINTER_TO_UINT(g_hash_table_lookup(d->hooks_in_flight, name)) > 0;
+}
+
+/* ---- the worker side: libvirt calls ------------------------------------------------ */
+
+static void
+task_error(DtdTuneTask *t, const char *what)
+{
+    const char *msg = virGetLastErrorMessage();
+
+    g_free(t->error);
+    t->error = g_strdup_printf("%s: %s", what, msg ? msg : "");
+}
+
+/* The read-write connection, opened on first use and again after it died. */
+static virConnectPtr
+rw_connection(DtdTuneTask *t)
+{
+    if (rw_conn && virConnectIsAlive(rw_conn) != 1) {
+        virConnectClose(rw_conn);
+        rw_conn = NULL;
+    }
+    if (!rw_conn) {
+        rw_conn = virConnectOpen(t->d->libvirt_uri);
+        if (!rw_conn)
+            task_error(t, "virConnectOpen");
+    }
+    return rw_conn;
+}
+
+static DtEvaluation *
+evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out)
+{
+    DtdDaemon *d = t->d;
+    g_autoptr(GError) error = NULL;
+    DtEvalOptions opts = {
+        .sysroot = d->sysroot,
+        .role = DT_ROLE_SOURCE,
+        .config = d->config,
+        .vdb = d->vdb,
+        /* the devices are in use by the running VM: never ask them */
+        .probe_ioctl = FALSE,
+    };
+    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+    DtEvaluation *e;
+
+    if (!xml) {
+        task_error(t, "virDomainGetXMLDesc");
+        return NULL;
+    }
+    e = dt_evaluate(xml, strlen(xml), &opts, &error);
+    if (!e) {
+        g_free(t->error);
+        t->error = g_strdup_printf("evaluation: %s", error ? error->message : "");
+        return NULL;
+    }
+    if (xml_out)
+        *xml_out = g_steal_pointer(&xml);
+    return e;
+}
+
+/* Gives every element below n (n included) the namespace ns. */
+static void
+set_ns_deep(xmlNode *n, xmlNs *ns)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        xmlSetNs(n, ns);
+        set_ns_deep(n->children, ns);
+    }
+}
+
+/* dt-rewrite writes migration='none' / 'unknown' for a device without
+ * known flags; the metadata grammar (schemas/domain-metadata.rng, and the
+ * parser every later evaluation of this live XML runs) has the empty list
+ * and an absent attribute for those. */
+static void
+normalise_devices(xmlNode *evaluation)
+{
+    for (xmlNode *c = evaluation ? evaluation->children : NULL; c; c = c->next) {
+        g_autofree char *mig = NULL;
+
+        if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, BAD_CAST "device"))
+            continue;
+        mig = dt_xml_prop(c, "migration");
+        if (g_strcmp0(mig, "none") == 0)
+            xmlSetProp(c, BAD_CAST "migration", BAD_CAST "");
+        else if (g_strcmp0(mig, "unknown") == 0)
+            xmlUnsetProp(c, BAD_CAST "migration");
+    }
+}
+
+/* Removes every namespace declaration at and below n (the elements are
+ * given their namespace again right after). */
+static void
+drop_ns_decls(xmlNode *n)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        n->ns = NULL;
+        if (n->nsDef) {
+            xmlFreeNsList(n->nsDef);
+            n->nsDef = NULL;
+        }
+        drop_ns_decls(n->children);
+    }
+}
+
+/* Serializes root for virDomainSetMetadata.  libvirt gives the fragment's
+ * root the prefix it is told and leaves the children as they are, so the
+ * namespace is declared as the default one: children inherit it. */
+static char *
+fragment_to_string(xmlNode *root)
+{
+    g_autoptr(xmlBuffer) buf = xmlBufferCreate();
+
+    if (!buf || xmlNodeDump(buf, root->doc, root, 0, 0) < 0)
+        return NULL;
+    return g_strdup((const char *) xmlBufferContent(buf));
+}
+
+/* The <dirtytrack> element dt_rewrite_domain_xml() produces for this
+ * decision (existing <policy> kept), as a SetMetadata fragment. */
+static char *
+dirtytrack_fragment(const char *xml, const DtDecision *dec, const char *host, const char *time,
+                    GError **error)
+{
+    gboolean changed = FALSE;
+    g_autofree char *out = dt_rewrite_domain_xml(xml, strlen(xml), dec, host, time, &changed,
+                                                 error);
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlDoc) frag = NULL;
+    xmlNode *meta, *mine, *copy;
+    xmlNs *ns;
+
+    if (!out)
+        return NULL;
+    doc = dt_xml_parse(out, strlen(out), "domain", "domain", error);
+    if (!doc)
+        return NULL;
+    meta = dt_xml_child(xmlDocGetRootElement(doc), "metadata", NULL);
+    mine = meta ? dt_xml_child(meta, "dirtytrack", DT_METADATA_NS) : NULL;
+    if (!mine) {
+        g_set_error(error, DT_ERROR, DT_ERROR_FAILED, "no dirtytrack metadata after rewrite");
+        return NULL;
+    }
+    frag = xmlNewDoc(BAD_CAST "1.0");
+    copy = xmlDocCopyNode(mine, frag, 1);
+    xmlDocSetRootElement(frag, copy);
+    /* one declaration, the default one, on the root: libvirt adds its
+     * prefix there and refuses a fragment that already binds it */
+    normalise_devices(dt_xml_child(copy, "evaluation", DT_METADATA_NS));
+    drop_ns_decls(copy);
+    ns = xmlNewNs(copy, BAD_CAST DT_METADATA_NS, NULL);
+    set_ns_deep(copy, ns);
+    return fragment_to_string(copy);
+}
+
+/* The record of what the daemon did to a migration: its own namespace,
+ * beside <dirtytrack:dirtytrack>, whose 1.0 schema is closed. */
+static char *
+tuning_fragment(const DtdTuneTask *t, const char *host, const char *action, const char *code,
+                const char *message)
+{
+    g_autoptr(xmlDoc) frag = xmlNewDoc(BAD_CAST "1.0");
+    xmlNode *root = xmlNewDocNode(frag, NULL, BAD_CAST "tuning", NULL);
+    xmlNs *ns = xmlNewNs(root, BAD_CAST DTD_TUNING_NS, NULL);
+    g_autofree char *iter = g_strdup_printf("%u", t->iteration);
+
+    xmlSetNs(root, ns);
+    xmlDocSetRootElement(frag, root);
+    xmlNewProp(root, BAD_CAST "action", BAD_CAST action);
+    if (code)
+        xmlNewProp(root, BAD_CAST "code", BAD_CAST code);
+    xmlNewProp(root, BAD_CAST "host", BAD_CAST host);
+    xmlNewProp(root, BAD_CAST "time", BAD_CAST t->time);
+    xmlNewProp(root, BAD_CAST "iteration", BAD_CAST iter);
+    if (message)
+        xmlNodeAddContent(root, BAD_CAST message);
+    return fragment_to_string(root);
+}
+
+static gboolean
+set_metadata(DtdTuneTask *t, virDomainPtr dom, const char *fragment, const char *prefix,
+             const char *uri)
+{
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, fragment, prefix, uri,
+                             VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        task_error(t, "virDomainSetMetadata");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Writes the evaluation (fingerprint, devices) for dec into the live
+ * metadata.  FALSE with t->error set on failure. */
+static gboolean
+publish(DtdTuneTask *t, virDomainPtr dom, const char *xml, const DtDecision *dec)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *frag = dirtytrack_fragment(xml, dec, t->d->hostname, t->time, &error);
+
+    if (!frag) {
+        g_free(t->error);
+        t->error = g_strdup_printf("metadata: %s", error ? error->message : "");
+        return FALSE;
+    }
+    return set_metadata(t, dom, frag, DT_METADATA_PREFIX, DT_METADATA_NS);
+}
+
+/* Aborts the job for code/message and records why, in the metadata too. */
+static void
+abort_job(DtdTuneTask *t, virDomainPtr dom, const char *code, const char *message,
+          gboolean postcopy)
+{
+    g_autofree char *frag = NULL;
+    int rc;
+
+    set_str(&t->abort_code, code);
+    set_str(&t->abort_message, message);
+    rc = postcopy ? virDomainAbortJobFlags(dom, VIR_DOMAIN_ABORT_JOB_POSTCOPY)
+                  : virDomainAbortJob(dom);
+    if (rc < 0) {
+        task_error(t, postcopy ? "virDomainAbortJobFlags" : "virDomainAbortJob");
+        return;
+    }
+    t->aborted = TRUE;
+    /* A paused post-copy job stays active: a metadata change would wait
+     * for it (libvirt allows none during migration); the signal and
+     * GetDomainState carry the reason then.  An aborted pre-copy job ends
+     * at once, so the record follows right after. */
+    if (postcopy)
+        return;
+    frag = tuning_fragment(t, t->d->hostname, "abort", code, message);
+    if (frag)
+        t->metadata_written = set_metadata(t, dom, frag, DTD_TUNING_PREFIX, DTD_TUNING_NS);
+}
+
+static const DtReason *
+first_error(const DtDecision *dec)
+{
+    for (guint i = 0; i < dec->reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(dec->reasons, i);
+
+        if (r->severity == DT_SEVERITY_ERROR)
+            return r;
+    }
+    return NULL;
+}
+
+static void
+run_publish(DtdTuneTask *t, virDomainPtr dom)
+{
+    g_autofree char *xml = NULL;
+    g_autoptr(DtEvaluation) e = evaluate_live(t, dom, &xml);
+
+    if (!e)
+        return;
+    /* a VM without passthrough devices and without our metadata: nothing
+     * to compare on arrival, and its definition is not ours to touch */
+    t->applicable = e->decision->devices->len > 0 || e->domain->metadata->present;
+    if (!t->applicable)
+        return;
+    t->fingerprint = g_strdup(e->decision->fingerprint);
+    t->metadata_written = publish(t, dom, xml, e->decision);
+}
+
+static void
+run_start(DtdTuneTask *t, virDomainPtr dom)
+{
+    g_autofree char *xml = NULL;
+    g_autoptr(DtEvaluation) e = evaluate_live(t, dom, &xml);
+    g_autoptr(GError) error = NULL;
+    const DtDecision *dec;
+    const DtReason *block;
+    const DtMetadata *m;
+    DtCostInputs in;
+    DtCostResult r;
+    unsigned long speed = 0;
+    guint k;
+
+    if (!e)
+        return;
+    dec = e->decision;
+    m = e->domain->metadata;
+    t->applicable = dec->devices->len > 0;
+    if (!t->applicable)
+        return;
+    t->mode = g_strdup(dt_mode_to_string(dec->mode));
+    t->verdict = g_strdup(dt_verdict_to_string(dec->verdict));
+    t->budget = e->policy.max_downtime_ms;
+
+    /* What the gate would refuse (perpetual mode the policy forbids, a
+     * downtime over budget, a device that cannot migrate) is stopped now,
+     * before the bulk pass moved anything. */
+    block = dec->verdict == DT_VERDICT_DENY ? first_error(dec) : NULL;
+    if (block) {
+        abort_job(t, dom, block->code, block->message, FALSE);
+        /* after the abort: libvirt lets no metadata change into a running
+         * migration job, it would wait for the job to end */
+        if (t->aborted && !publish(t, dom, xml, dec))
+            g_clear_pointer(&t->error, g_free);   /* the abort matters, not the record */
+        return;
+    }
+
+    dt_cost_inputs_from_decision(&in, dec, &e->policy, e->host);
+    if (m->present && m->has_bandwidth && m->bandwidth_mib_s > 0) {
+        if (virDomainMigrateSetMaxSpeed(dom, m->bandwidth_mib_s, 0) < 0) {
+            task_error(t, "virDomainMigrateSetMaxSpeed");
+            return;
+        }
+        t->bandwidth_set = m->bandwidth_mib_s;
+        in.bandwidth_mib_s = m->bandwidth_mib_s;
+    } else if (virDomainMigrateGetMaxSpeed(dom, &speed, 0) == 0 && speed > 0 &&
+               speed < DTD_TUNE_UNLIMITED_MIB_S) {
+        /* the operator capped this migration: that is the link the
+         * model must assume, not the policy's default */
+        in.bandwidth_mib_s = speed;
+    }
+    t->model_bandwidth = in.bandwidth_mib_s;
+    t->state_bytes = in.device_state_bytes;
+    if (!dt_cost_predict(&in, &r, &error)) {
+        g_free(t->error);
+        t->error = g_strdup_printf("model: %s", error ? error->message : "");
+        return;
+    }
+    t->predicted_downtime_ms = r.downtime_ms;
+    t->predicted_total_ms = r.total_time_ms;
+    t->switch_round = dt_cost_downtime_ramp(&in, t->limits, DTD_TUNE_RAMP_LEN);
+    k = MIN(MAX(t->iteration, 1u), DTD_TUNE_RAMP_LEN) - 1;
+    if (virDomainMigrateSetMaxDowntime(dom, t->limits[k], 0) < 0) {
+        task_error(t, "virDomainMigrateSetMaxDowntime");
+        return;
+    }
+    t->limit_set = t->limits[k];
+}
+
+static void
+run_step(DtdTuneTask *t, virDomainPtr dom)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = 0;
+    unsigned long long remaining = 0, bps = 0;
+
+    if (t->limit_ms) {
+        if (virDomainMigrateSetMaxDowntime(dom, t->limit_ms, 0) < 0) {
+            task_error(t, "virDomainMigrateSetMaxDowntime");
+            return;
+        }
+        t->limit_set = t->limit_ms;
+    }
+    if (!t->budget_ms)
+        return;
+    if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) < 0) {
+        task_error(t, "virDomainGetJobStats");
+        return;
+    }
+    if (type == VIR_DOMAIN_JOB_UNBOUNDED &&
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_REMAINING, &remaining) == 1 &&
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS, &bps) == 1 && bps > 0) {
+        t->measured_freeze_ms = (guint64) ((remaining + t->device_state_bytes) * 1000.0 / bps);
+        if (t->measured_freeze_ms > t->budget_ms) {
+            g_autofree char *msg = g_strdup_printf(
+                _("Iteration %u and the migration still has not switched over: %llu MiB of RAM "
+                  "and %" G_GUINT64_FORMAT " MiB of device state left at %llu MiB/s would freeze "
+                  "the guest for %" G_GUINT64_FORMAT " ms, over the budget of %" G_GUINT64_FORMAT
+                  " ms (max-downtime-ms). Lower the guest's dirty rate or raise the bandwidth "
+                  "before migrating again."),
+                t->iteration, remaining >> 20, t->device_state_bytes >> 20, bps >> 20,
+                t->measured_freeze_ms, t->budget_ms);
+
+            abort_job(t, dom, DT_R_PREDICTED_DOWNTIME, msg, FALSE);
+        }
+    }
+    virTypedParamsFree(params, nparams);
+}
+
+static gboolean task_done(gpointer data);
+
+static void
+tune_worker(gpointer data, gpointer pool_data)
+{
+    DtdTuneTask *t = data;
+    virConnectPtr conn;
+    virDomainPtr dom = NULL;
+
+    t->time = now_iso8601();
+    conn = rw_connection(t);
+    if (conn)
+        dom = virDomainLookupByName(conn, t->name);
+    if (conn && !dom)
+        task_error(t, "virDomainLookupByName");
+    if (dom) {
+        switch (t->kind) {
+        case TASK_PUBLISH:
+            run_publish(t, dom);
+            break;
+        case TASK_START:
+            run_start(t, dom);
+            break;
+        case TASK_STEP:
+            run_step(t, dom);
+            break;
+        case TASK_POSTCOPY:
+            abort_job(t, dom, DT_R_POSTCOPY_UNSUPPORTED,
+                      _("Post-copy started for a VM with VFIO devices: a device may write guest "
+                        "pages the destination has not received yet. dirtytrackd paused the "
+                        "migration; recover it with virsh migrate --postcopy-resume or destroy "
+                        "one side, and migrate this VM with pre-copy only."), TRUE);
+            break;
+        }
+        virDomainFree(dom);
+    }
+    g_idle_add(task_done, t);
+}
+
+/* ---- the main-thread side -------------------------------------------------------- */
+
+static void
+emit(DtdDaemon *d, const char *signal, const char *name, const char *a, const char *b)
+{
+    if (!d->conn)
+        return;
+    dtbus_emit_signal(d->conn, DT_DBUS_PATH, DT_DBUS_MANAGER_IFACE, signal,
+                      DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &a, DBUS_TYPE_STRING, &b,
+                      DBUS_TYPE_INVALID);
+}
+
+static void
+record_action(DtdDaemon *d, DtdTune *tune, const DtdTuneTask *t, const char *action,
+              const char *detail)
+{
+    set_str(&tune->last_action, action);
+    set_str(&tune->last_detail, detail);
+    set_str(&tune->action_time, t->time);
+    g_message("Migration of %s: %s %s", tune->name, action, detail);
+    emit(d, DTD_SIGNAL_MIGRATION_TUNED, tune->name, action, detail);
+}
+
+static void pump(DtdDaemon *d, DtdTune *tune);
+
+static void
+enqueue(DtdDaemon *d, DtdTune *tune, DtdTuneTask *task)
+{
+    if (task->kind == TASK_STEP) {
+        /* only the newest iteration's limit matters */
+        for (GList *l = tune->queue.head; l;) {
+            GList *next = l->next;
+            DtdTuneTask *old = l->data;
+
+            if (old->kind == TASK_STEP) {
+                task_free(old);
+                g_queue_delete_link(&tune->queue, l);
+            }
+            l = next;
+        }
+    }
+    g_queue_push_tail(&tune->queue, task);
+    pump(d, tune);
+}
+
+static DtdTuneTask *
+task_new(DtdDaemon *d, DtdTaskKind kind, const char *name)
+{
+    DtdTuneTask *t = g_new0(DtdTuneTask, 1);
+
+    t->d = d;
+    t->kind = kind;
+    t->name = g_strdup(name);
+    return t;
+}
+
+/* The STEP for the iteration the job is at now, if it changes anything. */
+static void
+step_for_iteration(DtdDaemon *d, DtdTune *tune)
+{
+    DtdTuneTask *t;
+    guint64 limit;
+    gboolean overdue;
+
+    if (!tune->started || !tune->applicable || tune->abort_code || tune->iteration == 0)
+        return;
+    limit = tune->limits[MIN(tune->iteration, DTD_TUNE_RAMP_LEN) - 1];
+    overdue = tune->budget > 0 && tune->iteration > tune->switch_round + 1 + DTD_TUNE_GRACE_ROUNDS;
+    if (limit == tune->limit_ms && !overdue)
+        return;
+    t = task_new(d, TASK_STEP, tune->name);
+    t->iteration = tune->iteration;
+    t->limit_ms = limit != tune->limit_ms ? limit : 0;
+    t->budget_ms = overdue ? tune->budget : 0;
+    t->device_state_bytes = tune->state_bytes;
+    enqueue(d, tune, t);
+}
+
+static void
+apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
+{
+    g_autofree char *detail = NULL;
+
+    if (t->kind == TASK_PUBLISH) {
+        if (t->metadata_written) {
+            set_str(&tune->published_fingerprint, t->fingerprint);
+            set_str(&tune->published_time, t->time);
+            g_message("Wrote the capability fingerprint of %s into its metadata (%s)",
+                      tune->name, t->fingerprint);
+        }
+        return;
+    }
+    if (t->kind == TASK_START) {
+        tune->started = TRUE;
+        tune->applicable = t->applicable;
+        if (!t->applicable) {
+            if (!t->error)
+                g_message("Migration of %s: no VFIO device, not tuned", tune->name);
+            return;
+        }
+        set_str(&tune->mode, t->mode);
+        set_str(&tune->verdict, t->verdict);
+        memcpy(tune->limits, t->limits, sizeof(tune->limits));
+        tune->switch_round = t->switch_round;
+        tune->predicted_downtime_ms = t->predicted_downtime_ms;
+        tune->predicted_total_ms = t->predicted_total_ms;
+        tune->budget = t->budget;
+        tune->model_bandwidth = t->model_bandwidth;
+        tune->state_bytes = t->state_bytes;
+        if (t->bandwidth_set) {
+            tune->bandwidth_mib_s = t->bandwidth_set;
+            detail = g_strdup_printf("bandwidth-mib-s=%" G_GUINT64_FORMAT, t->bandwidth_set);
+            record_action(d, tune, t, "bandwidth", detail);
+            g_clear_pointer(&detail, g_free);
+        }
+    }
+    if (t->limit_set) {
+        tune->limit_ms = t->limit_set;
+        detail = g_strdup_printf("iteration=%u downtime-limit-ms=%" G_GUINT64_FORMAT
+                                 " mode=%s model-switch-iteration=%u"
+                                 " predicted-downtime-ms=%" G_GUINT64_FORMAT
+                                 " predicted-total-ms=%" G_GUINT64_FORMAT,
+                                 t->iteration, t->limit_set, tune->mode ? tune->mode : "none",
+                                 tune->switch_round + 1, tune->predicted_downtime_ms,
+                                 tune->predicted_total_ms);
+        record_action(d, tune, t, "downtime-limit", detail);
+    }
+    if (t->aborted) {
+        tune->job_active = FALSE;
+        set_str(&tune->abort_code, t->abort_code);
+        set_str(&tune->abort_message, t->abort_message);
+        set_str(&tune->abort_time, t->time);
+        g_message("Migration of %s aborted [%s]: %s", tune->name, t->abort_code,
+                  t->abort_message);
+        emit(d, DTD_SIGNAL_MIGRATION_ABORTED, tune->name, t->abort_code, t->abort_message);
+    }
+    /* iterations that arrived while this task ran */
+    if (t->kind == TASK_START || t->iteration < tune->iteration)
+        step_for_iteration(d, tune);
+}
+
+static gboolean
+task_done(gpointer data)
+{
+    DtdTuneTask *t = data;
+    DtdDaemon *d = t->d;
+    DtdTune *tune = d->tunes ? g_hash_table_lookup(d->tunes, t->name) : NULL;
+
+    if (t->error)
+        g_warning("Tuning %s: %s", t->name, t->error);
+    if (tune) {
+        tune->busy = FALSE;
+        apply_result(d, tune, t);
+        pump(d, tune);
+    }
+    task_free(t);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+pump(DtdDaemon *d, DtdTune *tune)
+{
+    g_autoptr(GError) error = NULL;
+    DtdTuneTask *t;
+
+    if (tune->busy || !d->tune_pool || hook_in_flight(d, tune->name))
+        return;
+    t = g_queue_pop_head(&tune->queue);
+    if (!t)
+        return;
+    if (!g_thread_pool_push(d->tune_pool, t, &error)) {
+        g_warning("Cannot queue tuning of %s: %s", tune->name, error->message);
+        task_free(t);
+        return;
+    }
+    tune->busy = TRUE;
+}
+
+/* ---- libvirt events (main thread) ---------------------------------------------------- */
+
+static int
+on_iteration(virConnectPtr conn, virDomainPtr dom, int iteration, void *opaque)
+{
+    DtdDaemon *d = opaque;
+    const char *name = virDomainGetName(dom);
+    DtdTune *tune;
+
+    if (!name || iteration < 1 || !d->tunes)
+        return 0;
+    tune = tune_get(d, name);
+    /* within a job the count only grows: anything else is the next job
+     * (after a completed, failed or aborted one) */
+    if (!tune->job_active || (guint) iteration <= tune->iteration) {
+        DtdTuneTask *t = task_new(d, TASK_START, name);
+
+        /* a new outgoing job: forget the last one's numbers */
+        tune->job_active = TRUE;
+        tune->started = FALSE;
+        tune->applicable = FALSE;
+        tune->limit_ms = 0;
+        tune->bandwidth_mib_s = 0;
+        tune->completed = FALSE;
+        g_clear_pointer(&tune->abort_code, g_free);
+        g_clear_pointer(&tune->abort_message, g_free);
+        g_clear_pointer(&tune->abort_time, g_free);
+        tune->iteration = iteration;
+        t->iteration = iteration;
+        enqueue(d, tune, t);
+        return 0;
+    }
+    tune->iteration = iteration;
+    step_for_iteration(d, tune);
+    return 0;
+}
+
+static int
+on_job_completed(virConnectPtr conn, virDomainPtr dom, virTypedParameterPtr params,
+                 int nparams, void *opaque)
+{
+    DtdDaemon *d = opaque;
+    const char *name = virDomainGetName(dom);
+    DtdTune *tune;
+    unsigned long long v;
+
+    /* the source's stopped-by-migration event may come first: no job_active test */
+    if (!name || !d->tunes || !(tune = g_hash_table_lookup(d->tunes, name)))
+        return 0;
+    tune->job_active = FALSE;
+    tune->completed = TRUE;
+    tune->completed_elapsed_ms = tune->completed_downtime_ms = 0;
+    if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, &v) == 1)
+        tune->completed_elapsed_ms = v;
+    if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &v) == 1)
+        tune->completed_downtime_ms = v;
+    return 0;
+}
+
+/* A hot-plugged or unplugged hostdev changes the device list the
+ * destination matches by position: publish again. */
+static int
+on_device_changed(virConnectPtr conn, virDomainPtr dom, const char *alias, void *opaque)
+{
+    DtdDaemon *d = opaque;
+    const char *name = virDomainGetName(dom);
+
+    if (name && d->tunes)
+        enqueue(d, tune_get(d, name), task_new(d, TASK_PUBLISH, name));
+    return 0;
+}
+
+gboolean
+dtd_tune_register_events(virConnectPtr conn, DtdDaemon *d)
+{
+    return virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+                                            VIR_DOMAIN_EVENT_CALLBACK(on_iteration),
+                                            d, NULL) >= 0 &&
+           virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+                                            VIR_DOMAIN_EVENT_CALLBACK(on_job_completed),
+                                            d, NULL) >= 0 &&
+           virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
+                                            VIR_DOMAIN_EVENT_CALLBACK(on_device_changed),
+                                            d, NULL) >= 0 &&
+           virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+                                            VIR_DOMAIN_EVENT_CALLBACK(on_device_changed),
+                                            d, NULL) >= 0;
+}
+
+void
+dtd_tune_lifecycle(DtdDaemon *d, const char *name, int event, int detail)
+{
+    DtdTune *tune;
+
+    if (!d->tunes)
+        return;
+    if ((event == VIR_DOMAIN_EVENT_STARTED && detail != VIR_DOMAIN_EVENT_STARTED_MIGRATED) ||
+        (event == VIR_DOMAIN_EVENT_RESUMED && detail == VIR_DOMAIN_EVENT_RESUMED_MIGRATED)) {
+        /* running here, from where it will leave next: publish what this
+         * host offers (an arrival waits for the resume: during the incoming
+         * job the definition is the hook's) */
+        tune = tune_get(d, name);
+        enqueue(d, tune, task_new(d, TASK_PUBLISH, name));
+        return;
+    }
+    tune = g_hash_table_lookup(d->tunes, name);
+    if (!tune)
+        return;
+    if (event == VIR_DOMAIN_EVENT_SUSPENDED && detail == VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY &&
+        tune->job_active && tune->applicable) {
+        DtdTuneTask *t = task_new(d, TASK_POSTCOPY, name);
+
+        t->iteration = tune->iteration;
+        enqueue(d, tune, t);
+    } else if (event == VIR_DOMAIN_EVENT_STOPPED ||
+               (event == VIR_DOMAIN_EVENT_RESUMED && detail != VIR_DOMAIN_EVENT_RESUMED_POSTCOPY)) {
+        /* gone, or running on here after a failed/aborted job */
+        tune->job_active = FALSE;
+    }
+}
+
+void
+dtd_tune_hook_begin(DtdDaemon *d, const char *name)
+{
+    guint n;
+
+    if (!d->hooks_in_flight)
+        return;
+    n = GPOINTER_TO_UINT(g_hash_table_lookup(d->hooks_in_flight, name));
+    g_hash_table_replace(d->hooks_in_flight, g_strdup(name), GUINT_TO_POINTER(n + 1));
+}
+
+void
+dtd_tune_hook_end(DtdDaemon *d, const char *name)
+{
+    guint n;
+    DtdTune *tune;
+
+    if (!d->hooks_in_flight)
+        return;
+    n = GPOINTER_TO_UINT(g_hash_table_lookup(d->hooks_in_flight, name));
+    if (n <= 1)
+        g_hash_table_remove(d->hooks_in_flight, name);
+    else
+        g_hash_table_replace(d->hooks_in_flight, g_strdup(name), GUINT_TO_POINTER(n - 1));
+    if (n <= 1 && (tune = g_hash_table_lookup(d->tunes, name)))
+        pump(d, tune);
+}
+
+static void
+add_u64(JsonBuilder *b, const char *key, guint64 v)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_int_value(b, (gint64) v);
+}
+
+static void
+add_str(JsonBuilder *b, const char *key, const char *v)
+{
+    json_builder_set_member_name(b, key);
+    if (v)
+        json_builder_add_string_value(b, v);
+    else
+        json_builder_add_null_value(b);
+}
+
+char *
+dtd_tune_state_json(DtdDaemon *d, const char *name)
+{
+    const DtdTune *t = d->tunes ? g_hash_table_lookup(d->tunes, name) : NULL;
+    g_autoptr(JsonBuilder) b = NULL;
+    g_autoptr(JsonGenerator) gen = NULL;
+    g_autoptr(JsonNode) root = NULL;
+
+    if (!t || (!t->job_active && !t->started && !t->published_fingerprint))
+        return NULL;
+    b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "job-active");
+    json_builder_add_boolean_value(b, t->job_active);
+    json_builder_set_member_name(b, "vfio");
+    json_builder_add_boolean_value(b, t->applicable);
+    add_u64(b, "iteration", t->iteration);
+    add_str(b, "mode", t->mode);
+    add_u64(b, "downtime-limit-ms", t->limit_ms);
+    add_u64(b, "bandwidth-mib-s", t->bandwidth_mib_s);
+    add_u64(b, "model-bandwidth-mib-s", t->model_bandwidth);
+    add_u64(b, "model-switch-iteration", t->started && t->applicable ? t->switch_round + 1 : 0);
+    add_u64(b, "predicted-downtime-ms", t->predicted_downtime_ms);
+    add_u64(b, "predicted-total-ms", t->predicted_total_ms);
+    add_u64(b, "max-downtime-ms", t->budget);
+    json_builder_set_member_name(b, "last-action");
+    if (t->last_action) {
+        json_builder_begin_object(b);
+        add_str(b, "action", t->last_action);
+        add_str(b, "detail", t->last_detail);
+        add_str(b, "time", t->action_time);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+    json_builder_set_member_name(b, "aborted");
+    if (t->abort_code) {
+        json_builder_begin_object(b);
+        add_str(b, "code", t->abort_code);
+        add_str(b, "message", t->abort_message);
+        add_str(b, "time", t->abort_time);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+    json_builder_set_member_name(b, "completed");
+    if (t->completed) {
+        json_builder_begin_object(b);
+        add_u64(b, "time-elapsed-ms", t->completed_elapsed_ms);
+        add_u64(b, "downtime-ms", t->completed_downtime_ms);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+    add_str(b, "published-fingerprint", t->published_fingerprint);
+    add_str(b, "published-time", t->published_time);
+    json_builder_end_object(b);
+    gen = json_generator_new();
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+gboolean
+dtd_tune_init(DtdDaemon *d, GError **error)
+{
+    d->tunes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) tune_free);
+    d->hooks_in_flight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    /* one thread: per-domain order for free, and at most one libvirt call
+     * of ours waiting on any libvirtd at a time */
+    d->tune_pool = g_thread_pool_new(tune_worker, d, 1, FALSE, error);
+    return d->tune_pool != NULL;
+}
+
+void
+dtd_tune_stop(DtdDaemon *d)
+{
+    if (d->tune_pool)
+        g_thread_pool_free(g_steal_pointer(&d->tune_pool), FALSE, TRUE);
+    /* results of tasks that finished: dropped with their domains' state */
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    if (rw_conn) {
+        virConnectClose(rw_conn);
+        rw_conn = NULL;
+    }
+    g_clear_pointer(&d->tunes, g_hash_table_unref);
+    g_clear_pointer(&d->hooks_in_flight, g_hash_table_unref);
+}
