@@ -32,6 +32,27 @@ if [ "$status" -ne 0 ]; then
     done
 fi
 
+# The sanitizer lanes (issue 9): the suite under ASan+UBSan, the unit tests
+# under valgrind memcheck, and a short fuzzing smoke run, each in its own
+# build directory.
+if [ "${DT_SKIP_LANES:-0}" != 1 ]; then
+    for lane in asan valgrind fuzz-smoke; do
+        DT_LANES_DIR="$build/lanes" bash "$top/tools/lanes.sh" "$lane" > "lane-$lane.log" 2>&1
+        lrc=$?
+        line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "lane-$lane.log" | tail -n 1)
+        lp=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+        lf=$(echo "$line" | sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p')
+        pass=$((pass + ${lp:-0}))
+        fail=$((fail + ${lf:-0}))
+        echo "lane $lane: ${line:-no summary} (exit $lrc)"
+        if [ $lrc -ne 0 ]; then
+            status=1
+            [ -z "$lf" ] || [ "$lf" -eq 0 ] && fail=$((fail + 1))
+            tail -n 40 "lane-$lane.log"
+        fi
+    done
+fi
+
 if [ "$status" -eq 0 ] && [ "${DT_SKIP_DISTCHECK:-0}" != 1 ]; then
     # distcheck builds from the tarball; the slow lanes already ran above.
     DIRTYTRACK_SKIP_SLOW=1 make -s distcheck >distcheck.log 2>&1 || {
