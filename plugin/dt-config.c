@@ -50,6 +50,34 @@ static const KeyDef dt_config_keys[] = {
     { "qemu", "cache-dir", KEY_STRING, OFF(cache_dir), 0 },
 };
 
+guint
+dt_config_n_keys(void)
+{
+    return G_N_ELEMENTS(dt_config_keys);
+}
+
+void
+dt_config_key_info(guint i, const char **group, const char **key, const char **type,
+                   const char **values, guint64 *max)
+{
+    const KeyDef *d;
+
+    g_return_if_fail(i < G_N_ELEMENTS(dt_config_keys));
+    d = &dt_config_keys[i];
+    *group = d->group;
+    *key = d->key;
+    *max = d->max;
+    *values = NULL;
+    switch (d->type) {
+    case KEY_BOOL: *type = "bool"; break;
+    case KEY_U64: *type = "uint"; break;
+    case KEY_STRING: *type = "string"; break;
+    case KEY_PERPETUAL: *type = "enum"; *values = "never;within-budget;allow"; break;
+    case KEY_PREFER: *type = "enum"; *values = "auto;device;iommu"; break;
+    case KEY_ON_TIMEOUT: *type = "enum"; *values = "allow;deny"; break;
+    }
+}
+
 const char *
 dt_perpetual_to_string(DtPerpetualPolicy p)
 {

@@ -24,6 +24,13 @@ typedef struct {
     char *path;                 /* file it came from, NULL = built-in defaults */
 } DtConfig;
 
+/* The loader's key table, for the schema test (schemas/dirtytrack-conf.schema):
+ * type is "bool", "uint", "string" or "enum"; values is the ';'-separated
+ * word list of an enum (NULL otherwise); max the largest uint. */
+guint dt_config_n_keys(void);
+void dt_config_key_info(guint i, const char **group, const char **key, const char **type,
+                        const char **values, guint64 *max);
+
 DtConfig *dt_config_new_defaults(void);
 /* path NULL: $DIRTYTRACK_CONFIG, else DT_CONFIG_DEFAULT_PATH; a missing
  * default file is not an error (defaults apply), a missing explicit one is. */

@@ -310,6 +310,90 @@ test_sample_config(void)
             g_error("sample config does not document '%s'", keys[i]);
 }
 
+static GKeyFile *
+load_conf_schema(void)
+{
+    g_autofree char *p = g_test_build_filename(G_TEST_DIST, "..", "schemas",
+                                               "dirtytrack-conf.schema", NULL);
+    g_autoptr(GError) error = NULL;
+    GKeyFile *kf = g_key_file_new();
+
+    g_assert_true(g_key_file_load_from_file(kf, p, G_KEY_FILE_NONE, &error));
+    g_assert_no_error(error);
+    return kf;
+}
+
+static void
+test_config_schema_matches_loader(void)
+{
+    g_autoptr(GKeyFile) schema = load_conf_schema();
+    g_auto(GStrv) sections = g_key_file_get_groups(schema, NULL);
+
+    g_assert_cmpuint(g_strv_length(sections), ==, dt_config_n_keys());
+    for (guint i = 0; i < dt_config_n_keys(); i++) {
+        const char *group, *key, *type, *values;
+        guint64 max;
+        g_autofree char *sec = NULL;
+        g_autofree char *stype = NULL;
+
+        dt_config_key_info(i, &group, &key, &type, &values, &max);
+        sec = g_strdup_printf("%s.%s", group, key);
+        if (!g_key_file_has_group(schema, sec))
+            g_error("schema lacks [%s]", sec);
+        stype = g_key_file_get_string(schema, sec, "type", NULL);
+        g_assert_cmpstr(stype, ==, type);
+        if (values) {
+            g_autofree char *sv = g_key_file_get_string(schema, sec, "values", NULL);
+            g_assert_cmpstr(sv, ==, values);
+        }
+        if (g_str_equal(type, "uint"))
+            g_assert_cmpuint((guint64)g_key_file_get_uint64(schema, sec, "max", NULL), ==, max);
+    }
+}
+
+/* Every key of the sample file and every schema default must be accepted
+ * by the loader, and the loader's defaults must be the schema's. */
+static void
+test_config_schema_defaults(void)
+{
+    g_autoptr(GKeyFile) schema = load_conf_schema();
+    g_auto(GStrv) sections = g_key_file_get_groups(schema, NULL);
+    g_autoptr(DtConfig) defaults = dt_config_new_defaults();
+    GString *conf = g_string_new(NULL);
+    g_autofree char *path = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtConfig) c = NULL;
+    const char *last_group = "";
+
+    for (guint i = 0; sections[i]; i++) {
+        g_auto(GStrv) gk = g_strsplit(sections[i], ".", 2);
+        g_autofree char *def = g_key_file_get_value(schema, sections[i], "default", NULL);
+
+        if (!g_str_equal(gk[0], last_group)) {
+            g_string_append_printf(conf, "[%s]\n", gk[0]);
+            last_group = g_intern_string(gk[0]);
+        }
+        g_string_append_printf(conf, "%s = %s\n", gk[1], def ? def : "");
+    }
+    path = write_tmp(conf->str);
+    g_string_free(conf, TRUE);
+    c = dt_config_load(path, &error);
+    g_assert_no_error(error);
+    g_assert_true(c->policy.require_migratable == defaults->policy.require_migratable);
+    g_assert_cmpint(c->policy.perpetual, ==, defaults->policy.perpetual);
+    g_assert_cmpint(c->policy.prefer, ==, defaults->policy.prefer);
+    g_assert_cmpuint(c->policy.max_downtime_ms, ==, defaults->policy.max_downtime_ms);
+    g_assert_cmpuint(c->policy.bandwidth_mib_s, ==, defaults->policy.bandwidth_mib_s);
+    g_assert_cmpuint(c->policy.dirty_rate_mib_s, ==, defaults->policy.dirty_rate_mib_s);
+    g_assert_cmpuint(c->hook_deadline_ms, ==, defaults->hook_deadline_ms);
+    g_assert_true(c->hook_fail_open == defaults->hook_fail_open);
+    g_assert_true(c->hook_use_daemon == defaults->hook_use_daemon);
+    g_assert_true(c->gate_start == defaults->gate_start);
+    g_assert_true(c->hook_preflight == defaults->hook_preflight);
+    g_assert_null(c->qemu_binary);
+    g_unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -327,5 +411,7 @@ main(int argc, char **argv)
     g_test_add_func("/config/values", test_config_values);
     g_test_add_func("/config/bad-values-name-the-file", test_config_errors);
     g_test_add_func("/config/sample-documents-every-key", test_sample_config);
+    g_test_add_func("/config/schema-matches-loader-table", test_config_schema_matches_loader);
+    g_test_add_func("/config/schema-defaults-are-the-loader-defaults", test_config_schema_defaults);
     return g_test_run();
 }
