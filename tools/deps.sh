@@ -11,7 +11,7 @@ DT_BUILD_DEPS="build-essential autoconf automake libtool autopoint gettext pkg-c
 DT_TEST_DEPS="qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients
  libvirt-daemon-driver-qemu dbus util-linux iproute2 procps kmod cpio
  busybox-static linux-image-amd64 valgrind clang libclang-rt-14-dev
- prometheus bash-completion groff-base man-db"
+ prometheus bash-completion groff-base man-db locales"
 
 dt_install() {
     missing=""
@@ -29,4 +29,14 @@ dt_install() {
     # linux-image-amd64 would build an initrd for a kernel we only boot under
     # QEMU; skip that to save minutes.
     INITRD=No apt-get install -y -qq --no-install-recommends $missing || return 1
+}
+
+# The translation test runs the CLI under LANG=de_DE.UTF-8 and zh_CN.UTF-8:
+# generate those two locales when they are missing (as root).
+dt_locales() {
+    [ "$(id -u)" = 0 ] || return 0
+    command -v localedef >/dev/null 2>&1 || return 0
+    for l in de_DE zh_CN; do
+        locale -a 2>/dev/null | grep -qix "$l.utf8" || localedef -i "$l" -f UTF-8 "$l.UTF-8" || true
+    done
 }

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 . tools/deps.sh
 dt_install $DT_BUILD_DEPS $DT_TEST_DEPS || exit 1
+dt_locales
 
 build=${DT_BUILD_DIR:-$top/_build-tests}
 rm -rf "$build"
