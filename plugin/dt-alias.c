@@ -6,11 +6,23 @@
  * fnmatch(3), and among several matches the pattern with the most literal
  * characters wins: "v000015B3d0000101E..." beats vfio_pci's own
  * "v*d*sv*sd*bc*sc*i*", which is why a catch-all-only answer is NULL.
+ *
+ * Speed: the hook pays for this file on every run and the daemon on every
+ * call.  Candidates are found with memchr() on the 'f' of "vfio", a byte
+ * that upper-case hex never contains, instead of a substring search; the
+ * loader reads through one small reused buffer instead of allocating the
+ * whole file; and the parsed table is kept per process, keyed by the
+ * file's identity (device, inode, size, mtime, ctime), so a daemon re-reads
+ * it only when depmod has replaced or changed it.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dt-alias.h"
 #include "dt-util.h"
@@ -86,36 +98,61 @@ add_line(DtAliasTable *t, const char *line, gsize len)
     g_ptr_array_add(t->aliases, a);
 }
 
-DtAliasTable *
-dt_alias_table_parse(const char *text, gsize len)
+/* Adds every line of [start, end) that begins with "alias vfio_pci:";
+ * start is the start of a line.  The last line may lack its newline. */
+static void
+scan_lines(DtAliasTable *t, const char *start, const char *end)
 {
-    DtAliasTable *t = g_new0(DtAliasTable, 1);
     const gsize plen = strlen(VFIO_ALIAS_PREFIX);
-    const char *p = text;
-    const char *end = text ? text + len : NULL;
+    const gsize foff = strlen("alias v");   /* where the 'f' of "vfio" sits */
+    const gsize len = (gsize)(end - start);
+    gsize from = foff;   /* offset where the next 'f' may be */
 
-    t->aliases = g_ptr_array_new_with_free_func((GDestroyNotify)dt_alias_free);
-    if (!text)
-        return t;
-    while (p < end) {
-        const char *hit = memmem(p, (gsize)(end - p), VFIO_ALIAS_PREFIX, plen);
-        const char *eol;
+    while (from < len) {
+        const char *f = memchr(start + from, 'f', len - from);
+        const char *ls, *eol;
 
-        if (!hit)
+        if (!f)
             break;
-        eol = memchr(hit, '\n', (gsize)(end - hit));
+        ls = f - foff;
+        /* only at the start of a line */
+        if ((ls != start && ls[-1] != '\n') || (gsize)(end - ls) < plen ||
+            memcmp(ls, VFIO_ALIAS_PREFIX, plen) != 0) {
+            from = (gsize)(f - start) + 1;
+            continue;
+        }
+        eol = memchr(ls + plen, '\n', (gsize)(end - (ls + plen)));
         if (!eol)
             eol = end;
-        /* only at the start of a line */
-        if (hit == text || hit[-1] == '\n')
-            add_line(t, hit + strlen("alias "), (gsize)(eol - hit) - strlen("alias "));
-        p = eol;
+        add_line(t, ls + strlen("alias "), (gsize)(eol - ls) - strlen("alias "));
+        if (eol == end)
+            break;
+        from = (gsize)(eol - start) + 1 + foff;
     }
+}
+
+static DtAliasTable *
+table_new(void)
+{
+    DtAliasTable *t = g_new0(DtAliasTable, 1);
+
+    t->aliases = g_ptr_array_new_with_free_func((GDestroyNotify)dt_alias_free);
     return t;
 }
 
 DtAliasTable *
-dt_alias_table_load(const char *path, GError **error)
+dt_alias_table_parse(const char *text, gsize len)
+{
+    DtAliasTable *t = table_new();
+
+    if (text)
+        scan_lines(t, text, text + len);
+    return t;
+}
+
+/* The plain way: the whole file in memory.  It also words every error. */
+static DtAliasTable *
+load_whole(const char *path, GError **error)
 {
     g_autofree char *buf = NULL;
     gsize len = 0;
@@ -130,6 +167,113 @@ dt_alias_table_load(const char *path, GError **error)
         return NULL;
     }
     return dt_alias_table_parse(buf, len);
+}
+
+/* Parses an open regular file through one reused buffer, carrying a
+ * partial last line into the next read.  FALSE (and nothing parsed) on a
+ * read error, an oversized file or a line longer than the buffer: the
+ * caller then takes the plain way, which reports exactly as before. */
+#define CHUNK_BYTES (64u * 1024u)
+static gboolean
+load_chunked(DtAliasTable *t, int fd)
+{
+    g_autofree char *buf = g_malloc(CHUNK_BYTES);
+    gsize have = 0;
+    guint64 total = 0;
+
+    for (;;) {
+        ssize_t n = read(fd, buf + have, CHUNK_BYTES - have);
+        const char *last_nl;
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return FALSE;
+        if (n == 0) {
+            scan_lines(t, buf, buf + have);
+            return TRUE;
+        }
+        total += (guint64)n;
+        if (total > ALIAS_MAX_BYTES)
+            return FALSE;
+        have += (gsize)n;
+        last_nl = memrchr(buf, '\n', have);
+        if (!last_nl) {
+            if (have == CHUNK_BYTES)
+                return FALSE;
+            continue;
+        }
+        scan_lines(t, buf, last_nl + 1);
+        have -= (gsize)(last_nl + 1 - buf);
+        memmove(buf, last_nl + 1, have);
+    }
+}
+
+/* The last table loaded, shared by reference (its entries never change
+ * once parsed), and the identity of the file it came from. */
+static GMutex cache_lock;
+static struct {
+    char *path;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+    GPtrArray *aliases;
+} cache;
+
+static gboolean
+cache_matches(const char *path, const struct stat *st)
+{
+    return cache.aliases && g_strcmp0(cache.path, path) == 0 && cache.dev == st->st_dev &&
+           cache.ino == st->st_ino && cache.size == st->st_size &&
+           cache.mtime.tv_sec == st->st_mtim.tv_sec &&
+           cache.mtime.tv_nsec == st->st_mtim.tv_nsec &&
+           cache.ctime.tv_sec == st->st_ctim.tv_sec &&
+           cache.ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+DtAliasTable *
+dt_alias_table_load(const char *path, GError **error)
+{
+    g_autoptr(DtAliasTable) t = NULL;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+    if (fd < 0)
+        return load_whole(path, error);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)ALIAS_MAX_BYTES) {
+        close(fd);
+        return load_whole(path, error);
+    }
+    g_mutex_lock(&cache_lock);
+    if (cache_matches(path, &st)) {
+        t = g_new0(DtAliasTable, 1);
+        t->aliases = g_ptr_array_ref(cache.aliases);
+    }
+    g_mutex_unlock(&cache_lock);
+    if (t) {
+        close(fd);
+        return g_steal_pointer(&t);
+    }
+    t = table_new();
+    if (!load_chunked(t, fd)) {
+        close(fd);
+        return load_whole(path, error);
+    }
+    close(fd);
+    g_mutex_lock(&cache_lock);
+    g_free(cache.path);
+    if (cache.aliases)
+        g_ptr_array_unref(cache.aliases);
+    cache.path = g_strdup(path);
+    cache.dev = st.st_dev;
+    cache.ino = st.st_ino;
+    cache.size = st.st_size;
+    cache.mtime = st.st_mtim;
+    cache.ctime = st.st_ctim;
+    cache.aliases = g_ptr_array_ref(t->aliases);
+    g_mutex_unlock(&cache_lock);
+    return g_steal_pointer(&t);
 }
 
 void

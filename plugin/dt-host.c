@@ -35,6 +35,8 @@ typedef struct {
     const DtPaths *paths;
     DtAliasTable *aliases;
     gboolean aliases_tried;
+    char *real_devices;   /* realpath of ROOT/sys/devices, once per batch */
+    gboolean real_devices_tried;
 } ProbeCtx;
 
 /* ---- low-level readers: -errno, never a GError ---------------------------- */
@@ -400,19 +402,34 @@ ctx_aliases(ProbeCtx *ctx)
     return ctx->aliases;
 }
 
+/* realpath(3) reads every component of its path, so ROOT/sys/devices is
+ * resolved once per batch rather than once per device. */
+static const char *
+ctx_real_devices(ProbeCtx *ctx)
+{
+    if (!ctx->real_devices_tried) {
+        g_autofree char *devices = dt_paths_get(ctx->paths, "/sys/devices");
+        ctx->real_devices_tried = TRUE;
+        ctx->real_devices = realpath(devices, NULL);
+    }
+    return ctx->real_devices;
+}
+
 /* The device directory must be a real PCI device inside ROOT/sys/devices:
  * a hostile sysroot cannot send us reading /etc through a symlink. */
 static char *
-resolve_device_dir(const DtPaths *paths, const char *bdf)
+resolve_device_dir(ProbeCtx *ctx, const char *bdf)
 {
-    g_autofree char *link = dt_paths_printf(paths, "/sys/bus/pci/devices/%s", bdf);
-    g_autofree char *devices = dt_paths_get(paths, "/sys/devices");
-    g_autofree char *real_devices = realpath(devices, NULL);
-    g_autofree char *real_dev = realpath(link, NULL);
+    g_autofree char *link = dt_paths_printf(ctx->paths, "/sys/bus/pci/devices/%s", bdf);
+    const char *real_devices = ctx_real_devices(ctx);
+    g_autofree char *real_dev = NULL;
     g_autofree char *prefix = NULL;
     const char *base;
 
-    if (!real_devices || !real_dev)
+    if (!real_devices)
+        return NULL;
+    real_dev = realpath(link, NULL);
+    if (!real_dev)
         return NULL;
     prefix = g_strconcat(real_devices, "/", NULL);
     if (!g_str_has_prefix(real_dev, prefix))
@@ -468,7 +485,7 @@ static DtPciDev *
 probe_one(ProbeCtx *ctx, const DtPciAddr *addr)
 {
     g_autofree char *bdf = dt_pci_addr_to_string(addr);
-    g_autofree char *dir = resolve_device_dir(ctx->paths, bdf);
+    g_autofree char *dir = resolve_device_dir(ctx, bdf);
     DtPciDev *d;
     guint64 v;
     char *s = NULL;
@@ -640,7 +657,7 @@ guint
 dt_host_probe_devices(DtHost *host, const DtPaths *paths, const DtPciAddr *addrs,
                       guint n_addrs, DtHostProbeFlags flags)
 {
-    ProbeCtx ctx = { host, paths, NULL, FALSE };
+    ProbeCtx ctx = { host, paths, NULL, FALSE, NULL, FALSE };
     g_autoptr(GPtrArray) fresh = g_ptr_array_new();
     guint found = 0;
 
@@ -660,6 +677,7 @@ dt_host_probe_devices(DtHost *host, const DtPaths *paths, const DtPciAddr *addrs
     if (!(flags & DT_HOST_PROBE_SKIP_IN_USE))
         scan_in_use(paths, fresh);
     dt_alias_table_free(ctx.aliases);
+    free(ctx.real_devices);
     return found;
 }
 
