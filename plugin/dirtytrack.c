@@ -18,6 +18,7 @@
 
 #include <glib/gstdio.h>
 
+#include "dt-cli.h"
 #include "dt-cli-extra.h"
 #include "dt-cli-predict.h"
 #include "dt-client.h"
@@ -29,13 +30,8 @@
 #include "dt-report.h"
 #include "dt-util.h"
 #include "dt-vdb.h"
-#include "dt-xml.h"
 
-/* The parser refuses more than DT_XML_MAX_BYTES; the CLI stops reading a
- * little after that so a 50 MB file never sits in memory. */
-#define DT_XML_MAX_BYTES_CLI (DT_XML_MAX_BYTES + 1)
-
-#define EXIT_ERROR 3
+#define EXIT_ERROR DT_CLI_EXIT_ERROR
 
 typedef enum {
     FORMAT_TEXT,
@@ -72,24 +68,6 @@ options_clear(Options *o)
     g_strfreev(o->args);
 }
 
-static int
-fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-
-static int
-fail(const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *msg = NULL;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    /* one line, whatever the message contained */
-    g_strdelimit(msg, "\n", ' ');
-    fprintf(stderr, "dirtytrack: %s\n", msg);
-    return EXIT_ERROR;
-}
-
 static gboolean
 use_color(const Options *o)
 {
@@ -122,7 +100,7 @@ write_out(char *text)
 
     g_free(text);
     if (!ok)
-        return fail(_("cannot write the report to standard output"));
+        return dt_cli_fail(_("cannot write the report to standard output"));
     return 0;
 }
 
@@ -165,26 +143,26 @@ cmd_host(int argc, char **argv)
     int rc;
 
     if (!parse_args("host", "", NULL, argc, argv, &o, &error)) {
-        rc = fail("%s", error->message);
+        rc = dt_cli_fail("%s", error->message);
         goto out;
     }
     if (o.args && o.args[0]) {
-        rc = fail(_("host: unexpected argument '%s'"), o.args[0]);
+        rc = dt_cli_fail(_("host: unexpected argument '%s'"), o.args[0]);
         goto out;
     }
     if (!parse_format(o.format, FALSE, &fmt)) {
-        rc = fail(_("unknown format '%s' (use text or json)"), o.format);
+        rc = dt_cli_fail(_("unknown format '%s' (use text or json)"), o.format);
         goto out;
     }
     paths = dt_paths_new(o.sysroot);
     host = dt_host_probe(paths, &error);
     if (!host || !dt_host_probe_all_devices(host, paths, &error)) {
-        rc = fail(_("cannot probe the host: %s"), error ? error->message : "?");
+        rc = dt_cli_fail(_("cannot probe the host: %s"), error ? error->message : "?");
         goto out;
     }
     vdb = dt_vdb_load_default(&error);
     if (!vdb) {
-        rc = fail(_("cannot load the variant-driver database: %s"), error->message);
+        rc = dt_cli_fail(_("cannot load the variant-driver database: %s"), error->message);
         goto out;
     }
     checks = dt_host_checks(host, vdb);
@@ -243,15 +221,15 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
     int rc;
 
     if (!parse_args(cmd, _("DOMAIN.xml|-"), extra, argc, argv, &o, &error)) {
-        rc = fail("%s", error->message);
+        rc = dt_cli_fail("%s", error->message);
         goto out;
     }
     if (!o.args || !o.args[0] || o.args[1]) {
-        rc = fail(_("%s: give exactly one domain XML file, or - for standard input"), cmd);
+        rc = dt_cli_fail(_("%s: give exactly one domain XML file, or - for standard input"), cmd);
         goto out;
     }
     if (!parse_format(o.format, TRUE, &fmt)) {
-        rc = fail(_("unknown format '%s' (use text, json or xml)"), o.format);
+        rc = dt_cli_fail(_("unknown format '%s' (use text, json or xml)"), o.format);
         goto out;
     }
     if (!o.role || strcmp(o.role, "source") == 0) {
@@ -259,49 +237,19 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
     } else if (strcmp(o.role, "destination") == 0) {
         eo.role = DT_ROLE_DESTINATION;
     } else {
-        rc = fail(_("unknown role '%s' (use source or destination)"), o.role);
+        rc = dt_cli_fail(_("unknown role '%s' (use source or destination)"), o.role);
         goto out;
     }
     cfg = dt_config_load(o.config, &error);
     if (!cfg) {
-        rc = fail("%s", error->message);
+        rc = dt_cli_fail("%s", error->message);
         goto out;
     }
 
-    if (strcmp(o.args[0], "-") == 0) {
-        g_autoptr(GIOChannel) ch = g_io_channel_unix_new(STDIN_FILENO);
-        GString *buf = g_string_new(NULL);
-        char chunk[65536];
-        gsize n;
-        GIOStatus st;
-
-        g_io_channel_set_encoding(ch, NULL, NULL);
-        do {
-            st = g_io_channel_read_chars(ch, chunk, sizeof(chunk), &n, &error);
-            g_string_append_len(buf, chunk, (gssize)n);
-            if (buf->len > DT_XML_MAX_BYTES_CLI) {
-                g_string_free(buf, TRUE);
-                rc = fail(_("standard input: domain XML is larger than %u bytes"), DT_XML_MAX_BYTES_CLI);
-                goto out;
-            }
-        } while (st == G_IO_STATUS_NORMAL || st == G_IO_STATUS_AGAIN);
-        if (st == G_IO_STATUS_ERROR) {
-            g_string_free(buf, TRUE);
-            rc = fail(_("cannot read standard input: %s"), error->message);
-            goto out;
-        }
-        len = buf->len;
-        xml = g_string_free(buf, FALSE);
-    } else {
-        GStatBuf sb;
-        if (g_stat(o.args[0], &sb) == 0 && sb.st_size > DT_XML_MAX_BYTES_CLI) {
-            rc = fail(_("%s: domain XML is larger than %u bytes"), o.args[0], DT_XML_MAX_BYTES_CLI);
-            goto out;
-        }
-        if (!g_file_get_contents(o.args[0], &xml, &len, &error)) {
-            rc = fail("%s", error->message);
-            goto out;
-        }
+    xml = dt_cli_read_domain(o.args[0], &len, &error);
+    if (!xml) {
+        rc = dt_cli_fail("%s", error->message);
+        goto out;
     }
 
     {
@@ -315,11 +263,11 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
         if (!via || !*via)
             via = "auto";
         if (strcmp(via, "yes") != 0 && strcmp(via, "no") != 0 && strcmp(via, "auto") != 0) {
-            rc = fail(_("unknown --via-daemon value '%s' (use auto, yes or no)"), via);
+            rc = dt_cli_fail(_("unknown --via-daemon value '%s' (use auto, yes or no)"), via);
             goto out;
         }
         if (strcmp(via, "yes") == 0 && local_only) {
-            rc = fail(_("--via-daemon=yes cannot be combined with --sysroot, --config or "
+            rc = dt_cli_fail(_("--via-daemon=yes cannot be combined with --sysroot, --config or "
                         "--probe-ioctl: the daemon evaluates its own host"));
             goto out;
         }
@@ -335,7 +283,7 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
             }
             if (!dec && (strcmp(via, "yes") == 0 ||
                          g_error_matches(derr, DT_ERROR, DT_ERROR_INVALID_INPUT))) {
-                rc = fail("%s", derr->message);
+                rc = dt_cli_fail("%s", derr->message);
                 goto out;
             }
             /* auto: a daemon that fails is no reason not to answer */
@@ -351,7 +299,7 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
         eo.preflight = o.preflight;
         ev = dt_evaluate(xml, len, &eo, &error);
         if (!ev) {
-            rc = fail("%s: %s", strcmp(o.args[0], "-") == 0 ? _("standard input") : o.args[0],
+            rc = dt_cli_fail("%s: %s", strcmp(o.args[0], "-") == 0 ? _("standard input") : o.args[0],
                       error->message);
             goto out;
         }
@@ -423,5 +371,5 @@ main(int argc, char **argv)
         return dt_cli_export(argc - 1, argv + 1);
     if (strcmp(argv[1], "apply") == 0)
         return dt_cli_apply(argc - 1, argv + 1);
-    return fail(_("unknown command '%s' (see 'dirtytrack --help')"), argv[1]);
+    return dt_cli_fail(_("unknown command '%s' (see 'dirtytrack --help')"), argv[1]);
 }

@@ -12,30 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dt-cli.h"
 #include "dt-apply.h"
 #include "dt-cli-extra.h"
 #include "dt-config.h"
 #include "dt-export.h"
 #include "dt-util.h"
 
-#define EXIT_ERROR 3
-
-static int
-fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-
-static int
-fail(const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *msg = NULL;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_strdelimit(msg, "\n", ' ');
-    fprintf(stderr, "dirtytrack: %s\n", msg);
-    return EXIT_ERROR;
-}
+#define EXIT_ERROR DT_CLI_EXIT_ERROR
 
 static gboolean
 parse(const char *cmd, const char *summary, const char *description, GOptionEntry *entries,
@@ -55,7 +39,7 @@ print_text(const char *text)
 {
     size_t n = strlen(text);
     if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0)
-        return fail(_("cannot write to standard output"));
+        return dt_cli_fail(_("cannot write to standard output"));
     return 0;
 }
 
@@ -101,18 +85,18 @@ dt_cli_export(int argc, char **argv)
     if (!parse("export", "", _("Write this host's VFIO migration capabilities for OpenStack Nova, "
                                "Kubernetes Node Feature Discovery or Prometheus."),
                entries, argc, argv, &error))
-        return fail("%s", error->message);
+        return dt_cli_fail("%s", error->message);
     if (rest && rest[0])
-        return fail(_("export: unexpected argument '%s'"), rest[0]);
+        return dt_cli_fail(_("export: unexpected argument '%s'"), rest[0]);
     if (!format)
-        return fail(_("export: --format is required (nova, nfd or prometheus)"));
+        return dt_cli_fail(_("export: --format is required (nova, nfd or prometheus)"));
     if (!dt_export_format_from_string(format, &fmt))
-        return fail(_("unknown format '%s' (use nova, nfd or prometheus)"), format);
+        return dt_cli_fail(_("unknown format '%s' (use nova, nfd or prometheus)"), format);
     if (expiry < 0)
-        return fail(_("export: --expiry must not be negative"));
+        return dt_cli_fail(_("export: --expiry must not be negative"));
     cfg = dt_config_load(config, &error);
     if (!cfg)
-        return fail("%s", error->message);
+        return dt_cli_fail("%s", error->message);
 
     eo.sysroot = sysroot;
     eo.qemu_version = qemu_version;
@@ -122,11 +106,11 @@ dt_cli_export(int argc, char **argv)
     eo.expiry_s = (guint64)expiry;
     ex = dt_export_gather(&eo, &error);
     if (!ex)
-        return fail("%s", error->message);
+        return dt_cli_fail("%s", error->message);
     text = dt_export_render(ex, fmt);
     if (output) {
         if (!dt_export_write_atomic(output, text, &error))
-            return fail("%s", error->message);
+            return dt_cli_fail("%s", error->message);
         return 0;
     }
     return print_text(text);
@@ -165,11 +149,11 @@ dt_cli_apply(int argc, char **argv)
                _("Write this host's VF policy and the dirtytrack metadata into the persistent "
                  "definition of DOMAIN (a name or UUID) through libvirt."),
                entries, argc, argv, &error))
-        return fail("%s", error->message);
+        return dt_cli_fail("%s", error->message);
     if (!rest || !rest[0] || rest[1])
-        return fail(_("apply: give exactly one domain name or UUID"));
+        return dt_cli_fail(_("apply: give exactly one domain name or UUID"));
     if (dry_run && print_result)
-        return fail(_("apply: --print-result shows a defined domain; it cannot go with --dry-run"));
+        return dt_cli_fail(_("apply: --print-result shows a defined domain; it cannot go with --dry-run"));
 
     ao.uri = uri;
     ao.domain = rest[0];
@@ -180,7 +164,7 @@ dt_cli_apply(int argc, char **argv)
     ao.config = config;
     r = dt_apply(&ao, &error);
     if (!r)
-        return fail("%s", error->message);
+        return dt_cli_fail("%s", error->message);
 
     if (dry_run) {
         if (!r->changed || !*r->diff) {

@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "dt-cli.h"
 #include "dt-cli-predict.h"
 #include "dt-config.h"
 #include "dt-cost.h"
@@ -24,7 +25,7 @@
 #include "dt-util.h"
 #include "dt-xml.h"
 
-#define EXIT_ERROR 3
+#define EXIT_ERROR DT_CLI_EXIT_ERROR
 /* QEMU refuses a downtime-limit above 2000 s (MAX_MIGRATE_DOWNTIME_SECONDS). */
 #define QEMU_MAX_DOWNTIME_MS G_GUINT64_CONSTANT(2000000)
 #define PREDICT_MAX_MIB_S G_GUINT64_CONSTANT(10485760)
@@ -43,23 +44,6 @@ assumption_clear(gpointer p)
     g_free(((Assumption *)p)->note);
 }
 
-static int
-fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-
-static int
-fail(const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *msg = NULL;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_strdelimit(msg, "\n", ' ');
-    fprintf(stderr, "dirtytrack: %s\n", msg);
-    return EXIT_ERROR;
-}
-
 static gboolean
 parse_number_option(const char *opt, const char *s, guint64 min, guint64 max, guint64 *out,
                     GError **error)
@@ -71,50 +55,6 @@ parse_number_option(const char *opt, const char *s, guint64 min, guint64 max, gu
         return FALSE;
     }
     return TRUE;
-}
-
-static char *
-read_domain_xml(const char *arg, gsize *len, GError **error)
-{
-    char *xml = NULL;
-
-    if (strcmp(arg, "-") == 0) {
-        g_autoptr(GIOChannel) ch = g_io_channel_unix_new(STDIN_FILENO);
-        g_autoptr(GString) buf = g_string_new(NULL);
-        char chunk[65536];
-        gsize n;
-        GIOStatus st;
-
-        g_io_channel_set_encoding(ch, NULL, NULL);
-        do {
-            st = g_io_channel_read_chars(ch, chunk, sizeof(chunk), &n, error);
-            g_string_append_len(buf, chunk, (gssize)n);
-            if (buf->len > DT_XML_MAX_BYTES) {
-                g_clear_error(error);
-                g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                            _("standard input: domain XML is larger than %u bytes"),
-                            DT_XML_MAX_BYTES);
-                return NULL;
-            }
-        } while (st == G_IO_STATUS_NORMAL || st == G_IO_STATUS_AGAIN);
-        if (st == G_IO_STATUS_ERROR) {
-            g_prefix_error(error, _("cannot read standard input: "));
-            return NULL;
-        }
-        *len = buf->len;
-        return g_string_free(g_steal_pointer(&buf), FALSE);
-    } else {
-        GStatBuf sb;
-
-        if (g_stat(arg, &sb) == 0 && sb.st_size > (goffset)DT_XML_MAX_BYTES) {
-            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                        _("%s: domain XML is larger than %u bytes"), arg, DT_XML_MAX_BYTES);
-            return NULL;
-        }
-        if (!g_file_get_contents(arg, &xml, len, error))
-            return NULL;
-        return xml;
-    }
 }
 
 /* Where a [policy] value came from when no option gave it. */
@@ -477,27 +417,27 @@ dt_cli_predict(int argc, char **argv)
                                         "assumptions behind the numbers."));
     g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
     if (!g_option_context_parse(ctx, &argc, &argv, &error))
-        return fail("%s", error->message);
+        return dt_cli_fail("%s", error->message);
     if (!args || !args[0] || args[1])
-        return fail(_("predict: give exactly one domain XML file, or - for standard input"));
+        return dt_cli_fail(_("predict: give exactly one domain XML file, or - for standard input"));
     if (!format || strcmp(format, "text") == 0)
         json = FALSE;
     else if (strcmp(format, "json") == 0)
         json = TRUE;
     else
-        return fail(_("unknown format '%s' (use text or json)"), format);
+        return dt_cli_fail(_("unknown format '%s' (use text or json)"), format);
     if ((bandwidth && !parse_number_option("--bandwidth", bandwidth, 1, PREDICT_MAX_MIB_S, &bw, &error)) ||
         (dirty_rate && !parse_number_option("--dirty-rate", dirty_rate, 0, PREDICT_MAX_MIB_S, &dr, &error)) ||
         (downtime_limit && !parse_number_option("--downtime-limit", downtime_limit, 1,
                                                 QEMU_MAX_DOWNTIME_MS, &limit, &error)))
-        return fail("%s", error->message);
+        return dt_cli_fail("%s", error->message);
 
     cfg = dt_config_load(config, &error);
     if (!cfg)
-        return fail("%s", error->message);
-    xml = read_domain_xml(args[0], &len, &error);
+        return dt_cli_fail("%s", error->message);
+    xml = dt_cli_read_domain(args[0], &len, &error);
     if (!xml)
-        return fail("%s", error->message);
+        return dt_cli_fail("%s", error->message);
 
     eo.sysroot = sysroot;
     eo.role = DT_ROLE_SOURCE;
@@ -506,7 +446,7 @@ dt_cli_predict(int argc, char **argv)
     eo.config = cfg;
     ev = dt_evaluate(xml, len, &eo, &error);
     if (!ev)
-        return fail("%s: %s", strcmp(args[0], "-") == 0 ? _("standard input") : args[0],
+        return dt_cli_fail("%s: %s", strcmp(args[0], "-") == 0 ? _("standard input") : args[0],
                     error->message);
 
     dt_cost_inputs_from_decision(&in, ev->decision, &ev->policy, ev->host);
@@ -517,7 +457,7 @@ dt_cli_predict(int argc, char **argv)
     if (downtime_limit)
         in.downtime_limit_ms = limit;
     if (in.bandwidth_mib_s == 0)
-        return fail(_("the policy's bandwidth is 0 MiB/s: give --bandwidth"));
+        return dt_cli_fail(_("the policy's bandwidth is 0 MiB/s: give --bandwidth"));
 
     assumptions = collect_assumptions(ev, cfg, &in, bandwidth != NULL, dirty_rate != NULL,
                                       downtime_limit != NULL);
@@ -527,7 +467,7 @@ dt_cli_predict(int argc, char **argv)
     /* VFIO devices present but nothing can migrate: the decision blocked it. */
     if (!(ev->decision->mode == DT_MODE_NONE && ev->decision->devices->len > 0)) {
         if (!dt_cost_predict(&in, &r, &error))
-            return fail("%s", error->message);
+            return dt_cli_fail("%s", error->message);
         rep.r = &r;
         rep.n_ramp = r.rounds + 1;
         ramp = g_new0(guint64, rep.n_ramp);
@@ -540,6 +480,6 @@ dt_cli_predict(int argc, char **argv)
     out = json ? report_json(&rep) : report_text(&rep);
     n = strlen(out);
     if (fwrite(out, 1, n, stdout) != n || fflush(stdout) != 0)
-        return fail(_("cannot write to standard output"));
+        return dt_cli_fail(_("cannot write to standard output"));
     return 0;
 }

@@ -1,0 +1,20 @@
+/* dt-cli.h: what every `dirtytrack` subcommand shares: the one-line error
+ * convention (exit 3, "dirtytrack: ..." on stderr) and reading a domain XML
+ * from a file or standard input within the parser's size limit.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define DT_CLI_EXIT_ERROR 3
+
+/* Prints "dirtytrack: MESSAGE" as one line on stderr; returns 3. */
+int dt_cli_fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* arg is a path or "-" for standard input.  Stops reading past
+ * DT_XML_MAX_BYTES, so a 50 MB file never sits in memory. */
+char *dt_cli_read_domain(const char *arg, gsize *len, GError **error);
+
+G_END_DECLS
