@@ -729,9 +729,10 @@ text_policy(GString *out, const DtDecision *d, gboolean color)
             g_string_append_printf(props, "%s%s=%s", props->len ? " " : "", pr->name,
                                    pr->value ? pr->value : "");
         }
-        g_string_append_printf(out, "  %s  %s %s  %s %s  %s\n", v->address,
+        g_string_append_printf(out, "  %s  %s %s  %s %s%s%s\n", v->address,
                                _("driver"), v->driver ? v->driver : "-",
-                               _("alias"), v->alias ? v->alias : "-", props->str);
+                               _("alias"), v->alias ? v->alias : "-",
+                               props->len ? "  " : "", props->str);
         g_string_free(props, TRUE);
     }
 }
