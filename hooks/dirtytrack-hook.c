@@ -24,6 +24,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -655,7 +657,7 @@ dt_hook_child(const DtHook *h, int fd)
 
     dt_hook_result_init(&r);
     dt_hook_work(h, &r);
-    header = g_strdup_printf(DT_HOOK_RESULT_MAGIC " %d %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT
+    header = g_strdup_printf(DT_HOOK_RESULT_MAGIC " %d %zu %zu"
                              " %s\n", r.status, r.out->len, r.err->len, r.via);
     if (!dt_write_all(fd, header, strlen(header)) || !dt_write_all(fd, r.out->str, r.out->len) ||
         !dt_write_all(fd, r.err->str, r.err->len))
@@ -804,7 +806,7 @@ dt_hook_debug(const DtHook *h, const DtHookResult *r, gint64 start_us)
 
     if (!env || strcmp(env, "1") != 0)
         return;
-    fprintf(stderr, "dirtytrack-hook: %s %s %s: exit %d via %s output %s in %" G_GINT64_FORMAT " ms\n",
+    fprintf(stderr, "dirtytrack-hook: %s %s %s: exit %d via %s output %s in %" PRId64 " ms\n",
             h->name, h->op, h->subop, r->status, r->via,
             r->out->len > 0 ? "rewritten" : "none",
             (g_get_monotonic_time() - start_us) / 1000);

@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +66,7 @@ add_fact(JsonBuilder *b, const char *key, DtFact f)
 static void
 add_hex(JsonBuilder *b, const char *key, guint64 v)
 {
-    g_autofree char *s = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", v);
+    g_autofree char *s = g_strdup_printf("0x%" PRIx64, v);
 
     json_builder_set_member_name(b, key);
     json_builder_add_string_value(b, s);
@@ -325,10 +327,10 @@ render_text(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
                                tri_json(u->dirty_tracking.value),
                                dt_source_to_string(u->dirty_tracking.source));
         if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_INTEL)
-            g_string_append_printf(s, " cap=0x%" G_GINT64_MODIFIER "x ecap=0x%" G_GINT64_MODIFIER "x",
+            g_string_append_printf(s, " cap=0x%" PRIx64 " ecap=0x%" PRIx64,
                                    u->cap, u->ecap);
         else if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_AMD)
-            g_string_append_printf(s, " efr=0x%" G_GINT64_MODIFIER "x efr2=0x%" G_GINT64_MODIFIER "x",
+            g_string_append_printf(s, " efr=0x%" PRIx64 " efr2=0x%" PRIx64,
                                    u->efr, u->efr2);
         if (u->dirty_note)
             g_string_append_printf(s, " (%s)", u->dirty_note);
@@ -360,15 +362,15 @@ render_text(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
                                tri_json(d->iommu_dirty.value),
                                dt_source_to_string(d->iommu_dirty.source));
         if (d->stop_copy_bytes)
-            g_string_append_printf(s, _("  stop-copy state: %" G_GUINT64_FORMAT " bytes\n"),
+            g_string_append_printf(s, _("  stop-copy state: %" PRIu64 " bytes\n"),
                                    d->stop_copy_bytes);
         if (r->hw_info_known)
             g_string_append_printf(s, _("  IOMMU_GET_HW_INFO: type %s, capabilities 0x%"
-                                        G_GINT64_MODIFIER "x\n"),
+                                        PRIx64 "\n"),
                                    hw_info_type_name(r->hw_info_type), r->hw_capabilities);
         if (r->type1_known && r->type1_cap_migration)
-            g_string_append_printf(s, _("  type1 CAP_MIGRATION: pgsize_bitmap 0x%" G_GINT64_MODIFIER
-                                        "x, max_dirty_bitmap_size %" G_GUINT64_FORMAT "\n"),
+            g_string_append_printf(s, _("  type1 CAP_MIGRATION: pgsize_bitmap 0x%" PRIx64
+                                        ", max_dirty_bitmap_size %" PRIu64 "\n"),
                                    r->type1_pgsize_bitmap, r->type1_max_dirty_bitmap_size);
         else if (r->type1_known)
             g_string_append(s, _("  type1: no CAP_MIGRATION\n"));
@@ -376,7 +378,7 @@ render_text(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
             g_string_append_printf(s, _("  note: %s\n"), r->note);
     }
     if (dry) {
-        g_string_append_printf(s, _("Dry run for %s: mode %s, %u ranges, page size %" G_GUINT64_FORMAT
+        g_string_append_printf(s, _("Dry run for %s: mode %s, %u ranges, page size %" PRIu64
                                     ": %s\n"),
                                dry->domain ? dry->domain : "?", dt_mode_to_string(dry->mode),
                                dry->n_ranges, dry->page_size,

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,8 +52,8 @@ parse_number_option(const char *opt, const char *s, guint64 min, guint64 max, gu
 {
     if (!dt_parse_u64(s, 10, out) || *out < min || *out > max) {
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("invalid value '%s' for %s (a whole number from %" G_GUINT64_FORMAT
-                      " to %" G_GUINT64_FORMAT ")"), s, opt, min, max);
+                    _("invalid value '%s' for %s (a whole number from %" PRIu64
+                      " to %" PRIu64 ")"), s, opt, min, max);
         return FALSE;
     }
     return TRUE;
@@ -292,7 +294,7 @@ mib(guint64 bytes)
 {
     if (bytes && bytes % (G_GUINT64_CONSTANT(1) << 20))
         return g_strdup_printf("%.1f MiB", (double)bytes / 1048576.0);
-    return g_strdup_printf("%" G_GUINT64_FORMAT " MiB", bytes >> 20);
+    return g_strdup_printf("%" PRIu64 " MiB", bytes >> 20);
 }
 
 static char *
@@ -317,40 +319,40 @@ report_text(const Report *rep)
 
         g_string_append(s, _("Prediction:\n"));
         if (r->converges)
-            g_string_append_printf(s, _("  converges with downtime-limit %" G_GUINT64_FORMAT
+            g_string_append_printf(s, _("  converges with downtime-limit %" PRIu64
                                         " ms after %u pre-copy rounds\n"),
                                    rep->in->downtime_limit_ms, r->rounds);
         else
-            g_string_append_printf(s, _("  does NOT converge with downtime-limit %" G_GUINT64_FORMAT
-                                        " ms; raising it to %" G_GUINT64_FORMAT " ms at round %u "
+            g_string_append_printf(s, _("  does NOT converge with downtime-limit %" PRIu64
+                                        " ms; raising it to %" PRIu64 " ms at round %u "
                                         "switches over\n"),
                                    rep->in->downtime_limit_ms, r->limit_used_ms, r->rounds);
-        g_string_append_printf(s, _("  downtime:                %" G_GUINT64_FORMAT " ms (stop-copy of %s RAM plus device state)\n"),
+        g_string_append_printf(s, _("  downtime:                %" PRIu64 " ms (stop-copy of %s RAM plus device state)\n"),
                                r->downtime_ms, resid);
-        g_string_append_printf(s, _("  pre-copy time:           %" G_GUINT64_FORMAT " ms\n"), r->precopy_ms);
-        g_string_append_printf(s, _("  total time:              %" G_GUINT64_FORMAT " ms\n"), r->total_time_ms);
+        g_string_append_printf(s, _("  pre-copy time:           %" PRIu64 " ms\n"), r->precopy_ms);
+        g_string_append_printf(s, _("  total time:              %" PRIu64 " ms\n"), r->total_time_ms);
         g_string_append_printf(s, _("  data transferred:        %s\n"), sent);
-        g_string_append_printf(s, _("  smallest downtime-limit: %" G_GUINT64_FORMAT " ms\n"),
+        g_string_append_printf(s, _("  smallest downtime-limit: %" PRIu64 " ms\n"),
                                r->min_downtime_limit_ms);
         if (r->amplification > 1.0)
-            g_string_append_printf(s, _("  effective dirty rate:    %" G_GUINT64_FORMAT " MiB/s (%.1fx from coarse tracking)\n"),
+            g_string_append_printf(s, _("  effective dirty rate:    %" PRIu64 " MiB/s (%.1fx from coarse tracking)\n"),
                                    r->effective_dirty_rate_mib_s, r->amplification);
         if (p->max_downtime_ms)
             g_string_append_printf(s, dt_cost_over_budget(r, p->max_downtime_ms)
-                                          ? _("  budget:                  %" G_GUINT64_FORMAT " ms: OVER\n")
-                                          : _("  budget:                  %" G_GUINT64_FORMAT " ms: within\n"),
+                                          ? _("  budget:                  %" PRIu64 " ms: OVER\n")
+                                          : _("  budget:                  %" PRIu64 " ms: within\n"),
                                    p->max_downtime_ms);
         if (rep->n_ramp && !r->converges) {
             g_string_append(s, _("  downtime-limit ramp (ms, by round):"));
             for (guint i = 0; i < rep->n_ramp; i++)
-                g_string_append_printf(s, " %" G_GUINT64_FORMAT, rep->ramp[i]);
+                g_string_append_printf(s, " %" PRIu64, rep->ramp[i]);
             g_string_append_c(s, '\n');
         }
     }
     g_string_append(s, _("Assumptions:\n"));
     for (guint i = 0; i < rep->assumptions->len; i++) {
         const Assumption *a = &g_array_index(rep->assumptions, Assumption, i);
-        g_string_append_printf(s, "  %-22s %14" G_GUINT64_FORMAT " %-7s [%s]%s%s\n", a->name,
+        g_string_append_printf(s, "  %-22s %14" PRIu64 " %-7s [%s]%s%s\n", a->name,
                                a->value, a->unit, a->source, a->note ? "  " : "",
                                a->note ? a->note : "");
     }

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -422,12 +424,12 @@ dt_cost_recommend(const DtCostInputs *in, const DtCostResult *r,
             why = g_strdup(_("the residual dirty memory and device state do not fit the "
                              "current limit"));
         advise(out, DT_COST_ADV_DOWNTIME_LIMIT, TRUE, "virDomainMigrateSetMaxDowntime",
-               g_strdup_printf("%" G_GUINT64_FORMAT, r->min_downtime_limit_ms),
-               g_strdup_printf(_("With downtime-limit %" G_GUINT64_FORMAT " ms QEMU never "
-                                 "switches over: %s. It needs at least %" G_GUINT64_FORMAT
+               g_strdup_printf("%" PRIu64, r->min_downtime_limit_ms),
+               g_strdup_printf(_("With downtime-limit %" PRIu64 " ms QEMU never "
+                                 "switches over: %s. It needs at least %" PRIu64
                                  " ms (virsh migrate-setmaxdowntime while the job runs). Raised "
-                                 "to %" G_GUINT64_FORMAT " ms at round %u, as dirtytrackd's ramp "
-                                 "does, the guest freezes for about %" G_GUINT64_FORMAT " ms."),
+                                 "to %" PRIu64 " ms at round %u, as dirtytrackd's ramp "
+                                 "does, the guest freezes for about %" PRIu64 " ms."),
                                in->downtime_limit_ms, why, r->min_downtime_limit_ms,
                                r->limit_used_ms, r->rounds, r->downtime_ms));
     }
@@ -444,13 +446,13 @@ dt_cost_recommend(const DtCostInputs *in, const DtCostResult *r,
     if (dt_version_at_least(qemu, 10, 0, 0) && in->device_state_bytes >= DT_COST_LARGE_STATE_BYTES) {
         gboolean can = dt_version_at_least(libvirt, 5, 2, 0);
         advise(out, DT_COST_ADV_PARALLEL, can, "VIR_MIGRATE_PARALLEL", NULL,
-               can ? g_strdup_printf(_("The devices' stop-copy state is %" G_GUINT64_FORMAT
+               can ? g_strdup_printf(_("The devices' stop-copy state is %" PRIu64
                                        " MiB: with QEMU 10.0 or newer it travels over multifd "
                                        "channels. Migrate with --parallel "
                                        "(VIR_MIGRATE_PARALLEL, parallel.connections) and no "
                                        "compression."),
                                      in->device_state_bytes >> 20)
-                   : g_strdup_printf(_("The devices' stop-copy state is %" G_GUINT64_FORMAT
+                   : g_strdup_printf(_("The devices' stop-copy state is %" PRIu64
                                        " MiB and QEMU could send it over multifd channels, but "
                                        "this libvirt (before 5.2) cannot turn multifd on."),
                                      in->device_state_bytes >> 20));
@@ -459,16 +461,16 @@ dt_cost_recommend(const DtCostInputs *in, const DtCostResult *r,
     if (dt_version_at_least(qemu, 8, 2, 0)) {
         gboolean can = dt_version_at_least(libvirt, 11, 1, 0);
         advise(out, DT_COST_ADV_AVAIL_SWITCHOVER, can, "bandwidth.avail.switchover",
-               g_strdup_printf("%" G_GUINT64_FORMAT, in->bandwidth_mib_s),
+               g_strdup_printf("%" PRIu64, in->bandwidth_mib_s),
                can ? g_strdup_printf(_("Tell QEMU the link's real bandwidth for its switch-over "
-                                       "test (%" G_GUINT64_FORMAT " MiB/s here): the rate it "
+                                       "test (%" PRIu64 " MiB/s here): the rate it "
                                        "measures while also fetching dirty bitmaps from the "
                                        "devices can be far lower and keep it iterating. Pass "
                                        "bandwidth.avail.switchover (VIR_MIGRATE_PARAM_BANDWIDTH_"
                                        "AVAIL_SWITCHOVER)."), in->bandwidth_mib_s)
                    : g_strdup_printf(_("QEMU can be told the link's real bandwidth for its "
                                        "switch-over test (avail-switchover-bandwidth, %"
-                                       G_GUINT64_FORMAT " MiB/s here), but this libvirt cannot "
+                                       PRIu64 " MiB/s here), but this libvirt cannot "
                                        "pass it (needs 11.1): set the QEMU migration parameter "
                                        "with virsh qemu-monitor-command."),
                                      in->bandwidth_mib_s));

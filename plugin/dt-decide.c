@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include "dt-cost.h"
@@ -1199,13 +1201,13 @@ dma_ranges(Ctx *c)
     dec->log_page_size = in->host->page_size ? in->host->page_size : 4096;
     for (guint i = 0; i < dec->n_ranges; i++) {
         total += dec->ranges[i].length;
-        g_string_append_printf(txt, "%s[0x%" G_GINT64_MODIFIER "x, +0x%" G_GINT64_MODIFIER "x)",
+        g_string_append_printf(txt, "%s[0x%" PRIx64 ", +0x%" PRIx64 ")",
                                i ? " " : "", dec->ranges[i].iova, dec->ranges[i].length);
     }
     while (log2_total < 64 && (G_GUINT64_CONSTANT(1) << log2_total) < total)
         log2_total++;
     add_step(c, DT_SOURCE_XML, R_RANGES,
-             g_strdup_printf(_("machine %s with %" G_GUINT64_FORMAT " MiB RAM"),
+             g_strdup_printf(_("machine %s with %" PRIu64 " MiB RAM"),
                              in->domain->machine ? in->domain->machine : "?",
                              dec->ram_bytes >> 20),
              g_strdup_printf(_("QEMU %s hands %u DMA-logging ranges to the devices: %s"),
@@ -1509,9 +1511,9 @@ perpetual_policy(Ctx *c, DtMode mode, gboolean apply)
     if (p->max_downtime_ms && est > p->max_downtime_ms) {
         if (apply && mode == DT_MODE_PERPETUAL)
             add_reason(c, R_PERPETUAL_BUDGET, DT_SEVERITY_ERROR, KIND_POLICY, NULL,
-                       _("In perpetual mode this VM's final stop would move %" G_GUINT64_FORMAT
-                         " MiB at %" G_GUINT64_FORMAT " MiB/s: about %" G_GUINT64_FORMAT
-                         " ms of downtime, over its budget of %" G_GUINT64_FORMAT " ms. Give it "
+                       _("In perpetual mode this VM's final stop would move %" PRIu64
+                         " MiB at %" PRIu64 " MiB/s: about %" PRIu64
+                         " ms of downtime, over its budget of %" PRIu64 " ms. Give it "
                          "device or IOMMU dirty tracking, a faster link, or a larger budget."),
                        (c->dec->ram_bytes + c->dec->device_state_bytes) >> 20,
                        p->bandwidth_mib_s, est, p->max_downtime_ms);
@@ -1541,9 +1543,9 @@ downtime_budget(Ctx *c, DtMode mode)
         return;
     if (!r.converges || dt_cost_over_budget(&r, p->max_downtime_ms))
         add_reason(c, R_DOWNTIME_BUDGET, DT_SEVERITY_ERROR, KIND_POLICY, NULL,
-                   _("With %s tracking, a dirty rate of %" G_GUINT64_FORMAT " MiB/s and %"
-                     G_GUINT64_FORMAT " MiB/s of bandwidth, this VM %s; its downtime budget is %"
-                     G_GUINT64_FORMAT " ms. Give it more bandwidth, a larger budget, or lower "
+                   _("With %s tracking, a dirty rate of %" PRIu64 " MiB/s and %"
+                     PRIu64 " MiB/s of bandwidth, this VM %s; its downtime budget is %"
+                     PRIu64 " ms. Give it more bandwidth, a larger budget, or lower "
                      "its dirty rate (see 'dirtytrack predict')."),
                    dt_mode_to_string(mode), r.effective_dirty_rate_mib_s, ci.bandwidth_mib_s,
                    r.converges ? _("would still freeze longer than that")

@@ -15,6 +15,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -594,7 +596,7 @@ render_prometheus(const DtExport *e, GString *out)
 
     prom_header(out, "dirtytrack_export_timestamp_seconds",
                 "When dirtytrack export wrote this file, in seconds since the epoch.");
-    g_string_append_printf(out, "dirtytrack_export_timestamp_seconds %" G_GINT64_FORMAT "\n", e->now);
+    g_string_append_printf(out, "dirtytrack_export_timestamp_seconds %" PRId64 "\n", e->now);
 }
 
 char *

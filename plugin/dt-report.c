@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <json-glib/json-glib.h>
 #include <libxml/xmlsave.h>
 #include <string.h>
@@ -259,8 +261,8 @@ decision_json_builder(const DtDecision *d, const DtDomain *dom)
     json_builder_set_member_name(b, "ranges");
     json_builder_begin_array(b);
     for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++) {
-        g_autofree char *iova = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", d->ranges[i].iova);
-        g_autofree char *end = g_strdup_printf("0x%" G_GINT64_MODIFIER "x",
+        g_autofree char *iova = g_strdup_printf("0x%" PRIx64, d->ranges[i].iova);
+        g_autofree char *end = g_strdup_printf("0x%" PRIx64,
                                                d->ranges[i].iova + d->ranges[i].length - 1);
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "iova");
@@ -448,7 +450,7 @@ static void
 jw_int(JsonWriter *w, const char *key, gint64 v)
 {
     jw_key(w, key);
-    g_string_append_printf(w->out, "%" G_GINT64_FORMAT, v);
+    g_string_append_printf(w->out, "%" PRId64, v);
 }
 
 static void
@@ -618,8 +620,8 @@ decision_json_direct(const DtDecision *d, const DtDomain *dom)
     for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++) {
         char iova[24], end[24];
 
-        g_snprintf(iova, sizeof(iova), "0x%" G_GINT64_MODIFIER "x", d->ranges[i].iova);
-        g_snprintf(end, sizeof(end), "0x%" G_GINT64_MODIFIER "x",
+        g_snprintf(iova, sizeof(iova), "0x%" PRIx64, d->ranges[i].iova);
+        g_snprintf(end, sizeof(end), "0x%" PRIx64,
                    d->ranges[i].iova + d->ranges[i].length - 1);
         jw_item(&w);
         jw_open(&w, '{');
@@ -742,11 +744,11 @@ text_ranges(GString *out, const DtDecision *d, gboolean color)
 {
     if (d->n_ranges == 0)
         return;
-    g_string_append_printf(out, "%s%s%s %s %" G_GUINT64_FORMAT "\n", paint(color, C_BOLD),
+    g_string_append_printf(out, "%s%s%s %s %" PRIu64 "\n", paint(color, C_BOLD),
                            _("DMA logging ranges:"), paint(color, C_RESET), _("page size"),
                            d->log_page_size);
     for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++)
-        g_string_append_printf(out, "  [0x%" G_GINT64_MODIFIER "x, 0x%" G_GINT64_MODIFIER "x]\n",
+        g_string_append_printf(out, "  [0x%" PRIx64 ", 0x%" PRIx64 "]\n",
                                d->ranges[i].iova, d->ranges[i].iova + d->ranges[i].length - 1);
 }
 
@@ -905,12 +907,12 @@ dt_report_decision_xml(const DtDecision *d, const DtDomain *dom)
     }
 
     if (d->n_ranges) {
-        g_autofree char *ps = g_strdup_printf("%" G_GUINT64_FORMAT, d->log_page_size);
+        g_autofree char *ps = g_strdup_printf("%" PRIu64, d->log_page_size);
         list = xmlNewChild(root, NULL, BAD_CAST "dma-logging", NULL);
         xmlSetProp(list, BAD_CAST "page-size", BAD_CAST ps);
         for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++) {
-            g_autofree char *iova = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", d->ranges[i].iova);
-            g_autofree char *len = g_strdup_printf("%" G_GUINT64_FORMAT, d->ranges[i].length);
+            g_autofree char *iova = g_strdup_printf("0x%" PRIx64, d->ranges[i].iova);
+            g_autofree char *len = g_strdup_printf("%" PRIu64, d->ranges[i].length);
             n = xmlNewChild(list, NULL, BAD_CAST "range", NULL);
             xmlSetProp(n, BAD_CAST "iova", BAD_CAST iova);
             xmlSetProp(n, BAD_CAST "length", BAD_CAST len);
@@ -937,6 +939,21 @@ check_color(DtCheckStatus s)
     return C_RESET;
 }
 
+/* Pads by display columns, not bytes: translated titles carry umlauts and
+ * CJK characters (two columns each). */
+static void
+pad_to_width(GString *out, const char *text, guint width)
+{
+    guint cols = 0;
+
+    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        cols += g_unichar_iswide(c) ? 2 : g_unichar_iszerowidth(c) ? 0 : 1;
+    }
+    for (; cols < width; cols++)
+        g_string_append_c(out, ' ');
+}
+
 char *
 dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color)
 {
@@ -951,7 +968,9 @@ dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color)
         const DtCheck *c = g_ptr_array_index(checks, i);
         g_autofree char *title = g_strdup_printf("%s", c->title ? c->title : c->id);
         /* virt-host-validate's shape: "PREFIX: title ... : RESULT" */
-        g_string_append_printf(out, "DIRTYTRACK: %-62s: %s%s%s", title,
+        g_string_append_printf(out, "DIRTYTRACK: %s", title);
+        pad_to_width(out, title, 62);
+        g_string_append_printf(out, ": %s%s%s",
                                paint(color, check_color(c->status)),
                                dt_check_status_to_string(c->status), paint(color, C_RESET));
         if (c->result && *c->result)
@@ -994,13 +1013,13 @@ dt_report_host_json(const DtHost *h, GPtrArray *checks)
         json_builder_set_member_name(b, "vendor");
         json_builder_add_string_value(b, dt_iommu_vendor_to_string(u->vendor));
         if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_INTEL) {
-            g_autofree char *cap = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", u->cap);
-            g_autofree char *ecap = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", u->ecap);
+            g_autofree char *cap = g_strdup_printf("0x%" PRIx64, u->cap);
+            g_autofree char *ecap = g_strdup_printf("0x%" PRIx64, u->ecap);
             json_str_or_null(b, "cap", cap);
             json_str_or_null(b, "ecap", ecap);
         } else if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_AMD) {
-            g_autofree char *efr = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", u->efr);
-            g_autofree char *efr2 = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", u->efr2);
+            g_autofree char *efr = g_strdup_printf("0x%" PRIx64, u->efr);
+            g_autofree char *efr2 = g_strdup_printf("0x%" PRIx64, u->efr2);
             json_str_or_null(b, "efr", efr);
             json_str_or_null(b, "efr2", efr2);
         }

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -725,7 +727,7 @@ dt_vfio_probe_device(const DtHost *host, const DtPaths *paths, DtPciDev *dev,
 static char *
 hex_range(guint64 lo, guint64 hi)
 {
-    return g_strdup_printf("0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x", lo, hi);
+    return g_strdup_printf("0x%" PRIx64 "-0x%" PRIx64, lo, hi);
 }
 
 static guint
@@ -781,7 +783,7 @@ set_logging_error(GError **error, const char *addr, int rc, const DtRange *range
         break;
     case EINVAL:
         g_set_error(error, DT_ERROR, DT_ERROR_UNSUPPORTED,
-                    _("Device %s refused DMA logging of %u ranges (%s) at page size %" G_GUINT64_FORMAT
+                    _("Device %s refused DMA logging of %u ranges (%s) at page size %" PRIu64
                       " (EINVAL): ranges must be non-empty, page-aligned and disjoint, and "
                       "tracking must not already be active"),
                     addr, n, span, page_size);

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include "dt-util.h"
@@ -47,7 +49,7 @@ dt_xml_parse(const char *buf, gsize len, const char *what,
     }
     if (len > DT_XML_MAX_BYTES) {
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("%s is too large (%" G_GSIZE_FORMAT " bytes, limit %u)"),
+                    _("%s is too large (%zu bytes, limit %u)"),
                     what, len, DT_XML_MAX_BYTES);
         return NULL;
     }

@@ -183,17 +183,24 @@ main(int argc, char **argv)
         { "libvirt-uri", 0, 0, G_OPTION_ARG_STRING, &opt_libvirt_uri,
           N_("Follow domain events of this libvirt URI (default with --system: "
              "qemu:///system; \"\" = none)"), N_("URI") },
-        { "group", 0, 0, G_OPTION_ARG_STRING, &opt_group,
-          N_("Group whose members may change state (default: " DT_DBUS_GROUP ")"),
-          N_("GROUP") },
+        /* description filled in below: it names the build-time default */
+        { "group", 0, 0, G_OPTION_ARG_STRING, &opt_group, NULL, N_("GROUP") },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = NULL;
     g_autoptr(GError) error = NULL;
+    g_autofree char *group_help = NULL;
     DtdDaemon *d;
     int status;
 
     dt_i18n_init();
+    /* translated here, with the group as an argument, so the catalog
+     * entry is the same whatever group the build chose */
+    group_help = g_strdup_printf(_("Group whose members may change state (default: %s)"),
+                                 DT_DBUS_GROUP);
+    for (guint i = 0; entries[i].long_name; i++)
+        if (g_str_equal(entries[i].long_name, "group"))
+            entries[i].description = group_help;
     ctx = g_option_context_new(NULL);
     g_option_context_set_summary(ctx, _("The dirtytrack D-Bus service."));
     g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);

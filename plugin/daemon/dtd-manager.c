@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
@@ -255,7 +257,7 @@ check_xml_arg(const char *xml, GError **error)
 
     if (len > DT_DBUS_MAX_XML_BYTES) {
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("Domain XML is %" G_GSIZE_FORMAT " bytes, more than the limit of %u"),
+                    _("Domain XML is %zu bytes, more than the limit of %u"),
                     len, DT_DBUS_MAX_XML_BYTES);
         return FALSE;
     }
@@ -385,9 +387,9 @@ host_fingerprint(const DtHost *h)
     for (guint i = 0; h->iommus && i < h->iommus->len; i++) {
         const DtIommu *u = g_ptr_array_index(h->iommus, i);
 
-        g_string_append_printf(s, "unit=%s vendor=%d regs=%d %" G_GINT64_MODIFIER "x %"
-                               G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %"
-                               G_GINT64_MODIFIER "x dirty=%d/%d\n",
+        g_string_append_printf(s, "unit=%s vendor=%d regs=%d %" PRIx64 " %"
+                               PRIx64 " %" PRIx64 " %"
+                               PRIx64 " dirty=%d/%d\n",
                                u->name ? u->name : "", u->vendor, u->regs_known, u->cap,
                                u->ecap, u->efr, u->efr2, u->dirty_tracking.value,
                                u->dirty_tracking.source);
@@ -1121,7 +1123,7 @@ append_entry(DBusMessageIter *dict, const char *key, const char *value)
 static void
 append_u64_entry(DBusMessageIter *dict, const char *key, guint64 value)
 {
-    g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, value);
+    g_autofree char *s = g_strdup_printf("%" PRIu64, value);
 
     append_entry(dict, key, s);
 }

@@ -25,6 +25,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <string.h>
@@ -548,8 +550,8 @@ run_step(DtdTuneTask *t, virDomainPtr dom)
         if (t->measured_freeze_ms > t->budget_ms) {
             g_autofree char *msg = g_strdup_printf(
                 _("Iteration %u and the migration still has not switched over: %llu MiB of RAM "
-                  "and %" G_GUINT64_FORMAT " MiB of device state left at %llu MiB/s would freeze "
-                  "the guest for %" G_GUINT64_FORMAT " ms, over the budget of %" G_GUINT64_FORMAT
+                  "and %" PRIu64 " MiB of device state left at %llu MiB/s would freeze "
+                  "the guest for %" PRIu64 " ms, over the budget of %" PRIu64
                   " ms (max-downtime-ms). Lower the guest's dirty rate or raise the bandwidth "
                   "before migrating again."),
                 t->iteration, remaining >> 20, t->device_state_bytes >> 20, bps >> 20,
@@ -711,17 +713,17 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
         tune->state_bytes = t->state_bytes;
         if (t->bandwidth_set) {
             tune->bandwidth_mib_s = t->bandwidth_set;
-            detail = g_strdup_printf("bandwidth-mib-s=%" G_GUINT64_FORMAT, t->bandwidth_set);
+            detail = g_strdup_printf("bandwidth-mib-s=%" PRIu64, t->bandwidth_set);
             record_action(d, tune, t, "bandwidth", detail);
             g_clear_pointer(&detail, g_free);
         }
     }
     if (t->limit_set) {
         tune->limit_ms = t->limit_set;
-        detail = g_strdup_printf("iteration=%u downtime-limit-ms=%" G_GUINT64_FORMAT
+        detail = g_strdup_printf("iteration=%u downtime-limit-ms=%" PRIu64
                                  " mode=%s model-switch-iteration=%u"
-                                 " predicted-downtime-ms=%" G_GUINT64_FORMAT
-                                 " predicted-total-ms=%" G_GUINT64_FORMAT,
+                                 " predicted-downtime-ms=%" PRIu64
+                                 " predicted-total-ms=%" PRIu64,
                                  t->iteration, t->limit_set, tune->mode ? tune->mode : "none",
                                  tune->switch_round + 1, tune->predicted_downtime_ms,
                                  tune->predicted_total_ms);
