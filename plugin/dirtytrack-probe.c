@@ -20,6 +20,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "dt-report.h"
 #include "dt-domain.h"
 #include "dt-eval.h"
 #include "dt-host.h"
@@ -49,51 +50,12 @@ tri_json(DtTri t)
 }
 
 static void
-add_fact(JsonBuilder *b, const char *key, DtFact f)
-{
-    json_builder_set_member_name(b, key);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "supported");
-    if (f.value == DT_TRI_UNKNOWN)
-        json_builder_add_null_value(b);
-    else
-        json_builder_add_boolean_value(b, f.value == DT_TRI_YES);
-    json_builder_set_member_name(b, "source");
-    json_builder_add_string_value(b, dt_source_to_string(f.source));
-    json_builder_end_object(b);
-}
-
-static void
 add_hex(JsonBuilder *b, const char *key, guint64 v)
 {
     g_autofree char *s = g_strdup_printf("0x%" PRIx64, v);
 
     json_builder_set_member_name(b, key);
     json_builder_add_string_value(b, s);
-}
-
-static void
-add_str(JsonBuilder *b, const char *key, const char *v)
-{
-    json_builder_set_member_name(b, key);
-    if (v)
-        json_builder_add_string_value(b, v);
-    else
-        json_builder_add_null_value(b);
-}
-
-static void
-add_mig_flags(JsonBuilder *b, guint32 flags)
-{
-    json_builder_set_member_name(b, "flags");
-    json_builder_begin_array(b);
-    if (flags & DT_MIG_STOP_COPY)
-        json_builder_add_string_value(b, "stop-copy");
-    if (flags & DT_MIG_P2P)
-        json_builder_add_string_value(b, "p2p");
-    if (flags & DT_MIG_PRE_COPY)
-        json_builder_add_string_value(b, "pre-copy");
-    json_builder_end_array(b);
 }
 
 static const char *
@@ -142,9 +104,9 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
 
     json_builder_set_member_name(b, "host");
     json_builder_begin_object(b);
-    add_str(b, "sysroot", host->sysroot);
-    add_str(b, "kernel", host->kernel_release);
-    add_str(b, "arch", host->arch);
+    dt_json_add_string(b, "sysroot", host->sysroot);
+    dt_json_add_string(b, "kernel", host->kernel_release);
+    dt_json_add_string(b, "arch", host->arch);
     json_builder_set_member_name(b, "dev_iommu");
     json_builder_add_boolean_value(b, host->dev_iommu);
     json_builder_set_member_name(b, "vfio_container");
@@ -156,21 +118,7 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
     json_builder_set_member_name(b, "iommus");
     json_builder_begin_array(b);
     for (guint i = 0; host->iommus && i < host->iommus->len; i++) {
-        const DtIommu *u = g_ptr_array_index(host->iommus, i);
-
-        json_builder_begin_object(b);
-        add_str(b, "name", u->name);
-        add_str(b, "vendor", dt_iommu_vendor_to_string(u->vendor));
-        if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_INTEL) {
-            add_hex(b, "cap", u->cap);
-            add_hex(b, "ecap", u->ecap);
-        } else if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_AMD) {
-            add_hex(b, "efr", u->efr);
-            add_hex(b, "efr2", u->efr2);
-        }
-        add_fact(b, "dirty_tracking", u->dirty_tracking);
-        add_str(b, "note", u->dirty_note);
-        json_builder_end_object(b);
+        dt_json_add_iommu(b, g_ptr_array_index(host->iommus, i));
     }
     json_builder_end_array(b);
 
@@ -183,26 +131,26 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
         g_autofree char *id = g_strdup_printf("%04x:%04x", d->vendor, d->device);
 
         json_builder_begin_object(b);
-        add_str(b, "address", addr);
-        add_str(b, "id", id);
-        add_str(b, "driver", d->driver);
+        dt_json_add_string(b, "address", addr);
+        dt_json_add_string(b, "id", id);
+        dt_json_add_string(b, "driver", d->driver);
         json_builder_set_member_name(b, "iommu_group");
         if (d->iommu_group >= 0)
             json_builder_add_int_value(b, d->iommu_group);
         else
             json_builder_add_null_value(b);
-        add_str(b, "iommu", d->iommu_unit);
-        add_str(b, "vfio_cdev", d->vfio_cdev);
+        dt_json_add_string(b, "iommu", d->iommu_unit);
+        dt_json_add_string(b, "vfio_cdev", d->vfio_cdev);
         if (!r) {
-            add_str(b, "error", "vanished");
+            dt_json_add_string(b, "error", "vanished");
             json_builder_end_object(b);
             continue;
         }
         json_builder_set_member_name(b, "in_use");
         json_builder_add_boolean_value(b, r->in_use);
-        add_str(b, "in_use_by", r->in_use_by);
-        add_str(b, "access", dt_vfio_access_to_string(r->access));
-        add_str(b, "source", dt_source_to_string(r->source));
+        dt_json_add_string(b, "in_use_by", r->in_use_by);
+        dt_json_add_string(b, "access", dt_vfio_access_to_string(r->access));
+        dt_json_add_string(b, "source", dt_source_to_string(r->source));
 
         json_builder_set_member_name(b, "migration");
         json_builder_begin_object(b);
@@ -211,12 +159,12 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
             json_builder_add_null_value(b);
         else
             json_builder_add_boolean_value(b, d->migration.value == DT_TRI_YES);
-        add_mig_flags(b, d->mig_flags);
+        dt_json_add_mig_flags(b, "flags", d->mig_flags);
         json_builder_set_member_name(b, "source");
         json_builder_add_string_value(b, dt_source_to_string(d->migration.source));
         json_builder_end_object(b);
-        add_fact(b, "dma_logging", d->dma_logging);
-        add_fact(b, "iommu_dirty_tracking", d->iommu_dirty);
+        dt_json_add_fact(b, "dma_logging", d->dma_logging);
+        dt_json_add_fact(b, "iommu_dirty_tracking", d->iommu_dirty);
         json_builder_set_member_name(b, "stop_copy_bytes");
         if (d->stop_copy_bytes)
             json_builder_add_int_value(b, (gint64)d->stop_copy_bytes);
@@ -226,7 +174,7 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
         if (r->hw_info_known) {
             json_builder_set_member_name(b, "iommu_hw_info");
             json_builder_begin_object(b);
-            add_str(b, "type", hw_info_type_name(r->hw_info_type));
+            dt_json_add_string(b, "type", hw_info_type_name(r->hw_info_type));
             add_hex(b, "capabilities", r->hw_capabilities);
             if (r->hw_info_type == DT_IOMMU_HW_INFO_TYPE_INTEL_VTD) {
                 add_hex(b, "cap", r->vtd_cap);
@@ -262,7 +210,7 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
             }
             json_builder_end_object(b);
         }
-        add_str(b, "note", r->note);
+        dt_json_add_string(b, "note", r->note);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -270,8 +218,8 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
     if (dry) {
         json_builder_set_member_name(b, "dry_run");
         json_builder_begin_object(b);
-        add_str(b, "domain", dry->domain);
-        add_str(b, "mode", dt_mode_to_string(dry->mode));
+        dt_json_add_string(b, "domain", dry->domain);
+        dt_json_add_string(b, "mode", dt_mode_to_string(dry->mode));
         json_builder_set_member_name(b, "ranges");
         json_builder_begin_array(b);
         for (guint i = 0; i < dry->n_ranges; i++) {
@@ -283,17 +231,17 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
         json_builder_end_array(b);
         json_builder_set_member_name(b, "page_size");
         json_builder_add_int_value(b, (gint64)dry->page_size);
-        add_str(b, "verdict", dry->passed ? "allow" : "deny");
+        dt_json_add_string(b, "verdict", dry->passed ? "allow" : "deny");
         json_builder_set_member_name(b, "reasons");
         json_builder_begin_array(b);
         for (guint i = 0; dry->failures && i < dry->failures->len; i++) {
             const DtReason *reason = g_ptr_array_index(dry->failures, i);
 
             json_builder_begin_object(b);
-            add_str(b, "code", reason->code);
-            add_str(b, "severity", dt_severity_to_string(reason->severity));
-            add_str(b, "device", reason->device);
-            add_str(b, "message", reason->message);
+            dt_json_add_string(b, "code", reason->code);
+            dt_json_add_string(b, "severity", dt_severity_to_string(reason->severity));
+            dt_json_add_string(b, "device", reason->device);
+            dt_json_add_string(b, "message", reason->message);
             json_builder_end_object(b);
         }
         json_builder_end_array(b);

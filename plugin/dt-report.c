@@ -95,8 +95,8 @@ json_tri(JsonBuilder *b, const char *key, DtTri t)
         json_builder_add_boolean_value(b, t == DT_TRI_YES);
 }
 
-static void
-json_str_or_null(JsonBuilder *b, const char *key, const char *v)
+void
+dt_json_add_string(JsonBuilder *b, const char *key, const char *v)
 {
     json_builder_set_member_name(b, key);
     if (v)
@@ -105,8 +105,8 @@ json_str_or_null(JsonBuilder *b, const char *key, const char *v)
         json_builder_add_null_value(b);
 }
 
-static void
-json_fact(JsonBuilder *b, const char *key, DtFact f)
+void
+dt_json_add_fact(JsonBuilder *b, const char *key, DtFact f)
 {
     json_builder_set_member_name(b, key);
     json_builder_begin_object(b);
@@ -127,6 +127,13 @@ json_flags_array(JsonBuilder *b, guint32 flags)
     if (flags & DT_MIG_PRE_COPY)
         json_builder_add_string_value(b, "pre-copy");
     json_builder_end_array(b);
+}
+
+void
+dt_json_add_mig_flags(JsonBuilder *b, const char *key, guint32 flags)
+{
+    json_builder_set_member_name(b, key);
+    json_flags_array(b, flags);
 }
 
 static char *
@@ -159,8 +166,8 @@ decision_json_builder(const DtDecision *d, const DtDomain *dom)
 
     json_builder_set_member_name(b, "domain");
     json_builder_begin_object(b);
-    json_str_or_null(b, "name", dom ? dom->name : NULL);
-    json_str_or_null(b, "uuid", dom ? dom->uuid : NULL);
+    dt_json_add_string(b, "name", dom ? dom->name : NULL);
+    dt_json_add_string(b, "uuid", dom ? dom->uuid : NULL);
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "role");
@@ -169,20 +176,20 @@ decision_json_builder(const DtDecision *d, const DtDomain *dom)
     json_builder_add_string_value(b, dt_mode_to_string(d->mode));
     json_builder_set_member_name(b, "verdict");
     json_builder_add_string_value(b, dt_verdict_to_string(d->verdict));
-    json_str_or_null(b, "qemu_band", d->qemu_band);
-    json_str_or_null(b, "fingerprint", d->fingerprint);
+    dt_json_add_string(b, "qemu_band", d->qemu_band);
+    dt_json_add_string(b, "fingerprint", d->fingerprint);
 
     json_builder_set_member_name(b, "reasons");
     json_builder_begin_array(b);
     for (guint i = 0; i < d->reasons->len; i++) {
         const DtReason *r = g_ptr_array_index(d->reasons, i);
         json_builder_begin_object(b);
-        json_str_or_null(b, "code", r->code);
+        dt_json_add_string(b, "code", r->code);
         json_builder_set_member_name(b, "severity");
         json_builder_add_string_value(b, dt_severity_to_string(r->severity));
-        json_str_or_null(b, "device", r->device);
-        json_str_or_null(b, "message", r->message);
-        json_str_or_null(b, "rule", r->rule);
+        dt_json_add_string(b, "device", r->device);
+        dt_json_add_string(b, "message", r->message);
+        dt_json_add_string(b, "rule", r->rule);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -194,14 +201,14 @@ decision_json_builder(const DtDecision *d, const DtDomain *dom)
         g_autofree char *id = g_strdup_printf("%04x:%04x", f->vendor, f->device);
 
         json_builder_begin_object(b);
-        json_str_or_null(b, "address", f->address);
+        dt_json_add_string(b, "address", f->address);
         json_builder_set_member_name(b, "type");
         json_builder_add_string_value(b, f->is_mdev ? "mdev" : "pci");
         json_builder_set_member_name(b, "present");
         json_builder_add_boolean_value(b, f->present);
-        json_str_or_null(b, "id", f->present && !f->is_mdev ? id : NULL);
-        json_str_or_null(b, "driver", f->driver);
-        json_str_or_null(b, "vfio_driver", f->vfio_driver);
+        dt_json_add_string(b, "id", f->present && !f->is_mdev ? id : NULL);
+        dt_json_add_string(b, "driver", f->driver);
+        dt_json_add_string(b, "vfio_driver", f->vfio_driver);
         json_builder_set_member_name(b, "vfio_driver_source");
         json_builder_add_string_value(b, dt_source_to_string(f->vfio_driver_source));
 
@@ -214,8 +221,8 @@ decision_json_builder(const DtDecision *d, const DtDomain *dom)
         json_builder_add_string_value(b, dt_source_to_string(f->migration.source));
         json_builder_end_object(b);
 
-        json_fact(b, "dma_logging", f->dma_logging);
-        json_fact(b, "iommu_dirty_tracking", f->iommu_dirty);
+        dt_json_add_fact(b, "dma_logging", f->dma_logging);
+        dt_json_add_fact(b, "iommu_dirty_tracking", f->iommu_dirty);
 
         json_builder_set_member_name(b, "stop_copy_bytes");
         if (f->stop_copy_bytes)
@@ -235,8 +242,8 @@ decision_json_builder(const DtDecision *d, const DtDomain *dom)
 
         json_builder_set_member_name(b, v->address);
         json_builder_begin_object(b);
-        json_str_or_null(b, "driver", v->driver);
-        json_str_or_null(b, "alias", v->alias);
+        dt_json_add_string(b, "driver", v->driver);
+        dt_json_add_string(b, "alias", v->alias);
         json_builder_set_member_name(b, "must_migrate");
         json_builder_add_boolean_value(b, v->must_migrate);
         json_builder_set_member_name(b, "properties");
@@ -291,11 +298,11 @@ decision_json_builder(const DtDecision *d, const DtDomain *dom)
     for (guint i = 0; i < d->steps->len; i++) {
         const DtStep *s = g_ptr_array_index(d->steps, i);
         json_builder_begin_object(b);
-        json_str_or_null(b, "fact", s->fact);
+        dt_json_add_string(b, "fact", s->fact);
         json_builder_set_member_name(b, "source");
         json_builder_add_string_value(b, dt_source_to_string(s->source));
-        json_str_or_null(b, "rule", s->rule);
-        json_str_or_null(b, "consequence", s->consequence);
+        dt_json_add_string(b, "rule", s->rule);
+        dt_json_add_string(b, "consequence", s->consequence);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -984,6 +991,42 @@ dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color)
     return g_string_free(out, FALSE);
 }
 
+void
+dt_json_add_iommu(JsonBuilder *b, const DtIommu *u)
+{
+    json_builder_begin_object(b);
+    dt_json_add_string(b, "name", u->name);
+    dt_json_add_string(b, "vendor", dt_iommu_vendor_to_string(u->vendor));
+    if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_INTEL) {
+        g_autofree char *cap = g_strdup_printf("0x%" PRIx64, u->cap);
+        g_autofree char *ecap = g_strdup_printf("0x%" PRIx64, u->ecap);
+        dt_json_add_string(b, "cap", cap);
+        dt_json_add_string(b, "ecap", ecap);
+    } else if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_AMD) {
+        g_autofree char *efr = g_strdup_printf("0x%" PRIx64, u->efr);
+        g_autofree char *efr2 = g_strdup_printf("0x%" PRIx64, u->efr2);
+        dt_json_add_string(b, "efr", efr);
+        dt_json_add_string(b, "efr2", efr2);
+    }
+    dt_json_add_fact(b, "dirty_tracking", u->dirty_tracking);
+    dt_json_add_string(b, "note", u->dirty_note);
+    json_builder_end_object(b);
+}
+
+void
+dt_json_add_check(JsonBuilder *b, const DtCheck *c)
+{
+    json_builder_begin_object(b);
+    dt_json_add_string(b, "id", c->id);
+    dt_json_add_string(b, "status", dt_check_status_to_string(c->status));
+    dt_json_add_string(b, "title", c->title);
+    dt_json_add_string(b, "result", c->result);
+    dt_json_add_string(b, "hint", c->hint);
+    dt_json_add_string(b, "device", c->device);
+    dt_json_add_string(b, "source", dt_source_to_string(c->source));
+    json_builder_end_object(b);
+}
+
 char *
 dt_report_host_json(const DtHost *h, GPtrArray *checks)
 {
@@ -992,8 +1035,8 @@ dt_report_host_json(const DtHost *h, GPtrArray *checks)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "host");
     json_builder_begin_object(b);
-    json_str_or_null(b, "kernel", h->kernel_release);
-    json_str_or_null(b, "arch", h->arch);
+    dt_json_add_string(b, "kernel", h->kernel_release);
+    dt_json_add_string(b, "arch", h->arch);
     json_builder_set_member_name(b, "page_size");
     json_builder_add_int_value(b, h->page_size);
     json_builder_set_member_name(b, "dev_iommu");
@@ -1007,25 +1050,7 @@ dt_report_host_json(const DtHost *h, GPtrArray *checks)
     json_builder_set_member_name(b, "iommus");
     json_builder_begin_array(b);
     for (guint i = 0; i < h->iommus->len; i++) {
-        const DtIommu *u = g_ptr_array_index(h->iommus, i);
-        json_builder_begin_object(b);
-        json_str_or_null(b, "name", u->name);
-        json_builder_set_member_name(b, "vendor");
-        json_builder_add_string_value(b, dt_iommu_vendor_to_string(u->vendor));
-        if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_INTEL) {
-            g_autofree char *cap = g_strdup_printf("0x%" PRIx64, u->cap);
-            g_autofree char *ecap = g_strdup_printf("0x%" PRIx64, u->ecap);
-            json_str_or_null(b, "cap", cap);
-            json_str_or_null(b, "ecap", ecap);
-        } else if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_AMD) {
-            g_autofree char *efr = g_strdup_printf("0x%" PRIx64, u->efr);
-            g_autofree char *efr2 = g_strdup_printf("0x%" PRIx64, u->efr2);
-            json_str_or_null(b, "efr", efr);
-            json_str_or_null(b, "efr2", efr2);
-        }
-        json_fact(b, "dirty_tracking", u->dirty_tracking);
-        json_str_or_null(b, "note", u->dirty_note);
-        json_builder_end_object(b);
+        dt_json_add_iommu(b, g_ptr_array_index(h->iommus, i));
     }
     json_builder_end_array(b);
 
@@ -1037,20 +1062,20 @@ dt_report_host_json(const DtHost *h, GPtrArray *checks)
         g_autofree char *id = g_strdup_printf("%04x:%04x", d->vendor, d->device);
 
         json_builder_begin_object(b);
-        json_str_or_null(b, "address", addr);
-        json_str_or_null(b, "id", id);
-        json_str_or_null(b, "driver", d->driver);
+        dt_json_add_string(b, "address", addr);
+        dt_json_add_string(b, "id", id);
+        dt_json_add_string(b, "driver", d->driver);
         json_builder_set_member_name(b, "iommu_group");
         json_builder_add_int_value(b, d->iommu_group);
-        json_str_or_null(b, "iommu", d->iommu_unit);
+        dt_json_add_string(b, "iommu", d->iommu_unit);
         json_builder_set_member_name(b, "is_vf");
         json_builder_add_boolean_value(b, d->is_vf);
         if (d->is_vf) {
             g_autofree char *pf = dt_pci_addr_to_string(&d->pf);
-            json_str_or_null(b, "pf", pf);
+            dt_json_add_string(b, "pf", pf);
         }
-        json_str_or_null(b, "vfio_cdev", d->vfio_cdev);
-        json_str_or_null(b, "variant_driver", d->alias_driver);
+        dt_json_add_string(b, "vfio_cdev", d->vfio_cdev);
+        dt_json_add_string(b, "variant_driver", d->alias_driver);
         json_builder_set_member_name(b, "in_use");
         json_builder_add_boolean_value(b, d->in_use);
         json_builder_set_member_name(b, "migration");
@@ -1061,8 +1086,8 @@ dt_report_host_json(const DtHost *h, GPtrArray *checks)
         json_builder_set_member_name(b, "source");
         json_builder_add_string_value(b, dt_source_to_string(d->migration.source));
         json_builder_end_object(b);
-        json_fact(b, "dma_logging", d->dma_logging);
-        json_fact(b, "iommu_dirty_tracking", d->iommu_dirty);
+        dt_json_add_fact(b, "dma_logging", d->dma_logging);
+        dt_json_add_fact(b, "iommu_dirty_tracking", d->iommu_dirty);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -1070,18 +1095,7 @@ dt_report_host_json(const DtHost *h, GPtrArray *checks)
     json_builder_set_member_name(b, "checks");
     json_builder_begin_array(b);
     for (guint i = 0; i < checks->len; i++) {
-        const DtCheck *c = g_ptr_array_index(checks, i);
-        json_builder_begin_object(b);
-        json_str_or_null(b, "id", c->id);
-        json_builder_set_member_name(b, "status");
-        json_builder_add_string_value(b, dt_check_status_to_string(c->status));
-        json_str_or_null(b, "title", c->title);
-        json_str_or_null(b, "result", c->result);
-        json_str_or_null(b, "hint", c->hint);
-        json_str_or_null(b, "device", c->device);
-        json_builder_set_member_name(b, "source");
-        json_builder_add_string_value(b, dt_source_to_string(c->source));
-        json_builder_end_object(b);
+        dt_json_add_check(b, g_ptr_array_index(checks, i));
     }
     json_builder_end_array(b);
     json_builder_end_object(b);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "dt-model.h"
 #include "dt-hostcheck.h"
 
@@ -17,6 +18,14 @@ char *dt_report_decision_xml(const DtDecision *d, const DtDomain *dom);
 char *dt_report_explain_text(const DtDecision *d, const DtDomain *dom, gboolean color);
 char *dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color);
 char *dt_report_host_json(const DtHost *h, GPtrArray *checks);
+
+/* JSON pieces every JSON writer of the project shares (reports, the probe
+ * helper, the daemon), so one fact is spelled one way everywhere. */
+void dt_json_add_string(JsonBuilder *b, const char *key, const char *value);  /* null if NULL */
+void dt_json_add_fact(JsonBuilder *b, const char *key, DtFact f);   /* {supported, source} */
+void dt_json_add_mig_flags(JsonBuilder *b, const char *key, guint32 flags);  /* ["stop-copy",...] */
+void dt_json_add_iommu(JsonBuilder *b, const DtIommu *u);           /* one array element */
+void dt_json_add_check(JsonBuilder *b, const DtCheck *c);           /* one array element */
 
 /* The inverse of dt_report_decision_json (for reports that came from the
  * daemon): a decision and a domain holding name and uuid.  Unknown values

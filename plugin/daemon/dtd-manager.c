@@ -202,30 +202,6 @@ add_fact(JsonBuilder *b, const char *key, DtFact f)
     json_builder_end_object(b);
 }
 
-static void
-add_string_or_null(JsonBuilder *b, const char *key, const char *value)
-{
-    json_builder_set_member_name(b, key);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
-static void
-add_mig_flags(JsonBuilder *b, guint32 flags)
-{
-    json_builder_set_member_name(b, "migration-flags");
-    json_builder_begin_array(b);
-    if (flags & DT_MIG_STOP_COPY)
-        json_builder_add_string_value(b, "stop-copy");
-    if (flags & DT_MIG_P2P)
-        json_builder_add_string_value(b, "p2p");
-    if (flags & DT_MIG_PRE_COPY)
-        json_builder_add_string_value(b, "pre-copy");
-    json_builder_end_array(b);
-}
-
 static char *
 reasons_to_json(const DtDecision *dec)
 {
@@ -236,11 +212,11 @@ reasons_to_json(const DtDecision *dec)
         const DtReason *r = g_ptr_array_index(dec->reasons, i);
 
         json_builder_begin_object(b);
-        add_string_or_null(b, "code", r->code);
+        dt_json_add_string(b, "code", r->code);
         json_builder_set_member_name(b, "severity");
         json_builder_add_string_value(b, dt_severity_to_string(r->severity));
-        add_string_or_null(b, "device", r->device);
-        add_string_or_null(b, "message", r->message);
+        dt_json_add_string(b, "device", r->device);
+        dt_json_add_string(b, "message", r->message);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -658,7 +634,7 @@ device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)
     id = g_strdup_printf("%04x:%04x", p->vendor, p->device);
     json_builder_set_member_name(b, "id");
     json_builder_add_string_value(b, id);
-    add_string_or_null(b, "driver", p->driver);
+    dt_json_add_string(b, "driver", p->driver);
     json_builder_set_member_name(b, "vfio-driver");
     json_builder_add_boolean_value(b, dt_driver_is_vfio(p->driver));
     json_builder_set_member_name(b, "vfio-candidate");
@@ -675,12 +651,12 @@ device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)
     }
     json_builder_set_member_name(b, "num-vfs");
     json_builder_add_int_value(b, p->num_vfs);
-    add_string_or_null(b, "vfio-cdev", p->vfio_cdev);
-    add_string_or_null(b, "alias-driver", p->alias_driver);
+    dt_json_add_string(b, "vfio-cdev", p->vfio_cdev);
+    dt_json_add_string(b, "alias-driver", p->alias_driver);
     json_builder_set_member_name(b, "in-use");
     json_builder_add_boolean_value(b, p->in_use);
     add_fact(b, "migration", p->migration);
-    add_mig_flags(b, p->mig_flags);
+    dt_json_add_mig_flags(b, "migration-flags", p->mig_flags);
     add_fact(b, "dma-logging", p->dma_logging);
     add_fact(b, "iommu-dirty-tracking", p->iommu_dirty);
     json_builder_set_member_name(b, "stop-copy-bytes");
@@ -688,11 +664,11 @@ device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)
     json_builder_set_member_name(b, "iommu");
     if (unit) {
         json_builder_begin_object(b);
-        add_string_or_null(b, "name", unit->name);
+        dt_json_add_string(b, "name", unit->name);
         json_builder_set_member_name(b, "vendor");
         json_builder_add_string_value(b, dt_iommu_vendor_to_string(unit->vendor));
         add_fact(b, "dirty-tracking", unit->dirty_tracking);
-        add_string_or_null(b, "note", unit->dirty_note);
+        dt_json_add_string(b, "note", unit->dirty_note);
         json_builder_end_object(b);
     } else {
         json_builder_add_null_value(b);
@@ -706,16 +682,7 @@ device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)
         if (!c->device || !dt_pci_addr_parse(c->device, &caddr) ||
             !dt_pci_addr_equal(&caddr, addr))
             continue;
-        json_builder_begin_object(b);
-        add_string_or_null(b, "id", c->id);
-        json_builder_set_member_name(b, "status");
-        json_builder_add_string_value(b, dt_check_status_to_string(c->status));
-        add_string_or_null(b, "title", c->title);
-        add_string_or_null(b, "result", c->result);
-        add_string_or_null(b, "hint", c->hint);
-        json_builder_set_member_name(b, "source");
-        json_builder_add_string_value(b, dt_source_to_string(c->source));
-        json_builder_end_object(b);
+        dt_json_add_check(b, c);
     }
     json_builder_end_array(b);
     json_builder_set_member_name(b, "host-fingerprint");
@@ -1048,9 +1015,9 @@ method_get_domain_state(DBusConnection *conn, DBusMessage *msg, const DtbusCalle
     json_builder_set_member_name(b, "last-event");
     if (s->last_op) {
         json_builder_begin_object(b);
-        add_string_or_null(b, "op", s->last_op);
-        add_string_or_null(b, "subop", s->last_subop);
-        add_string_or_null(b, "time", s->event_time);
+        dt_json_add_string(b, "op", s->last_op);
+        dt_json_add_string(b, "subop", s->last_subop);
+        dt_json_add_string(b, "time", s->event_time);
         json_builder_end_object(b);
     } else {
         json_builder_add_null_value(b);
@@ -1058,10 +1025,10 @@ method_get_domain_state(DBusConnection *conn, DBusMessage *msg, const DtbusCalle
     json_builder_set_member_name(b, "last-libvirt-event");
     if (s->virt_event) {
         json_builder_begin_object(b);
-        add_string_or_null(b, "event", s->virt_event);
+        dt_json_add_string(b, "event", s->virt_event);
         json_builder_set_member_name(b, "detail");
         json_builder_add_int_value(b, s->virt_detail);
-        add_string_or_null(b, "time", s->virt_time);
+        dt_json_add_string(b, "time", s->virt_time);
         json_builder_end_object(b);
     } else {
         json_builder_add_null_value(b);
@@ -1082,10 +1049,10 @@ method_get_domain_state(DBusConnection *conn, DBusMessage *msg, const DtbusCalle
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "role");
         json_builder_add_string_value(b, s->role == DT_ROLE_SOURCE ? "source" : "destination");
-        add_string_or_null(b, "verdict", s->verdict);
-        add_string_or_null(b, "mode", s->mode);
-        add_string_or_null(b, "fingerprint", s->fingerprint);
-        add_string_or_null(b, "time", s->eval_time);
+        dt_json_add_string(b, "verdict", s->verdict);
+        dt_json_add_string(b, "mode", s->mode);
+        dt_json_add_string(b, "fingerprint", s->fingerprint);
+        dt_json_add_string(b, "time", s->eval_time);
         json_builder_set_member_name(b, "reasons");
         json_builder_add_value(b, g_steal_pointer(&reasons));
         json_builder_end_object(b);
