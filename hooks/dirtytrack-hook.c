@@ -534,14 +534,6 @@ dt_hook_publish(const DtHook *h, DtHookResult *r)
 
 /* ---- in-process evaluation ------------------------------------------------ */
 
-static char *
-dt_hook_timestamp(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-
-    return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-}
-
 static void
 dt_hook_evaluate_here(const DtHook *h, DtHookResult *r)
 {
@@ -570,7 +562,7 @@ dt_hook_evaluate_here(const DtHook *h, DtHookResult *r)
                            ev->decision->verdict == DT_VERDICT_DENY;
 
         if (!refused) {
-            g_autofree char *stamp = dt_hook_timestamp();
+            g_autofree char *stamp = dt_timestamp_now();
             g_autofree char *out = NULL;
             gboolean changed = FALSE;
 

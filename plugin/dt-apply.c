@@ -94,13 +94,6 @@ serialise_like_rewrite(const char *xml)
     return g_strdup_printf("%s\n", (const char *)xmlBufferContent(buf));
 }
 
-static char *
-now_iso8601(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-}
-
 DtApplyResult *
 dt_apply(const DtApplyOptions *opts, GError **error)
 {
@@ -177,7 +170,7 @@ dt_apply(const DtApplyOptions *opts, GError **error)
     hostname = virConnectGetHostname(conn);
     if (!hostname)
         hostname = g_strdup(g_get_host_name());
-    stamp = now_iso8601();
+    stamp = dt_timestamp_now();
     r->new_xml = dt_rewrite_domain_xml(r->old_xml, strlen(r->old_xml), ev->decision, hostname,
                                        stamp, &r->changed, error);
     if (!r->new_xml) {

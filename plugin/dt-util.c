@@ -211,6 +211,23 @@ dt_memory_to_kib(guint64 value, const char *unit, guint64 *out_kib)
     return TRUE;
 }
 
+char *
+dt_timestamp_now(void)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+    return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+void
+dt_set_str(char **dst, const char *src)
+{
+    char *old = *dst;
+
+    *dst = g_strdup(src);
+    g_free(old);
+}
+
 void
 dt_i18n_init(void)
 {

@@ -48,6 +48,13 @@ gboolean dt_parse_u64(const char *s, guint base, guint64 *out);
  * FALSE on an unknown unit or overflow. */
 gboolean dt_memory_to_kib(guint64 value, const char *unit, guint64 *out_kib);
 
+/* The current time as ISO 8601 UTC ("2026-11-21T08:00:00Z"), the form the
+ * metadata element and the daemon's state carry. */
+char *dt_timestamp_now(void);
+
+/* Replaces *dst by a copy of src (g_set_str needs GLib 2.76). */
+void dt_set_str(char **dst, const char *src);
+
 /* Initialise locale and gettext for a program's main(). */
 void dt_i18n_init(void);
 

@@ -29,6 +29,7 @@
 #include "dt-paths.h"
 #include "dt-report.h"
 #include "dt-rewrite.h"
+#include "dt-util.h"
 #include "dtbus.h"
 #include "dtd.h"
 
@@ -83,24 +84,6 @@ static const char *const hook_ops[] = {
 static const char *const hook_subops[] = { "begin", "end", "-", NULL };
 
 /* ---- small helpers ----------------------------------------------------------- */
-
-static char *
-now_iso8601(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-
-    return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-}
-
-/* Replaces *dst by a copy of src (g_set_str is newer than GLib 2.74). */
-static void
-set_str(char **dst, const char *src)
-{
-    char *old = *dst;
-
-    *dst = g_strdup(src);
-    g_free(old);
-}
 
 static void
 job_free(DtdJob *job)
@@ -326,9 +309,9 @@ parse_options(DBusMessageIter *iter, DtdJob *job, gboolean filter, GError **erro
                 return FALSE;
             }
             if (key[0] == 'q')
-                set_str(&job->qemu_version, value);
+                dt_set_str(&job->qemu_version, value);
             else
-                set_str(&job->libvirt_version, value);
+                dt_set_str(&job->libvirt_version, value);
         } else if (g_str_equal(key, "op")) {
             /* Filter rewrites XML only for incoming domains; Evaluate just
              * notes which hook operation asked */
@@ -339,7 +322,7 @@ parse_options(DBusMessageIter *iter, DtdJob *job, gboolean filter, GError **erro
                                    : _("Option 'op' must be a libvirt hook operation"));
                 return FALSE;
             }
-            set_str(&job->op, value);
+            dt_set_str(&job->op, value);
         } else {
             g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT, _("Unknown option '%s'"), key);
             return FALSE;
@@ -438,7 +421,7 @@ evaluate(DtdJob *job)
                      g_str_equal(job->op, "migrate") && job->role == DT_ROLE_DESTINATION,
     };
 
-    job->time = now_iso8601();
+    job->time = dt_timestamp_now();
     job->eval = dt_evaluate(job->xml, job->xml_len, &opts, &job->error);
     if (!job->eval) {
         if (!job->error)
@@ -490,7 +473,7 @@ dtd_worker_entry(gpointer data, gpointer pool_data)
         if (job->evaluate)
             evaluate(job);
         else
-            job->time = now_iso8601();
+            job->time = dt_timestamp_now();
         break;
     }
     g_idle_add(job_done, job);
@@ -540,10 +523,10 @@ record_evaluation(DtdDomainState *s, DtdJob *job)
 
     s->evaluated = TRUE;
     s->role = job->role;
-    set_str(&s->verdict, dt_verdict_to_string(dec->verdict));
-    set_str(&s->mode, dt_mode_to_string(dec->mode));
-    set_str(&s->fingerprint, dec->fingerprint);
-    set_str(&s->eval_time, job->time);
+    dt_set_str(&s->verdict, dt_verdict_to_string(dec->verdict));
+    dt_set_str(&s->mode, dt_mode_to_string(dec->mode));
+    dt_set_str(&s->fingerprint, dec->fingerprint);
+    dt_set_str(&s->eval_time, job->time);
     g_free(s->reasons_json);
     s->reasons_json = reasons_to_json(dec);
 }
@@ -571,9 +554,9 @@ apply_hook_event(DtdDaemon *d, DtdJob *job)
         return;
     }
     s = domain_state(d, job->name, TRUE);
-    set_str(&s->last_op, job->op);
-    set_str(&s->last_subop, job->subop);
-    set_str(&s->event_time, job->time);
+    dt_set_str(&s->last_op, job->op);
+    dt_set_str(&s->last_subop, job->subop);
+    dt_set_str(&s->event_time, job->time);
     if (g_str_equal(job->op, "started") || g_str_equal(job->op, "reconnect") ||
         g_str_equal(job->op, "attach"))
         s->running = TRUE;
@@ -605,10 +588,10 @@ dtd_domain_lifecycle(DtdDaemon *d, const char *name, const char *event, int deta
         s->migrating = g_str_equal(event, "started") || g_str_equal(event, "suspended");
     else if (!running)
         s->migrating = FALSE;
-    set_str(&s->virt_event, event);
+    dt_set_str(&s->virt_event, event);
     s->virt_detail = detail;
     g_free(s->virt_time);
-    s->virt_time = now_iso8601();
+    s->virt_time = dt_timestamp_now();
 }
 
 static DBusMessage *

@@ -33,6 +33,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "dt-util.h"
 #include "dt-cost.h"
 #include "dt-dbus-api.h"
 #include "dt-decide.h"
@@ -116,23 +117,6 @@ typedef struct {
 static virConnectPtr rw_conn;
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static char *
-now_iso8601(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-
-    return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-}
-
-static void
-set_str(char **dst, const char *src)
-{
-    char *old = *dst;
-
-    *dst = g_strdup(src);
-    g_free(old);
-}
 
 static void
 task_free(DtdTuneTask *t)
@@ -404,8 +388,8 @@ abort_job(DtdTuneTask *t, virDomainPtr dom, const char *code, const char *messag
     g_autofree char *frag = NULL;
     int rc;
 
-    set_str(&t->abort_code, code);
-    set_str(&t->abort_message, message);
+    dt_set_str(&t->abort_code, code);
+    dt_set_str(&t->abort_message, message);
     rc = postcopy ? virDomainAbortJobFlags(dom, VIR_DOMAIN_ABORT_JOB_POSTCOPY)
                   : virDomainAbortJob(dom);
     if (rc < 0) {
@@ -572,7 +556,7 @@ tune_worker(gpointer data, gpointer pool_data)
     virConnectPtr conn;
     virDomainPtr dom = NULL;
 
-    t->time = now_iso8601();
+    t->time = dt_timestamp_now();
     conn = rw_connection(t);
     if (conn)
         dom = virDomainLookupByName(conn, t->name);
@@ -618,9 +602,9 @@ static void
 record_action(DtdDaemon *d, DtdTune *tune, const DtdTuneTask *t, const char *action,
               const char *detail)
 {
-    set_str(&tune->last_action, action);
-    set_str(&tune->last_detail, detail);
-    set_str(&tune->action_time, t->time);
+    dt_set_str(&tune->last_action, action);
+    dt_set_str(&tune->last_detail, detail);
+    dt_set_str(&tune->action_time, t->time);
     g_message("Migration of %s: %s %s", tune->name, action, detail);
     emit(d, DTD_SIGNAL_MIGRATION_TUNED, tune->name, action, detail);
 }
@@ -687,8 +671,8 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
 
     if (t->kind == TASK_PUBLISH) {
         if (t->metadata_written) {
-            set_str(&tune->published_fingerprint, t->fingerprint);
-            set_str(&tune->published_time, t->time);
+            dt_set_str(&tune->published_fingerprint, t->fingerprint);
+            dt_set_str(&tune->published_time, t->time);
             g_message("Wrote the capability fingerprint of %s into its metadata (%s)",
                       tune->name, t->fingerprint);
         }
@@ -702,8 +686,8 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
                 g_message("Migration of %s: no VFIO device, not tuned", tune->name);
             return;
         }
-        set_str(&tune->mode, t->mode);
-        set_str(&tune->verdict, t->verdict);
+        dt_set_str(&tune->mode, t->mode);
+        dt_set_str(&tune->verdict, t->verdict);
         memcpy(tune->limits, t->limits, sizeof(tune->limits));
         tune->switch_round = t->switch_round;
         tune->predicted_downtime_ms = t->predicted_downtime_ms;
@@ -731,9 +715,9 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
     }
     if (t->aborted) {
         tune->job_active = FALSE;
-        set_str(&tune->abort_code, t->abort_code);
-        set_str(&tune->abort_message, t->abort_message);
-        set_str(&tune->abort_time, t->time);
+        dt_set_str(&tune->abort_code, t->abort_code);
+        dt_set_str(&tune->abort_message, t->abort_message);
+        dt_set_str(&tune->abort_time, t->time);
         g_message("Migration of %s aborted [%s]: %s", tune->name, t->abort_code,
                   t->abort_message);
         emit(d, DTD_SIGNAL_MIGRATION_ABORTED, tune->name, t->abort_code, t->abort_message);
