@@ -216,6 +216,20 @@ seq_all \
     "baseline|512|inproc||$baseline bench-8vf migrate begin -"
 log "$CONC concurrent hook runs x $ROUNDS rounds (in-process)"
 conc conc_inproc 512 inproc "" in-process
+# The same burst of the floor's two commands: what this machine's cores
+# allow any hook before it does any work of its own
+conc_floor() {   # conc_floor KEY PROGRAM ARG...
+    local key=$1
+    shift
+    "$spawn" -n $((CONC * ROUNDS)) -c "$CONC" -w 10 -i "$domain" -e LC_ALL=C \
+        -e "PATH=$HOOK_PATH" -o "$tmp/$key.lat" -- "$@" >"$tmp/$key.sum"
+    grep -q ' unexpected=0$' "$tmp/$key.sum" || {
+        log "$key: unexpected exit status"; cat "$tmp/$key.sum" >&2; exit 1; }
+    stats "$key" "$tmp/$key.lat"
+}
+log "$CONC concurrent runs x $ROUNDS rounds of the floor: /bin/true, xmllint"
+conc_floor conc_true /bin/true
+conc_floor conc_xmllint "$XMLLINT" --noout -
 
 # ---- the daemon --------------------------------------------------------------------
 daemon_note=""
@@ -311,6 +325,7 @@ ms() { printf '%s ms (p50 %s, p99 %s)' "${mean[$1]}" "${p50[$1]}" "${p99[$1]}"; 
     echo "| host size: hook on ${nf[4096]} / on ${nf[8]} functions (mean) | <= 1.2 | ${mean[hook4096]} / ${mean[hook8]} ms = **${r_size}** (p50: ${m_size}) | $(judge "$r_size" "<=" 1.2) |"
     echo "| hook on ${nf[512p]} functions with 400 processes (24 fds each) in /proc | none (information) | ${mean[hook512p]} ms, $(calc "${mean[hook512p]} / ${mean[hook512]}")x the same host with none | info |"
     echo "| $CONC concurrent hooks (host evacuation), in-process: p99 | <= 50 ms | p50 ${p50[conc_inproc]} ms, **p99 ${p99[conc_inproc]} ms** (${via[conc_inproc]}) | $(judge "${p99[conc_inproc]}" "<=" 50) |"
+    echo "| the same burst of the floor's commands alone: p99 of \`/bin/true\`, of \`xmllint --noout -\` | none (information: what $(nproc) cores allow) | ${p99[conc_true]} ms, ${p99[conc_xmllint]} ms (p50 ${p50[conc_true]}, ${p50[conc_xmllint]}) | info |"
     if [ -z "$daemon_note" ]; then
         r_ping=$(calc "${db[lat.evaluate_mean_us]} / ${db[lat.ping_mean_us]}")
         rss_mib=$(calc "${db[rss.rss_spread_kib]} / 1024")
@@ -341,6 +356,8 @@ ms() { printf '%s ms (p50 %s, p99 %s)' "${mean[$1]}" "${p50[$1]}" "${p99[$1]}"; 
     echo "| hook, in-process (no target) | ${nf[512p]} functions, 400 processes in /proc | ${mean[hook512p]} | ${p50[hook512p]} | ${p99[hook512p]} |"
     echo "| shell baseline | ${nf[512]} functions | ${mean[baseline]} | ${p50[baseline]} | ${p99[baseline]} |"
     echo "| $CONC concurrent hooks x $ROUNDS rounds, in-process | ${nf[512]} functions | ${mean[conc_inproc]} | ${p50[conc_inproc]} | ${p99[conc_inproc]} |"
+    echo "| $CONC concurrent \`/bin/true\` x $ROUNDS rounds | - | ${mean[conc_true]} | ${p50[conc_true]} | ${p99[conc_true]} |"
+    echo "| $CONC concurrent \`xmllint --noout -\` x $ROUNDS rounds | - | ${mean[conc_xmllint]} | ${p50[conc_xmllint]} | ${p99[conc_xmllint]} |"
     if [ -z "$daemon_note" ]; then
         echo "| hook, use-daemon = true, bus up, no daemon (falls back in-process) | ${nf[512]} functions | ${mean[hook512n]} | ${p50[hook512n]} | ${p99[hook512n]} |"
         echo "| hook, in-process, interleaved with the row above | ${nf[512]} functions | ${mean[hook512a]} | ${p50[hook512a]} | ${p99[hook512a]} |"
