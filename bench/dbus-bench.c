@@ -4,15 +4,28 @@
  *   dbus-bench --address ADDR throughput [-n CALLS] [--clients N] --xml FILE ...
  *   dbus-bench --address ADDR rss --pid PID [-n CALLS] [--clients N] [--samples K] --xml FILE ...
  *
- * latency: CALLS org.freedesktop.DBus.Peer.Ping and CALLS Manager.Evaluate
- *   round trips to org.dirtytrack1, alternating in blocks so that both see
- *   the same machine state, one after the other on one connection, each
- *   timed with CLOCK_MONOTONIC around the blocking call.  Ping is the
- *   floor: the same bus, the same two hops through dbus-daemon, the same
- *   daemon main loop, and no work.
+ * latency: CALLS round trips of each of four kinds, alternating in blocks
+ *   of 100 so that all see the same machine state, one after the other on
+ *   one connection, each timed with CLOCK_MONOTONIC around the blocking
+ *   call:
+ *     ping      org.freedesktop.DBus.Peer.Ping to org.dirtytrack1: the same
+ *               bus, the same two hops through dbus-daemon, the same daemon
+ *               main loop, and no work;
+ *     evaluate  Manager.Evaluate of the domain, the same one every call (what
+ *               a hook or tool asking again sees: the daemon may answer from
+ *               its decision cache);
+ *     uncached  Evaluate of a different domain every call: the XML with a
+ *               distinct <name> and <uuid> (built before the clock starts),
+ *               so no call can be answered from a decision cache;
+ *     echo      the transport floor: the same Evaluate message (XML and
+ *               options) to a trivial service this program forks on the
+ *               same bus, which answers at once with the reply the daemon
+ *               gave (same three strings, same sizes).  What libdbus and
+ *               dbus-daemon alone cost for these payloads.
  * throughput: CALLS Evaluate calls shared by N client threads, each with
  *   its own private connection (as N hooks or tools would be), each call
  *   waiting for its reply before the next; calls per second of wall time.
+ *   --uncached: a different domain every call; --echo: to the echo service.
  * rss: CALLS Evaluate calls from N clients in K equal batches, with the
  *   daemon's VmRSS (/proc/PID/status) read after a warm-up batch and after
  *   every batch.
@@ -25,10 +38,14 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <dbus/dbus.h>
 #include <glib.h>
@@ -36,6 +53,11 @@
 #include "dt-dbus-api.h"
 
 #define CALL_TIMEOUT_MS 30000
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DBusMessage, dbus_message_unref)
+
+/* the echo service's bus name: beside the daemon's, as long as it */
+#define ECHO_NAME "org.dirtytrack1.BenchEcho"
 
 typedef struct {
     const char *address;
@@ -46,7 +68,51 @@ typedef struct {
     gint clients;
     gint samples;
     gint pid;
+    gboolean uncached;       /* throughput: a different domain every call */
+    gboolean echo;           /* throughput: to the echo service */
+    GPid echo_pid;
 } Bench;
+
+/* Distinct domains: the XML with its <name> and <uuid> text replaced by
+ * ones numbered n (same lengths for every n, so every call carries the
+ * same number of bytes).  The numbers start from this process's pid, so
+ * that two runs do not ask for the same domains. */
+static gint uncached_serial;
+
+static gint64
+next_variant(void)
+{
+    return ((gint64)getpid() << 24) | (g_atomic_int_add(&uncached_serial, 1) & 0xffffff);
+}
+
+static char *
+domain_variant(const char *xml, gint64 n)
+{
+    const char *name = strstr(xml, "<name>");
+    const char *name_end = name ? strstr(name, "</name>") : NULL;
+    const char *uuid = strstr(xml, "<uuid>");
+    const char *uuid_end = uuid ? strstr(uuid, "</uuid>") : NULL;
+    GString *s = g_string_sized_new(strlen(xml) + 64);
+
+    if (!name || !name_end) {
+        g_string_free(s, TRUE);
+        return NULL;
+    }
+    name += strlen("<name>");
+    if (uuid && uuid_end && uuid > name_end) {
+        uuid += strlen("<uuid>");
+        g_string_append_len(s, xml, name - xml);
+        g_string_append_printf(s, "bench-u%012" G_GINT64_MODIFIER "x", n);
+        g_string_append_len(s, name_end, uuid - name_end);
+        g_string_append_printf(s, "6f1b2c3d-00b8-4a5b-9c8d-%012" G_GINT64_MODIFIER "x", n);
+        g_string_append(s, uuid_end);
+    } else {
+        g_string_append_len(s, xml, name - xml);
+        g_string_append_printf(s, "bench-u%012" G_GINT64_MODIFIER "x", n);
+        g_string_append(s, name_end);
+    }
+    return g_string_free(s, FALSE);
+}
 
 typedef struct {
     const Bench *b;
@@ -107,22 +173,44 @@ append_option(DBusMessageIter *dict, const char *key, const char *value)
 }
 
 /* Evaluate(s domain_xml, a{ss} options): what the hook's prepare path and
- * every tool ask; role destination as for an incoming migration. */
+ * every tool ask; role destination as for an incoming migration.  To the
+ * daemon, or with the same body to the echo service. */
 static DBusMessage *
-new_evaluate(const Bench *b)
+new_evaluate_to(const Bench *b, const char *dest, const char *xml)
 {
-    DBusMessage *m = dbus_message_new_method_call(DT_DBUS_NAME, DT_DBUS_PATH,
+    DBusMessage *m = dbus_message_new_method_call(dest, DT_DBUS_PATH,
                                                   DT_DBUS_MANAGER_IFACE, "Evaluate");
     DBusMessageIter args, dict;
 
     dbus_message_iter_init_append(m, &args);
-    dbus_message_iter_append_basic(&args, DBUS_TYPE_STRING, &b->xml);
+    dbus_message_iter_append_basic(&args, DBUS_TYPE_STRING, &xml);
     dbus_message_iter_open_container(&args, DBUS_TYPE_ARRAY, "{ss}", &dict);
     append_option(&dict, "role", "destination");
     append_option(&dict, "qemu-version", b->qemu);
     append_option(&dict, "libvirt-version", b->libvirt);
     dbus_message_iter_close_container(&args, &dict);
     return m;
+}
+
+static DBusMessage *
+new_evaluate(const Bench *b)
+{
+    return new_evaluate_to(b, DT_DBUS_NAME, b->xml);
+}
+
+/* A message for the next call of a client, by mode; NULL if the domain
+ * has no <name> to vary. */
+static DBusMessage *
+new_client_call(const Bench *b)
+{
+    g_autofree char *xml = NULL;
+
+    if (b->echo)
+        return new_evaluate_to(b, ECHO_NAME, b->xml);
+    if (!b->uncached)
+        return new_evaluate(b);
+    xml = domain_variant(b->xml, next_variant());
+    return xml ? new_evaluate_to(b, DT_DBUS_NAME, xml) : NULL;
 }
 
 static DBusMessage *
@@ -134,7 +222,8 @@ new_ping(void)
 /* One blocking round trip; FALSE (and the error in *why) if it failed or
  * the answer is not what the method returns. */
 static gboolean
-round_trip(DBusConnection *c, DBusMessage *m, gboolean evaluate, char **why)
+round_trip_keep(DBusConnection *c, DBusMessage *m, gboolean evaluate, char **why,
+                DBusMessage **keep)
 {
     DBusError e;
     DBusMessage *reply;
@@ -157,8 +246,123 @@ round_trip(DBusConnection *c, DBusMessage *m, gboolean evaluate, char **why)
             *why = g_strdup_printf("%s: %s", e.name, e.message);
         dbus_error_free(&e);
     }
+    if (keep && ok && !*keep)
+        *keep = dbus_message_ref(reply);
     dbus_message_unref(reply);
     return ok;
+}
+
+static gboolean
+round_trip(DBusConnection *c, DBusMessage *m, gboolean evaluate, char **why)
+{
+    return round_trip_keep(c, m, evaluate, why, NULL);
+}
+
+/* ---- the echo service: the transport floor --------------------------------- */
+
+/* Answers every method call on its interface with the three strings of
+ * the daemon's reply; Peer methods are answered by libdbus. */
+static DBusHandlerResult
+echo_filter(DBusConnection *c, DBusMessage *m, void *data)
+{
+    DBusMessage *model = data;
+    const char *verdict, *mode, *json;
+    DBusMessage *reply;
+    DBusMessageIter it;
+    const char *xml;
+
+    if (dbus_message_get_type(m) != DBUS_MESSAGE_TYPE_METHOD_CALL ||
+        !dbus_message_has_interface(m, DT_DBUS_MANAGER_IFACE))
+        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+    /* read the argument, as any service would */
+    if (dbus_message_iter_init(m, &it) && dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_STRING)
+        dbus_message_iter_get_basic(&it, &xml);
+    dbus_message_get_args(model, NULL, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &mode,
+                          DBUS_TYPE_STRING, &json, DBUS_TYPE_INVALID);
+    reply = dbus_message_new_method_return(m);
+    dbus_message_append_args(reply, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &mode,
+                             DBUS_TYPE_STRING, &json, DBUS_TYPE_INVALID);
+    dbus_connection_send(c, reply, NULL);
+    dbus_message_unref(reply);
+    return DBUS_HANDLER_RESULT_HANDLED;
+}
+
+/* Forks the echo service (one process, one connection, libdbus's own
+ * blocking loop: no GLib, no threads) and waits until it owns its name.
+ * model: a reply of the daemon's, whose arguments it repeats. */
+static gboolean
+echo_start(Bench *b, DBusMessage *model)
+{
+    int ready[2];
+    char c = 0;
+    pid_t pid;
+
+    if (pipe(ready) < 0)
+        return FALSE;
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0)
+        return FALSE;
+    if (pid == 0) {
+        DBusConnection *conn;
+        DBusError e;
+
+        close(ready[0]);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        dbus_error_init(&e);
+        conn = dbus_connection_open_private(b->address, &e);
+        if (!conn || !dbus_bus_register(conn, &e) ||
+            dbus_bus_request_name(conn, ECHO_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &e) !=
+                DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
+            fprintf(stderr, "dbus-bench: echo service: %s\n", e.message ? e.message : "no name");
+            _exit(1);
+        }
+        dbus_connection_add_filter(conn, echo_filter, model, NULL);
+        if (write(ready[1], "r", 1) != 1)
+            _exit(1);
+        close(ready[1]);
+        while (dbus_connection_read_write_dispatch(conn, -1))
+            ;
+        _exit(0);
+    }
+    close(ready[1]);
+    b->echo_pid = pid;
+    if (read(ready[0], &c, 1) != 1) {
+        close(ready[0]);
+        waitpid(pid, NULL, 0);
+        b->echo_pid = 0;
+        return FALSE;
+    }
+    close(ready[0]);
+    return TRUE;
+}
+
+static void
+echo_stop(Bench *b)
+{
+    if (b->echo_pid <= 0)
+        return;
+    kill(b->echo_pid, SIGTERM);
+    waitpid(b->echo_pid, NULL, 0);
+    b->echo_pid = 0;
+}
+
+/* One Evaluate of the daemon, for the echo service to repeat. */
+static DBusMessage *
+model_reply(const Bench *b)
+{
+    DBusConnection *c = bench_connect(b->address);
+    DBusMessage *em, *reply = NULL;
+    g_autofree char *why = NULL;
+
+    if (!c)
+        return NULL;
+    em = new_evaluate(b);
+    if (!round_trip_keep(c, em, TRUE, &why, &reply))
+        fprintf(stderr, "dbus-bench: Evaluate failed: %s\n", why ? why : "?");
+    dbus_message_unref(em);
+    bench_disconnect(c);
+    return reply;
 }
 
 static int
@@ -184,46 +388,83 @@ print_stats(const char *prefix, gint64 *v, gint64 n)
            v[(n * 99 + 99) / 100 - 1]);
 }
 
+/* The four kinds of round trip of the latency mode. */
+enum { K_PING, K_EVALUATE, K_UNCACHED, K_ECHO, N_KINDS };
+static const char *const kind_names[N_KINDS] = { "ping", "evaluate", "evaluate_uncached", "echo" };
+
 static int
-run_latency(const Bench *b)
+run_latency(Bench *b)
 {
-    DBusConnection *c = bench_connect(b->address);
-    g_autofree gint64 *ping = g_new0(gint64, b->calls);
-    g_autofree gint64 *eval = g_new0(gint64, b->calls);
+    g_autoptr(DBusMessage) model = model_reply(b);
+    DBusConnection *c;
+    gint64 *lat[N_KINDS];
+    gint64 n[N_KINDS] = { 0 };
     g_autofree char *why = NULL;
     const gint64 block = 100;
-    DBusMessage *pm, *em;
-    gint64 np = 0, ne = 0, errors = 0;
+    DBusMessage *pm, *em, *xm;
+    gint64 errors = 0;
+    const char *verdict, *mode, *json;
+    gboolean more = TRUE;
 
-    if (!c)
+    if (!model || !echo_start(b, model))
         return 1;
+    c = bench_connect(b->address);
+    if (!c) {
+        echo_stop(b);
+        return 1;
+    }
+    for (int k = 0; k < N_KINDS; k++)
+        lat[k] = g_new0(gint64, b->calls);
     pm = new_ping();
     em = new_evaluate(b);
+    xm = new_evaluate_to(b, ECHO_NAME, b->xml);
     /* warm-up: the daemon's caches, our page faults */
     for (int i = 0; i < 50; i++) {
         round_trip(c, pm, FALSE, &why);
         round_trip(c, em, TRUE, &why);
+        round_trip(c, xm, TRUE, &why);
     }
-    while (np < b->calls || ne < b->calls) {
-        for (gint64 i = 0; i < block && np < b->calls; i++) {
-            gint64 t0 = now_us();
-            if (!round_trip(c, pm, FALSE, &why))
-                errors++;
-            ping[np++] = now_us() - t0;
-        }
-        for (gint64 i = 0; i < block && ne < b->calls; i++) {
-            gint64 t0 = now_us();
-            if (!round_trip(c, em, TRUE, &why))
-                errors++;
-            eval[ne++] = now_us() - t0;
+    while (more) {
+        more = FALSE;
+        for (int k = 0; k < N_KINDS; k++) {
+            for (gint64 i = 0; i < block && n[k] < b->calls; i++) {
+                DBusMessage *m = k == K_PING ? pm : k == K_EVALUATE ? em : k == K_ECHO ? xm : NULL;
+                g_autofree char *xml = NULL;
+                gint64 t0;
+                gboolean ok;
+
+                if (k == K_UNCACHED) {
+                    xml = domain_variant(b->xml, next_variant());
+                    if (!xml) {
+                        fprintf(stderr, "dbus-bench: the domain has no <name>\n");
+                        return 1;
+                    }
+                    m = new_evaluate_to(b, DT_DBUS_NAME, xml);
+                }
+                t0 = now_us();
+                ok = round_trip(c, m, k != K_PING, &why);
+                lat[k][n[k]++] = now_us() - t0;
+                if (!ok)
+                    errors++;
+                if (k == K_UNCACHED)
+                    dbus_message_unref(m);
+            }
+            more = more || n[k] < b->calls;
         }
     }
     dbus_message_unref(pm);
     dbus_message_unref(em);
+    dbus_message_unref(xm);
     bench_disconnect(c);
-    print_stats("ping", ping, np);
-    print_stats("evaluate", eval, ne);
-    printf("errors=%" G_GINT64_FORMAT "\n", errors);
+    echo_stop(b);
+    for (int k = 0; k < N_KINDS; k++) {
+        print_stats(kind_names[k], lat[k], n[k]);
+        g_free(lat[k]);
+    }
+    dbus_message_get_args(model, NULL, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &mode,
+                          DBUS_TYPE_STRING, &json, DBUS_TYPE_INVALID);
+    printf("xml_bytes=%zu\nreply_json_bytes=%zu\nerrors=%" G_GINT64_FORMAT "\n",
+           strlen(b->xml), strlen(json), errors);
     if (why)
         printf("first_error=%s\n", why);
     return 0;
@@ -241,11 +482,17 @@ client_thread(gpointer data)
         cl->first_error = g_strdup("cannot connect");
         return NULL;
     }
-    em = new_evaluate(cl->b);
-    for (gint64 i = 0; i < cl->calls; i++)
-        if (!round_trip(c, em, TRUE, &cl->first_error))
+    em = (cl->b->uncached && !cl->b->echo) ? NULL : new_client_call(cl->b);
+    for (gint64 i = 0; i < cl->calls; i++) {
+        DBusMessage *m = em ? dbus_message_ref(em) : new_client_call(cl->b);
+
+        if (!m || !round_trip(c, m, TRUE, &cl->first_error))
             cl->errors++;
-    dbus_message_unref(em);
+        if (m)
+            dbus_message_unref(m);
+    }
+    if (em)
+        dbus_message_unref(em);
     bench_disconnect(c);
     return NULL;
 }
@@ -297,14 +544,22 @@ run_wait(const Bench *b)
 }
 
 static int
-run_throughput(const Bench *b)
+run_throughput(Bench *b)
 {
     g_autofree char *why = NULL;
     gint64 errors = 0, wall;
 
+    if (b->echo) {
+        g_autoptr(DBusMessage) model = model_reply(b);
+
+        if (!model || !echo_start(b, model))
+            return 1;
+        /* the child has what it needs: it keeps its own copy */
+    }
     run_clients(b, b->clients * 20, &errors, &why);   /* warm-up */
     errors = 0;
     wall = run_clients(b, b->calls, &errors, &why);
+    echo_stop(b);
     printf("clients=%d\ncalls=%" G_GINT64_FORMAT "\nwall_us=%" G_GINT64_FORMAT
            "\ncalls_per_s=%.0f\nerrors=%" G_GINT64_FORMAT "\n",
            b->clients, b->calls, wall, (double)b->calls * 1e6 / (double)wall, errors);
@@ -373,6 +628,10 @@ main(int argc, char **argv)
         { "clients", 0, 0, G_OPTION_ARG_INT, &b.clients, "client threads", "N" },
         { "samples", 0, 0, G_OPTION_ARG_INT, &b.samples, "RSS samples", "K" },
         { "pid", 0, 0, G_OPTION_ARG_INT, &b.pid, "daemon pid (rss)", "PID" },
+        { "uncached", 0, 0, G_OPTION_ARG_NONE, &b.uncached,
+          "throughput: a different domain every call", NULL },
+        { "echo", 0, 0, G_OPTION_ARG_NONE, &b.echo,
+          "throughput: to the echo service (the transport floor)", NULL },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("latency|throughput|rss|wait");

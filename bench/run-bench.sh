@@ -22,7 +22,8 @@
 # BENCH_BLOCKS (blocks they are interleaved in, 10), BENCH_CONCURRENT
 # (simultaneous hooks, 128), BENCH_ROUNDS (rounds of them, 10),
 # BENCH_DBUS_CALLS (latency calls per kind, 5000), BENCH_TPUT_CALLS
-# (throughput calls, 20000), BENCH_RSS_CALLS (100000), BENCH_TMPDIR.
+# (throughput calls, 20000, for each of Evaluate, uncached Evaluate and the
+# echo service), BENCH_RSS_CALLS (100000), BENCH_TMPDIR.
 set -euo pipefail
 export LC_ALL=C
 
@@ -281,10 +282,17 @@ dbus_run() {   # dbus_run PREFIX MODE ARGS...: key=value output into db[PREFIX.k
     while IFS='=' read -r k v; do db[$prefix.$k]=$v; done <"$tmp/dbus-$prefix.out"
 }
 if [ -z "$daemon_note" ]; then
-    log "D-Bus: Ping and Evaluate round trips ($DBUS_CALLS each)"
+    # latency: Ping, Evaluate (the same domain every call: what a client
+    # asking again sees), Evaluate of a different domain every call (no
+    # decision-cache answer possible), and the transport floor (the same
+    # message to an echo service that answers at once with the daemon's
+    # reply: libdbus and dbus-daemon alone), in alternating blocks
+    log "D-Bus: Ping, Evaluate, uncached Evaluate and echo round trips ($DBUS_CALLS each)"
     dbus_run lat latency -n "$DBUS_CALLS"
-    log "D-Bus: throughput, 16 clients, $TPUT_CALLS calls"
+    log "D-Bus: throughput, 16 clients, $TPUT_CALLS calls (Evaluate, uncached, echo)"
     dbus_run tput throughput --clients 16 -n "$TPUT_CALLS"
+    dbus_run tputu throughput --clients 16 -n "$TPUT_CALLS" --uncached
+    dbus_run tpute throughput --clients 16 -n "$TPUT_CALLS" --echo
     log "D-Bus: daemon RSS over $RSS_CALLS calls"
     dbus_run rss rss --clients 16 -n "$RSS_CALLS" --samples 10 --pid "$dpid"
     check_hook 512 daemon "$bus"
@@ -332,7 +340,10 @@ ms() { printf '%s ms (p50 %s, p99 %s)' "${mean[$1]}" "${p50[$1]}" "${p99[$1]}"; 
         echo "| hook via dirtytrackd / in-process, sequential, same blocks (mean) | none (information) | ${mean[hook512d]} / ${mean[hook512b]} ms = $(calc "${mean[hook512d]} / ${mean[hook512b]}")x | info |"
         echo "| $CONC concurrent hooks via dirtytrackd: p99 | <= 50 ms | p50 ${p50[conc_daemon]} ms, **p99 ${p99[conc_daemon]} ms** (${via[conc_daemon]}) | $(judge "${p99[conc_daemon]}" "<=" 50) |"
         echo "| D-Bus \`Evaluate\` / \`Peer.Ping\` round trip (mean) | <= 3x | $(calc "${db[lat.evaluate_mean_us]} / 1000") / $(calc "${db[lat.ping_mean_us]} / 1000") ms = **${r_ping}x** | $(judge "$r_ping" "<=" 3) |"
+        echo "| same, a different domain every call (no decision-cache answer) / \`Peer.Ping\` (mean) | none (information) | $(calc "${db[lat.evaluate_uncached_mean_us]} / 1000") / $(calc "${db[lat.ping_mean_us]} / 1000") ms = $(calc "${db[lat.evaluate_uncached_mean_us]} / ${db[lat.ping_mean_us]}")x | info |"
+        echo "| transport floor: the same message to an echo service on the same bus answering with the same reply (${db[lat.xml_bytes]} B in, ${db[lat.reply_json_bytes]} B out) / \`Peer.Ping\` (mean) | none (information: libdbus and dbus-daemon alone) | $(calc "${db[lat.echo_mean_us]} / 1000") / $(calc "${db[lat.ping_mean_us]} / 1000") ms = $(calc "${db[lat.echo_mean_us]} / ${db[lat.ping_mean_us]}")x | info |"
         echo "| \`Evaluate\` throughput, 16 clients | >= 5,000/s | **${db[tput.calls_per_s]}/s** (${db[tput.calls]} calls, ${db[tput.errors]} errors) | $(judge "${db[tput.calls_per_s]}" ">=" 5000) |"
+        echo "| same, a different domain every call; and to the echo service (transport ceiling) | none (information) | ${db[tputu.calls_per_s]}/s (${db[tputu.errors]} errors); ${db[tpute.calls_per_s]}/s (${db[tpute.errors]} errors) | info |"
         echo "| dirtytrackd RSS over ${db[rss.calls]} \`Evaluate\` calls: max - min | <= 1 MiB | ${db[rss.rss_min_kib]}..${db[rss.rss_max_kib]} KiB = **${rss_mib} MiB** | $(judge "${db[rss.rss_spread_kib]}" "<=" 1024) |"
     else
         for row in "$CONC concurrent hooks via dirtytrackd: p99|<= 50 ms" \
@@ -366,6 +377,8 @@ ms() { printf '%s ms (p50 %s, p99 %s)' "${mean[$1]}" "${p50[$1]}" "${p99[$1]}"; 
         echo "| $CONC concurrent hooks x $ROUNDS rounds via dirtytrackd | ${nf[512]} functions | ${mean[conc_daemon]} | ${p50[conc_daemon]} | ${p99[conc_daemon]} |"
         echo "| D-Bus \`Peer.Ping\` ($DBUS_CALLS) | - | $(calc "${db[lat.ping_mean_us]} / 1000") | $(calc "${db[lat.ping_p50_us]} / 1000") | $(calc "${db[lat.ping_p99_us]} / 1000") |"
         echo "| D-Bus \`Evaluate\` ($DBUS_CALLS) | ${nf[512]} functions | $(calc "${db[lat.evaluate_mean_us]} / 1000") | $(calc "${db[lat.evaluate_p50_us]} / 1000") | $(calc "${db[lat.evaluate_p99_us]} / 1000") |"
+        echo "| D-Bus \`Evaluate\`, a different domain each call ($DBUS_CALLS) | ${nf[512]} functions | $(calc "${db[lat.evaluate_uncached_mean_us]} / 1000") | $(calc "${db[lat.evaluate_uncached_p50_us]} / 1000") | $(calc "${db[lat.evaluate_uncached_p99_us]} / 1000") |"
+        echo "| D-Bus echo service, same payloads ($DBUS_CALLS) | - | $(calc "${db[lat.echo_mean_us]} / 1000") | $(calc "${db[lat.echo_p50_us]} / 1000") | $(calc "${db[lat.echo_p99_us]} / 1000") |"
         echo
         printf 'dirtytrackd RSS (KiB) after a 2,000-call warm-up, then every %s calls:' \
             "$((RSS_CALLS / 10))"

@@ -29,6 +29,7 @@ int dt_fuzz_sysfs(const uint8_t *data, size_t size);
 int dt_fuzz_vdb(const uint8_t *data, size_t size);
 int dt_fuzz_config(const uint8_t *data, size_t size);
 int dt_fuzz_report(const uint8_t *data, size_t size);
+int dt_fuzz_dbus(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -10,7 +10,7 @@
 #
 # Modes:
 #   run-fuzz.sh [TARGET...]          FUZZ_SECONDS per target (default 120, so
-#                                    the six targets run 12 minutes); new
+#                                    the seven targets run 14 minutes); new
 #                                    inputs that add coverage are merged back
 #                                    into fuzz/corpus/<target>/ (-merge=1
 #                                    keeps only those, so it stays minimal)
@@ -19,7 +19,8 @@
 #   run-fuzz.sh --build-only
 # Environment: top_srcdir, top_builddir (config.h lives there), FUZZ_CPPFLAGS
 # (the Makefile's AM_CPPFLAGS), FUZZ_LIB_SOURCES (the library's .c files),
-# CLANG, FUZZ_SECONDS.
+# FUZZ_DAEMON_SOURCES (dirtytrackd's, but main: the dbus target drives the
+# daemon's own dispatch and handlers), CLANG, FUZZ_SECONDS.
 # Prints one TAP-like line per target and "N passed, N failed"; a crash
 # leaves its input under fuzz-build/artifacts/<target>/, to be copied into
 # tests/data/fuzz-regressions/<target>/ (tests/test-fuzz-regressions replays
@@ -32,7 +33,7 @@ srcdir=$(cd "$srcdir" && pwd)
 builddir=${top_builddir:-$PWD}
 builddir=$(cd "$builddir" && pwd)
 clang=${CLANG:-clang}
-all_targets="domain metadata sysfs vdb config report"
+all_targets="domain metadata sysfs vdb config report dbus"
 
 mode=full
 targets=
@@ -70,7 +71,7 @@ else
         -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 \
         -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 -DXML_NO_DEPRECATED_WARNINGS
 fi
-cppflags=("$@" -I"$builddir" -I"$srcdir/plugin" -I"$srcdir/fuzz")
+cppflags=("$@" -I"$builddir" -I"$srcdir/plugin" -I"$srcdir/plugin/daemon" -I"$srcdir/fuzz")
 pkgs="glib-2.0 gobject-2.0 libxml-2.0 json-glib-1.0 dbus-1 libvirt"
 # shellcheck disable=SC2207
 pkg_cflags=($(pkg-config --cflags $pkgs)) || exit 2
@@ -79,39 +80,67 @@ pkg_libs=($(pkg-config --libs glib-2.0 gobject-2.0 libxml-2.0 json-glib-1.0 dbus
 san=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 cflags=(-std=gnu11 -g -O1 "${san[@]}" -Wall -Wno-unused-parameter "${pkg_cflags[@]}")
 
-# The core library's sources, as the Makefile lists them; run by hand,
-# every plugin/dt-*.c but the CLI's own.
-lib_srcs=${FUZZ_LIB_SOURCES:-$(cd "$srcdir" && ls plugin/dt-*.c | grep -v '^plugin/dt-cli')}
-archive=$out/libdirtytrack-fuzz.a
-newest_header=$(ls -t "$srcdir"/plugin/*.h "$srcdir"/fuzz/*.h "$builddir/config.h" | head -1)
-rebuild=0
-[ -f "$archive" ] || rebuild=1
-[ "$rebuild" = 0 ] && [ "$newest_header" -nt "$archive" ] && rebuild=1
-objs=
-tocompile=
-for s in $lib_srcs; do
-    o=$out/obj/$(basename "$s" .c).o
-    objs="$objs $o"
-    if [ "$rebuild" = 1 ] || [ "$srcdir/$s" -nt "$o" ]; then
-        tocompile="$tocompile $s"
-    fi
-done
-if [ -n "$tocompile" ]; then
-    echo "# compiling library with clang:$tocompile"
+# archive NAME SOURCES...: compiles the sources (paths below $srcdir) that
+# changed, or all of them after a header changed, into $out/NAME.a.
+archive() {
+    local a=$out/$1.a s o objs="" tocompile="" rebuild=0 newest_header
+    shift
+    newest_header=$(ls -t "$srcdir"/plugin/*.h "$srcdir"/plugin/daemon/*.h "$srcdir"/fuzz/*.h \
+        "$builddir/config.h" | head -1)
+    [ -f "$a" ] || rebuild=1
+    [ "$rebuild" = 0 ] && [ "$newest_header" -nt "$a" ] && rebuild=1
+    for s in "$@"; do
+        o=$out/obj/$(basename "$s" .c).o
+        objs="$objs $o"
+        if [ "$rebuild" = 1 ] || [ "$srcdir/$s" -nt "$o" ]; then
+            tocompile="$tocompile $s"
+        fi
+    done
+    [ -n "$tocompile" ] || return 0
+    echo "# compiling with clang:$tocompile"
     export clang out srcdir
     printf '%s\n' $tocompile | xargs -P "$(nproc)" -I{} sh -c \
         'exec "$0" "$@" -fsanitize=fuzzer-no-link -c "$srcdir/{}" -o "$out/obj/$(basename {} .c).o"' \
-        "$clang" "${cflags[@]}" "${cppflags[@]}" || { echo "not ok - library build"; exit 1; }
-    rm -f "$archive"
-    ar rcs "$archive" $objs || exit 1
-fi
+        "$clang" "${cflags[@]}" "${cppflags[@]}" || return 1
+    rm -f "$a"
+    # shellcheck disable=SC2086
+    ar rcs "$a" $objs
+}
+
+# The core library's sources, as the Makefile lists them; run by hand,
+# every plugin/dt-*.c but the CLI's own.
+lib_srcs=${FUZZ_LIB_SOURCES:-$(cd "$srcdir" && ls plugin/dt-*.c | grep -v '^plugin/dt-cli')}
+# shellcheck disable=SC2086
+archive libdirtytrack-fuzz $lib_srcs || { echo "not ok - library build"; exit 1; }
+# The daemon's sources but its main(), for the dbus target only (with them
+# comes libvirt, which live tuning calls).
+case " $targets " in
+*" dbus "*)
+    daemon_srcs=${FUZZ_DAEMON_SOURCES:-$(cd "$srcdir" && ls plugin/daemon/*.c |
+        grep -v '/dirtytrackd\.c$')}
+    # shellcheck disable=SC2086
+    archive dirtytrackd-fuzz $daemon_srcs || { echo "not ok - daemon build"; exit 1; }
+    ;;
+esac
 for t in $targets; do
     src=$srcdir/fuzz/fuzz-$t.c
     bin=$out/fuzz-$t
     [ -f "$src" ] || { echo "run-fuzz.sh: no fuzz target $t" >&2; exit 2; }
-    if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$archive" -nt "$bin" ]; then
-        "$clang" "${cflags[@]}" "${cppflags[@]}" -fsanitize=fuzzer "$src" "$archive" \
-            "${pkg_libs[@]}" -o "$bin" || { echo "not ok - build fuzz-$t"; exit 1; }
+    archives=("$out/libdirtytrack-fuzz.a")
+    libs=("${pkg_libs[@]}")
+    if [ "$t" = dbus ]; then
+        archives=("$out/dirtytrackd-fuzz.a" "${archives[@]}")
+        # shellcheck disable=SC2207
+        libs+=($(pkg-config --libs libvirt))
+    fi
+    rebuild=0
+    [ -x "$bin" ] && [ ! "$src" -nt "$bin" ] || rebuild=1
+    for a in "${archives[@]}"; do
+        [ "$a" -nt "$bin" ] && rebuild=1
+    done
+    if [ "$rebuild" = 1 ]; then
+        "$clang" "${cflags[@]}" "${cppflags[@]}" -fsanitize=fuzzer "$src" "${archives[@]}" \
+            "${libs[@]}" -o "$bin" || { echo "not ok - build fuzz-$t"; exit 1; }
     fi
 done
 [ "$mode" = build ] && { echo "# fuzz targets built in $out"; exit 0; }

@@ -17,7 +17,10 @@
  *     likely get stuck on the same thing;
  *   - writes to stdout only for migrate/restore, where libvirt reads a
  *     replacement definition (empty = unchanged), and explains every
- *     refusal on stderr, which libvirt hands to the user.
+ *     refusal on stderr, which libvirt hands to the user;
+ *   - loads libdbus-1 and json-glib only in the worker and only when it
+ *     talks to the daemon (dt-hook-lazy.h): most runs never do, and the
+ *     two libraries brought 15 of the hook's 27 libraries to every start.
  *
  * Exit status: 0 = go on, 1 = refuse (the operation is aborted),
  * 2 = called wrongly (not by libvirt).
@@ -44,6 +47,7 @@
 #include "dt-dbus-api.h"
 #include "dt-domain.h"
 #include "dt-eval.h"
+#include "dt-hook-lazy.h"
 #include "dt-rewrite.h"
 #include "dt-util.h"
 #include "dt-xml.h"
@@ -194,47 +198,91 @@ dt_hook_read_stdin(DtHook *h, GError **error)
     return TRUE;
 }
 
+/* An element as an XPath name test sees it: `name` without a prefix is in
+ * no namespace, a prefixed one in `ns_href`. */
+static gboolean
+dt_hook_is_element(const xmlNode *n, const char *name, const char *ns_href)
+{
+    if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0)
+        return FALSE;
+    if (!ns_href)
+        return n->ns == NULL;
+    return n->ns && n->ns->href && strcmp((const char *)n->ns->href, ns_href) == 0;
+}
+
+/* The value of the attribute `name` (in no namespace), or NULL; freed with xmlFree. */
+static xmlChar *
+dt_hook_attr(xmlNode *n, const char *name)
+{
+    return xmlGetNoNsProp(n, BAD_CAST name);
+}
+
+static gboolean
+dt_hook_attr_is(xmlNode *n, const char *name, const char *value)
+{
+    xmlChar *v = dt_hook_attr(n, name);
+    gboolean same = v && strcmp((const char *)v, value) == 0;
+
+    xmlFree(v);
+    return same;
+}
+
 /* The pre-check: does this domain concern dirtytrack at all?  Also reads
- * the metadata's require-migratable, which decides whether prepare gates. */
+ * the metadata's require-migratable, which decides whether prepare gates.
+ * A walk over the root's children, not XPath: it runs in every hook call,
+ * and it answers as these expressions would:
+ *   relevant: /domain/devices/hostdev[@mode='subsystem' and
+ *                 (@type='pci' or @type='mdev')] or /domain/metadata/dt:dirtytrack
+ *   require: string(/domain/metadata/dt:dirtytrack/dt:policy/@require-migratable),
+ *            i.e. the first such attribute in document order. */
 static gboolean
 dt_hook_precheck(DtHook *h, gboolean *relevant, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(xmlXPathContext) ctxt = NULL;
-    g_autoptr(xmlXPathObject) vfio = NULL;
-    g_autoptr(xmlXPathObject) meta = NULL;
-    g_autoptr(xmlXPathObject) req = NULL;
+    xmlNode *root;
+    xmlChar *req = NULL;
+    gboolean vfio = FALSE, meta = FALSE;
     gboolean meta_says_yes = FALSE, meta_says_no = FALSE;
 
     doc = dt_xml_parse(h->xml, h->xml_len, _("domain XML"), "domain", error);
     if (!doc)
         return FALSE;
-    ctxt = xmlXPathNewContext(doc);
-    if (!ctxt || xmlXPathRegisterNs(ctxt, BAD_CAST "dt", BAD_CAST DT_METADATA_NS) != 0) {
-        g_set_error(error, DT_ERROR, DT_ERROR_FAILED, _("out of memory"));
-        return FALSE;
+    root = xmlDocGetRootElement(doc);
+    if (dt_hook_is_element(root, "domain", NULL)) {
+        for (xmlNode *sec = root->children; sec; sec = sec->next) {
+            if (dt_hook_is_element(sec, "devices", NULL)) {
+                for (xmlNode *d = sec->children; d && !vfio; d = d->next)
+                    vfio = dt_hook_is_element(d, "hostdev", NULL) &&
+                           dt_hook_attr_is(d, "mode", "subsystem") &&
+                           (dt_hook_attr_is(d, "type", "pci") || dt_hook_attr_is(d, "type", "mdev"));
+            } else if (dt_hook_is_element(sec, "metadata", NULL)) {
+                for (xmlNode *dt = sec->children; dt; dt = dt->next) {
+                    if (!dt_hook_is_element(dt, "dirtytrack", DT_METADATA_NS))
+                        continue;
+                    meta = TRUE;
+                    for (xmlNode *p = dt->children; p && !req; p = p->next) {
+                        if (dt_hook_is_element(p, "policy", DT_METADATA_NS))
+                            req = dt_hook_attr(p, "require-migratable");
+                    }
+                }
+            }
+        }
     }
-    vfio = xmlXPathEvalExpression(BAD_CAST "/domain/devices/hostdev[@mode='subsystem' and "
-                                  "(@type='pci' or @type='mdev')]", ctxt);
-    meta = xmlXPathEvalExpression(BAD_CAST "/domain/metadata/dt:dirtytrack", ctxt);
-    req = xmlXPathEvalExpression(BAD_CAST "string(/domain/metadata/dt:dirtytrack/dt:policy/"
-                                 "@require-migratable)", ctxt);
-    if (!vfio || !meta || !req) {
-        g_set_error(error, DT_ERROR, DT_ERROR_FAILED, _("cannot inspect the domain XML"));
-        return FALSE;
-    }
-    *relevant = !xmlXPathNodeSetIsEmpty(vfio->nodesetval) ||
-                !xmlXPathNodeSetIsEmpty(meta->nodesetval);
+    *relevant = vfio || meta;
 
-    if (req->stringval) {
-        meta_says_yes = xmlStrEqual(req->stringval, BAD_CAST "yes");
-        meta_says_no = xmlStrEqual(req->stringval, BAD_CAST "no");
+    if (req) {
+        meta_says_yes = strcmp((const char *)req, "yes") == 0;
+        meta_says_no = strcmp((const char *)req, "no") == 0;
+        xmlFree(req);
     }
     /* The domain's own demand always gates its start; a host-wide
      * require-migratable from the config gates only with gate-start. */
     h->gate_prepare = meta_says_yes ||
                       (!meta_says_no && h->config->policy.require_migratable &&
                        h->config->gate_start);
+    /* The walk only read it: the worker's evaluation and rewrite take it
+     * instead of parsing the same bytes twice more */
+    dt_xml_cache_put(h->xml, h->xml_len, "domain", g_steal_pointer(&doc));
     return TRUE;
 }
 
@@ -270,18 +318,34 @@ dt_hook_reasons_from_decision(GString *err, const DtDecision *d, DtSeverity sev,
     return n;
 }
 
+/* Whether the report can hold a reason of severity `sev`: that needs the
+ * JSON string "sev", which is spelt out in the text unless it uses escapes.
+ * When it cannot, there is nothing to list and json-glib (with gio, gobject
+ * and five more libraries) is not loaded: the common answer of a daemon,
+ * allow with notes only, is passed on without it. */
+static gboolean
+dt_hook_json_may_list(const char *json, const char *sev)
+{
+    g_autofree char *token = g_strdup_printf("\"%s\"", sev);
+
+    return json && (strchr(json, '\\') || strstr(json, token));
+}
+
 /* The same from the daemon's report (the `check --format json` contract:
  * reasons [{code, severity, device, message}]). */
 static guint
 dt_hook_reasons_from_json(GString *err, const char *json, const char *sev, gboolean refusal)
 {
-    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(JsonParser) parser = NULL;
     JsonNode *root;
     JsonObject *obj;
     JsonArray *reasons;
     guint n = 0;
 
-    if (!json || !*json || !json_parser_load_from_data(parser, json, -1, NULL))
+    if (!json || !*json || !dt_hook_json_may_list(json, sev))
+        return 0;
+    parser = json_parser_new();
+    if (!json_parser_load_from_data(parser, json, -1, NULL))
         return 0;
     root = json_parser_get_root(parser);
     if (!root || !JSON_NODE_HOLDS_OBJECT(root))
@@ -355,6 +419,14 @@ typedef enum {
     DT_DAEMON_ABSENT,     /* no bus, no owner, or it refused: evaluate here */
     DT_DAEMON_SILENT,     /* it owns the name but did not answer in time */
 } DtDaemonOutcome;
+
+/* The hook's D-Bus client cannot work (a library it needs did not load):
+ * said on stderr, and the hook goes on as when no daemon is there. */
+static void
+dt_hook_no_daemon(DtHookResult *r, const GError *why)
+{
+    g_string_append_printf(r->err, _("dirtytrack: cannot talk to dirtytrackd: %s\n"), why->message);
+}
 
 /* The system bus found the normal way (DBUS_SYSTEM_BUS_ADDRESS or the
  * well-known socket); DIRTYTRACK_BUS_ADDRESS points tests at a private one. */
@@ -433,13 +505,18 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     const char *method = h->kind == DT_HOOK_OP_PREPARE ? "Evaluate" : "Filter";
     const char *role = h->kind == DT_HOOK_OP_PREPARE ? "source" : "destination";
     const char *xml = h->xml;
-    const char *verdict = NULL, *s2 = NULL, *s3 = NULL;
+    const char *verdict = NULL, *s2 = NULL, *s3 = NULL, *report;
+    g_autoptr(GError) lerr = NULL;
     guint left;
     DtDaemonOutcome outcome;
 
     /* The daemon refuses documents above its limit; do not even try. */
     if (h->xml_len > DT_DBUS_MAX_XML_BYTES)
         return DT_DAEMON_ABSENT;
+    if (!dt_lazy_load_dbus(&lerr)) {
+        dt_hook_no_daemon(r, lerr);
+        return DT_DAEMON_ABSENT;
+    }
     c = dt_hook_bus_open();
     if (!c)
         return DT_DAEMON_ABSENT;
@@ -484,6 +561,16 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
         dt_hook_bus_close(c);
         return DT_DAEMON_ABSENT;
     }
+    /* The reasons are in the report's JSON: only now may json-glib be
+     * needed (a hook whose bus has no daemon never loads it). */
+    report = h->kind == DT_HOOK_OP_PREPARE ? s3 : s2;
+    if ((dt_hook_json_may_list(report, "error") || dt_hook_json_may_list(report, "warning")) &&
+        !dt_lazy_load_json(&lerr)) {
+        dt_hook_no_daemon(r, lerr);
+        dbus_message_unref(reply);
+        dt_hook_bus_close(c);
+        return DT_DAEMON_ABSENT;
+    }
 
     if (h->kind == DT_HOOK_OP_PREPARE) {
         dt_hook_conclude(h, r, verdict, NULL, s3);
@@ -501,11 +588,17 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
 static void
 dt_hook_publish(const DtHook *h, DtHookResult *r)
 {
-    DBusConnection *c = dt_hook_bus_open();
+    g_autoptr(GError) lerr = NULL;
+    DBusConnection *c;
     DBusMessage *m;
     const char *xml = h->xml;
 
     r->via = "publish-none";
+    if (!dt_lazy_load_dbus(&lerr)) {
+        dt_hook_no_daemon(r, lerr);
+        return;
+    }
+    c = dt_hook_bus_open();
     if (!c)
         return;
     m = dt_hook_new_call("HookEvent");
@@ -629,11 +722,42 @@ dt_write_all(int fd, const char *buf, gsize len)
     return TRUE;
 }
 
+/* Hands the result to the parent and ends the worker. */
+static G_GNUC_NORETURN void
+dt_hook_child_report(int fd, const DtHookResult *r)
+{
+    g_autofree char *header = g_strdup_printf(DT_HOOK_RESULT_MAGIC " %d %zu %zu %s\n", r->status,
+                                              r->out->len, r->err->len, r->via);
+
+    if (!dt_write_all(fd, header, strlen(header)) || !dt_write_all(fd, r->out->str, r->out->len) ||
+        !dt_write_all(fd, r->err->str, r->err->len))
+        _exit(3);
+    _exit(0);
+}
+
+/* What dt_hook_worker_fatal() needs; set once, in the worker only. */
+static struct {
+    const DtHook *h;
+    DtHookResult *r;
+    int fd;
+} dt_worker = { NULL, NULL, -1 };
+
+/* A library the evaluation calls into could not be loaded (dt-hook-lazy.h):
+ * the evaluation cannot go on, and the fail policy answers with the reason. */
+static G_GNUC_NORETURN void
+dt_hook_worker_fatal(const char *why)
+{
+    g_autofree char *msg = g_strdup_printf(_("cannot evaluate %s: %s"), dt_worker.h->name, why);
+
+    dt_worker.r->via = "failed";
+    dt_hook_fail(dt_worker.h, dt_worker.r, msg);
+    dt_hook_child_report(dt_worker.fd, dt_worker.r);
+}
+
 static G_GNUC_NORETURN void
 dt_hook_child(const DtHook *h, int fd)
 {
     DtHookResult r;
-    g_autofree char *header = NULL;
     int null_fd;
 
     /* Anything this process starts (the QEMU binary for its version) must
@@ -648,13 +772,12 @@ dt_hook_child(const DtHook *h, int fd)
     }
 
     dt_hook_result_init(&r);
+    dt_worker.h = h;
+    dt_worker.r = &r;
+    dt_worker.fd = fd;
+    dt_lazy_set_fatal_handler(dt_hook_worker_fatal);
     dt_hook_work(h, &r);
-    header = g_strdup_printf(DT_HOOK_RESULT_MAGIC " %d %zu %zu"
-                             " %s\n", r.status, r.out->len, r.err->len, r.via);
-    if (!dt_write_all(fd, header, strlen(header)) || !dt_write_all(fd, r.out->str, r.out->len) ||
-        !dt_write_all(fd, r.err->str, r.err->len))
-        _exit(3);
-    _exit(0);
+    dt_hook_child_report(fd, &r);
 }
 
 static gboolean
@@ -667,7 +790,7 @@ dt_hook_parse_result(const GByteArray *buf, DtHookResult *r)
     guint64 status, out_len, err_len;
     gsize body;
     static const char *const vias[] = { "daemon", "daemon-timeout", "in-process", "publish",
-                                        "publish-none" };
+                                        "publish-none", "failed" };
 
     if (!nl)
         return FALSE;

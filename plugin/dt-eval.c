@@ -123,25 +123,35 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
         return NULL;
 
     paths = dt_paths_new(opts->sysroot);
-    e->host = dt_host_probe(paths, error);
-    if (!e->host) {
-        g_prefix_error(error, _("cannot probe the host: "));
-        return NULL;
-    }
     {
-        /* One batch: modules.alias is read and /proc scanned once, however
-         * many devices the domain passes through.  Absent devices are a
-         * finding for the engine (device-not-found), not an error. */
+        /* One batch: modules.alias is read once, however many devices the
+         * domain passes through.  Absent devices are a finding for the
+         * engine (device-not-found), not an error.  The decision does not
+         * use in_use: /proc (every fd link of every process) is scanned
+         * only when devices will be opened, where a held one must be left
+         * alone. */
         g_autoptr(GArray) addrs = g_array_new(FALSE, FALSE, sizeof(DtPciAddr));
+        DtHostProbeFlags pflags = opts->probe_ioctl || opts->preflight
+                                      ? DT_HOST_PROBE_DEFAULT : DT_HOST_PROBE_SKIP_IN_USE;
 
         for (guint i = 0; i < e->domain->hostdevs->len; i++) {
             const DtHostdev *h = g_ptr_array_index(e->domain->hostdevs, i);
             if (h->type == DT_HOSTDEV_PCI && h->has_addr)
                 g_array_append_val(addrs, h->addr);
         }
-        if (addrs->len)
-            dt_host_probe_devices(e->host, paths, (const DtPciAddr *)addrs->data, addrs->len,
-                                  DT_HOST_PROBE_DEFAULT);
+        if (opts->host_func)
+            e->host = opts->host_func((const DtPciAddr *)(void *)addrs->data, addrs->len,
+                                      opts->host_data);
+        if (!e->host) {
+            e->host = dt_host_probe(paths, error);
+            if (!e->host) {
+                g_prefix_error(error, _("cannot probe the host: "));
+                return NULL;
+            }
+            if (addrs->len)
+                dt_host_probe_devices(e->host, paths, (const DtPciAddr *)addrs->data,
+                                      addrs->len, pflags);
+        }
     }
     /* Kernel facts over database facts: by ioctl only when asked (opening
      * an idle device resets it), else from vfio debugfs (6.18+), which is
@@ -162,7 +172,8 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
                 continue;
         }
         rep = dt_vfio_probe_device(e->host, paths, dev,
-                                   opts->probe_ioctl ? DT_VFIO_PROBE_IOCTL : 0, &local);
+                                   opts->probe_ioctl ? DT_VFIO_PROBE_IOCTL
+                                                     : DT_VFIO_PROBE_NO_HOLDER, &local);
         if (!rep)
             g_debug("kernel probe: %s", local ? local->message : "?");
     }

@@ -14,6 +14,13 @@
 
 G_BEGIN_DECLS
 
+/* Supplies the host of one evaluation instead of probing it: the host-wide
+ * facts and the listed PCI functions (absent ones left out), as a new
+ * DtHost the evaluation then owns.  It may return NULL, and the evaluation
+ * probes as usual.  The daemon answers from its host snapshot, each device
+ * revalidated (dtd-manager.c). */
+typedef DtHost *(*DtEvalHostFunc)(const DtPciAddr *addrs, guint n_addrs, gpointer user_data);
+
 typedef struct {
     const char *sysroot;          /* NULL: $DIRTYTRACK_SYSROOT or "/" */
     DtRole role;
@@ -23,6 +30,8 @@ typedef struct {
     const DtVdb *vdb;             /* NULL: load the default database */
     gboolean probe_ioctl;         /* ask idle VFIO devices through ioctls (resets them) */
     gboolean preflight;           /* dry-run the chosen tracking on free devices (opens them) */
+    DtEvalHostFunc host_func;     /* NULL: probe the host (sysroot) */
+    gpointer host_data;
 } DtEvalOptions;
 
 typedef struct {

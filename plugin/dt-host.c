@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "dt-alias.h"
 #include "dt-host.h"
@@ -37,14 +39,23 @@ typedef struct {
     gboolean aliases_tried;
     char *real_devices;   /* realpath of ROOT/sys/devices, once per batch */
     gboolean real_devices_tried;
+    char *real_bus;       /* realpath of ROOT/sys/bus/pci/devices, once per batch */
+    gboolean real_bus_tried;
+    int devices_fd;       /* real_devices opened O_PATH, -1 if not (yet) */
+    gboolean devices_fd_tried;
+    char *last_modalias;  /* the last alias lookup and its answer (in aliases) */
+    const char *last_module;
 } ProbeCtx;
 
 /* ---- low-level readers: -errno, never a GError ---------------------------- */
 
 /* Reads a small regular file (sysfs attribute, /proc/cmdline); trailing
- * white space stripped.  Refuses symlinks, FIFOs and oversized files. */
+ * white space stripped.  Refuses symlinks, FIFOs and oversized files.
+ * path is relative to the directory dirfd (or absolute, with AT_FDCWD):
+ * a device's attributes are read relative to its directory, so the
+ * kernel does not walk the whole sysroot path for each of them. */
 static int
-read_small(const char *path, char **out)
+read_small_at(int dirfd, const char *path, char **out)
 {
     char buf[SMALL_FILE_MAX + 1];
     gsize len = 0;
@@ -52,7 +63,7 @@ read_small(const char *path, char **out)
     int fd;
 
     *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return -errno;
     if (fstat(fd, &st) < 0) {
@@ -88,11 +99,17 @@ read_small(const char *path, char **out)
 }
 
 static int
-read_hex(const char *path, guint64 max, guint64 *out)
+read_small(const char *path, char **out)
+{
+    return read_small_at(AT_FDCWD, path, out);
+}
+
+static int
+read_hex_at(int dirfd, const char *path, guint64 max, guint64 *out)
 {
     g_autofree char *s = NULL;
     guint64 v;
-    int r = read_small(path, &s);
+    int r = read_small_at(dirfd, path, &s);
 
     if (r < 0)
         return r;
@@ -100,6 +117,12 @@ read_hex(const char *path, guint64 max, guint64 *out)
         return -EINVAL;
     *out = v;
     return 0;
+}
+
+static int
+read_hex(const char *path, guint64 max, guint64 *out)
+{
+    return read_hex_at(AT_FDCWD, path, max, out);
 }
 
 /* Names the kernel gives drivers, IOMMU units and cdevs. */
@@ -116,12 +139,12 @@ safe_name(const char *s)
     return TRUE;
 }
 
-/* Basename of a symlink's target, validated. */
+/* Basename of a symlink's target (relative to dirfd), validated. */
 static int
-read_link_base(const char *path, char **out)
+read_link_base_at(int dirfd, const char *path, char **out)
 {
     char buf[PATH_MAX];
-    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+    ssize_t n = readlinkat(dirfd, path, buf, sizeof(buf) - 1);
     const char *base;
 
     *out = NULL;
@@ -415,19 +438,113 @@ ctx_real_devices(ProbeCtx *ctx)
     return ctx->real_devices;
 }
 
-/* The device directory must be a real PCI device inside ROOT/sys/devices:
- * a hostile sysroot cannot send us reading /etc through a symlink. */
-static char *
-resolve_device_dir(ProbeCtx *ctx, const char *bdf)
+static const char *
+ctx_real_bus(ProbeCtx *ctx)
 {
-    g_autofree char *link = dt_paths_printf(ctx->paths, "/sys/bus/pci/devices/%s", bdf);
+    if (!ctx->real_bus_tried) {
+        g_autofree char *bus = dt_paths_get(ctx->paths, "/sys/bus/pci/devices");
+        ctx->real_bus_tried = TRUE;
+        ctx->real_bus = realpath(bus, NULL);
+    }
+    return ctx->real_bus;
+}
+
+static int
+ctx_devices_fd(ProbeCtx *ctx)
+{
+    if (!ctx->devices_fd_tried) {
+        const char *real_devices = ctx_real_devices(ctx);
+        ctx->devices_fd_tried = TRUE;
+        if (real_devices)
+            ctx->devices_fd = open(real_devices, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    return ctx->devices_fd;
+}
+
+/* realpath() of ROOT/sys/bus/pci/devices/BDF without realpath(3), which
+ * readlink()s every component from the root (a dozen system calls per
+ * device under a sysroot).  The link is read once; its target must be
+ * the plain relative form the kernel writes ("../../../devices/pci0000:3a/
+ * ...") leading from the canonical bus directory into the canonical
+ * devices directory; and openat2(RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH)
+ * then proves that every component after that is a real directory beneath
+ * it, so the lexical path IS the canonical one.  Anything else returns
+ * NULL and the caller asks realpath(3).  On success *fd is the directory
+ * opened O_PATH. */
+static char *
+resolve_device_fast(ProbeCtx *ctx, const char *bdf, int *fd)
+{
+    const char *real_bus = ctx_real_bus(ctx);
+    const char *real_devices = ctx_real_devices(ctx);
+    int devices_fd = ctx_devices_fd(ctx);
+    g_autofree char *link = NULL;
+    g_autofree char *base = NULL;
+    g_autofree char *path = NULL;
+    char target[PATH_MAX];
+    const char *t, *rest, *last;
+    struct open_how how = { 0 };
+    gsize dlen;
+    ssize_t n;
+    long r;
+
+    if (!real_bus || !real_devices || devices_fd < 0)
+        return NULL;
+    link = g_strconcat(real_bus, "/", bdf, NULL);
+    n = readlink(link, target, sizeof(target) - 1);
+    if (n <= 0 || n >= (ssize_t)sizeof(target) - 1)
+        return NULL;   /* not a link, or perhaps cut short */
+    target[n] = '\0';
+    /* "../" steps up from the canonical bus directory, lexically */
+    base = g_strdup(real_bus);
+    for (t = target; g_str_has_prefix(t, "../"); t += 3) {
+        char *slash = strrchr(base, '/');
+        if (!slash || slash == base)
+            return NULL;
+        *slash = '\0';
+    }
+    /* then only plain components: no ".", "..", "//" or trailing '/' */
+    if (*t == '\0' || *t == '/' || t[strlen(t) - 1] == '/' || strstr(t, "//") ||
+        strstr(t, "/./") || strstr(t, "/../") || g_str_has_prefix(t, "./") ||
+        g_str_has_suffix(t, "/.") || g_str_has_suffix(t, "/.."))
+        return NULL;
+    path = g_strconcat(base, "/", t, NULL);
+    dlen = strlen(real_devices);
+    if (strlen(path) >= PATH_MAX || strncmp(path, real_devices, dlen) != 0 || path[dlen] != '/')
+        return NULL;
+    rest = path + dlen + 1;
+    last = strrchr(rest, '/');
+    last = last ? last + 1 : rest;
+    if (strcmp(last, bdf) != 0 || strcmp(last, "..") == 0)
+        return NULL;
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_NO_XDEV;
+    r = syscall(SYS_openat2, devices_fd, rest, &how, sizeof(how));
+    if (r < 0)
+        return NULL;
+    *fd = (int)r;
+    return g_steal_pointer(&path);
+}
+
+/* The device directory must be a real PCI device inside ROOT/sys/devices:
+ * a hostile sysroot cannot send us reading /etc through a symlink.  *fd is
+ * the directory opened O_PATH, or -1 (then every read of it fails, as the
+ * reads of a path that is not a directory did). */
+static char *
+resolve_device_dir(ProbeCtx *ctx, const char *bdf, int *fd)
+{
+    g_autofree char *link = NULL;
     const char *real_devices = ctx_real_devices(ctx);
     g_autofree char *real_dev = NULL;
     g_autofree char *prefix = NULL;
     const char *base;
 
+    *fd = -1;
     if (!real_devices)
         return NULL;
+    real_dev = resolve_device_fast(ctx, bdf, fd);
+    if (real_dev)
+        return g_steal_pointer(&real_dev);
+    link = dt_paths_printf(ctx->paths, "/sys/bus/pci/devices/%s", bdf);
     real_dev = realpath(link, NULL);
     if (!real_dev)
         return NULL;
@@ -437,37 +554,56 @@ resolve_device_dir(ProbeCtx *ctx, const char *bdf)
     base = strrchr(real_dev, '/');
     if (!base || strcmp(base + 1, bdf) != 0)
         return NULL;
+    *fd = open(real_dev, O_PATH | O_DIRECTORY | O_CLOEXEC);
     return g_steal_pointer(&real_dev);
 }
 
-static guint
-count_virtfns(const char *dir)
+/* opendir() of path relative to dirfd (following a symlink, as opendir
+ * does); NULL if it cannot be read. */
+static DIR *
+opendir_at(int dirfd, const char *path)
 {
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
+    int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d;
+
+    if (fd < 0)
+        return NULL;
+    d = fdopendir(fd);
+    if (!d)
+        close(fd);
+    return d;
+}
+
+static guint
+count_virtfns(int dirfd)
+{
+    DIR *d = opendir_at(dirfd, ".");
+    struct dirent *de;
     guint n = 0;
 
     if (!d)
         return 0;
-    while ((name = g_dir_read_name(d)))
-        if (g_str_has_prefix(name, "virtfn") && is_digits(name + strlen("virtfn")))
+    while ((de = readdir(d)))
+        if (g_str_has_prefix(de->d_name, "virtfn") && is_digits(de->d_name + strlen("virtfn")))
             n++;
+    closedir(d);
     return n;
 }
 
 static char *
-find_vfio_cdev(const char *dir)
+find_vfio_cdev(int dirfd)
 {
-    g_autofree char *sub = g_build_filename(dir, "vfio-dev", NULL);
-    g_autoptr(GDir) d = g_dir_open(sub, 0, NULL);
-    const char *name;
+    DIR *d = opendir_at(dirfd, "vfio-dev");
+    struct dirent *de;
+    char *found = NULL;
 
     if (!d)
         return NULL;
-    while ((name = g_dir_read_name(d)))
-        if (g_str_has_prefix(name, "vfio") && is_digits(name + strlen("vfio")))
-            return g_strdup(name);
-    return NULL;
+    while (!found && (de = readdir(d)))
+        if (g_str_has_prefix(de->d_name, "vfio") && is_digits(de->d_name + strlen("vfio")))
+            found = g_strdup(de->d_name);
+    closedir(d);
+    return found;
 }
 
 static gboolean
@@ -485,7 +621,8 @@ static DtPciDev *
 probe_one(ProbeCtx *ctx, const DtPciAddr *addr)
 {
     g_autofree char *bdf = dt_pci_addr_to_string(addr);
-    g_autofree char *dir = resolve_device_dir(ctx, bdf);
+    int dfd = -1;
+    g_autofree char *dir = resolve_device_dir(ctx, bdf, &dfd);
     DtPciDev *d;
     guint64 v;
     char *s = NULL;
@@ -495,40 +632,27 @@ probe_one(ProbeCtx *ctx, const DtPciAddr *addr)
     d = dt_pcidev_new();
     d->addr = *addr;
 
-#define ATTR(name) g_autofree char *name##_p = g_build_filename(dir, #name, NULL)
-    ATTR(vendor);
-    ATTR(device);
-    ATTR(subsystem_vendor);
-    ATTR(subsystem_device);
-    ATTR(class);
-    ATTR(driver);
-    ATTR(iommu_group);
-    ATTR(iommu);
-    ATTR(physfn);
-    ATTR(modalias);
-#undef ATTR
-
-    if (read_hex(vendor_p, 0xffff, &v) == 0)
+    if (read_hex_at(dfd, "vendor", 0xffff, &v) == 0)
         d->vendor = (guint16)v;
-    if (read_hex(device_p, 0xffff, &v) == 0)
+    if (read_hex_at(dfd, "device", 0xffff, &v) == 0)
         d->device = (guint16)v;
-    if (read_hex(subsystem_vendor_p, 0xffff, &v) == 0)
+    if (read_hex_at(dfd, "subsystem_vendor", 0xffff, &v) == 0)
         d->subsys_vendor = (guint16)v;
-    if (read_hex(subsystem_device_p, 0xffff, &v) == 0)
+    if (read_hex_at(dfd, "subsystem_device", 0xffff, &v) == 0)
         d->subsys_device = (guint16)v;
-    if (read_hex(class_p, 0xffffff, &v) == 0)
+    if (read_hex_at(dfd, "class", 0xffffff, &v) == 0)
         d->class_code = (guint32)v;
-    if (read_link_base(driver_p, &s) == 0)
+    if (read_link_base_at(dfd, "driver", &s) == 0)
         d->driver = s;
-    if (read_link_base(iommu_group_p, &s) == 0) {
+    if (read_link_base_at(dfd, "iommu_group", &s) == 0) {
         guint64 g;
         if (is_digits(s) && dt_parse_u64(s, 10, &g) && g <= G_MAXINT)
             d->iommu_group = (int)g;
         g_free(s);
     }
-    if (read_link_base(iommu_p, &s) == 0)
+    if (read_link_base_at(dfd, "iommu", &s) == 0)
         d->iommu_unit = s;
-    if (read_link_base(physfn_p, &s) == 0) {
+    if (read_link_base_at(dfd, "physfn", &s) == 0) {
         DtPciAddr pf;
         if (dt_pci_addr_parse(s, &pf)) {
             d->is_vf = TRUE;
@@ -536,9 +660,9 @@ probe_one(ProbeCtx *ctx, const DtPciAddr *addr)
         }
         g_free(s);
     }
-    d->num_vfs = count_virtfns(dir);
-    d->vfio_cdev = find_vfio_cdev(dir);
-    if (read_small(modalias_p, &s) == 0) {
+    d->num_vfs = count_virtfns(dfd);
+    d->vfio_cdev = find_vfio_cdev(dfd);
+    if (read_small_at(dfd, "modalias", &s) == 0) {
         if (modalias_ok(s))
             d->modalias = s;
         else
@@ -558,10 +682,17 @@ probe_one(ProbeCtx *ctx, const DtPciAddr *addr)
             ma = built;
         }
         if (ma) {
-            const char *mod = dt_alias_table_lookup(ctx_aliases(ctx), ma);
-            d->alias_driver = g_strdup(mod);
+            /* the VFs of one card share a modalias: one lookup for them */
+            if (!ctx->last_modalias || strcmp(ctx->last_modalias, ma) != 0) {
+                g_free(ctx->last_modalias);
+                ctx->last_modalias = g_strdup(ma);
+                ctx->last_module = dt_alias_table_lookup(ctx_aliases(ctx), ma);
+            }
+            d->alias_driver = g_strdup(ctx->last_module);
         }
     }
+    if (dfd >= 0)
+        close(dfd);
     return d;
 }
 
@@ -657,7 +788,7 @@ guint
 dt_host_probe_devices(DtHost *host, const DtPaths *paths, const DtPciAddr *addrs,
                       guint n_addrs, DtHostProbeFlags flags)
 {
-    ProbeCtx ctx = { host, paths, NULL, FALSE, NULL, FALSE };
+    ProbeCtx ctx = { host, paths, NULL, FALSE, NULL, FALSE, NULL, FALSE, -1, FALSE, NULL, NULL };
     g_autoptr(GPtrArray) fresh = g_ptr_array_new();
     guint found = 0;
 
@@ -678,6 +809,10 @@ dt_host_probe_devices(DtHost *host, const DtPaths *paths, const DtPciAddr *addrs
         scan_in_use(paths, fresh);
     dt_alias_table_free(ctx.aliases);
     free(ctx.real_devices);
+    free(ctx.real_bus);
+    g_free(ctx.last_modalias);
+    if (ctx.devices_fd >= 0)
+        close(ctx.devices_fd);
     return found;
 }
 

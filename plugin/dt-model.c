@@ -249,6 +249,45 @@ dt_host_free(DtHost *h)
     g_free(h);
 }
 
+DtIommu *
+dt_iommu_copy(const DtIommu *i)
+{
+    DtIommu *c = g_memdup2(i, sizeof(*i));
+
+    c->name = g_strdup(i->name);
+    c->dirty_note = g_strdup(i->dirty_note);
+    return c;
+}
+
+DtPciDev *
+dt_pcidev_copy(const DtPciDev *d)
+{
+    DtPciDev *c = g_memdup2(d, sizeof(*d));
+
+    c->driver = g_strdup(d->driver);
+    c->iommu_unit = g_strdup(d->iommu_unit);
+    c->vfio_cdev = g_strdup(d->vfio_cdev);
+    c->modalias = g_strdup(d->modalias);
+    c->alias_driver = g_strdup(d->alias_driver);
+    return c;
+}
+
+DtHost *
+dt_host_copy_base(const DtHost *h)
+{
+    DtHost *c = g_memdup2(h, sizeof(*h));
+
+    c->sysroot = g_strdup(h->sysroot);
+    c->kernel_release = g_strdup(h->kernel_release);
+    c->arch = g_strdup(h->arch);
+    c->cmdline = g_strdup(h->cmdline);
+    c->iommus = g_ptr_array_new_full(h->iommus->len, (GDestroyNotify)dt_iommu_free);
+    for (guint i = 0; i < h->iommus->len; i++)
+        g_ptr_array_add(c->iommus, dt_iommu_copy(g_ptr_array_index(h->iommus, i)));
+    c->devices = g_ptr_array_new_with_free_func((GDestroyNotify)dt_pcidev_free);
+    return c;
+}
+
 const DtPciDev *
 dt_host_find_device(const DtHost *h, const DtPciAddr *addr)
 {

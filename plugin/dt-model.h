@@ -350,6 +350,13 @@ DtIommu *dt_iommu_new(void);
 void dt_iommu_free(DtIommu *i);
 DtPciDev *dt_pcidev_new(void);
 void dt_pcidev_free(DtPciDev *d);
+/* Deep copies, for the daemon, which hands every evaluation a host of its
+ * own built from its snapshot.  A field that owns memory is copied here as
+ * well as freed above. */
+DtIommu *dt_iommu_copy(const DtIommu *i);
+DtPciDev *dt_pcidev_copy(const DtPciDev *d);
+/* The host-wide facts of h (IOMMU units included), with no devices. */
+DtHost *dt_host_copy_base(const DtHost *h);
 const DtPciDev *dt_host_find_device(const DtHost *h, const DtPciAddr *addr);
 const DtIommu *dt_host_find_iommu(const DtHost *h, const char *name);
 

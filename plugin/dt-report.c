@@ -155,171 +155,18 @@ builder_to_string(JsonBuilder *b)
     }
 }
 
-/* The decision through JsonBuilder and JsonGenerator: the reference form,
- * and the one taken when names could collide (see decision_json_direct). */
-static char *
-decision_json_builder(const DtDecision *d, const DtDomain *dom)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
-
-    json_builder_begin_object(b);
-
-    json_builder_set_member_name(b, "domain");
-    json_builder_begin_object(b);
-    dt_json_add_string(b, "name", dom ? dom->name : NULL);
-    dt_json_add_string(b, "uuid", dom ? dom->uuid : NULL);
-    json_builder_end_object(b);
-
-    json_builder_set_member_name(b, "role");
-    json_builder_add_string_value(b, role_string(d->role));
-    json_builder_set_member_name(b, "mode");
-    json_builder_add_string_value(b, dt_mode_to_string(d->mode));
-    json_builder_set_member_name(b, "verdict");
-    json_builder_add_string_value(b, dt_verdict_to_string(d->verdict));
-    dt_json_add_string(b, "qemu_band", d->qemu_band);
-    dt_json_add_string(b, "fingerprint", d->fingerprint);
-
-    json_builder_set_member_name(b, "reasons");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < d->reasons->len; i++) {
-        const DtReason *r = g_ptr_array_index(d->reasons, i);
-        json_builder_begin_object(b);
-        dt_json_add_string(b, "code", r->code);
-        json_builder_set_member_name(b, "severity");
-        json_builder_add_string_value(b, dt_severity_to_string(r->severity));
-        dt_json_add_string(b, "device", r->device);
-        dt_json_add_string(b, "message", r->message);
-        dt_json_add_string(b, "rule", r->rule);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
-
-    json_builder_set_member_name(b, "devices");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < d->devices->len; i++) {
-        const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
-        g_autofree char *id = g_strdup_printf("%04x:%04x", f->vendor, f->device);
-
-        json_builder_begin_object(b);
-        dt_json_add_string(b, "address", f->address);
-        json_builder_set_member_name(b, "type");
-        json_builder_add_string_value(b, f->is_mdev ? "mdev" : "pci");
-        json_builder_set_member_name(b, "present");
-        json_builder_add_boolean_value(b, f->present);
-        dt_json_add_string(b, "id", f->present && !f->is_mdev ? id : NULL);
-        dt_json_add_string(b, "driver", f->driver);
-        dt_json_add_string(b, "vfio_driver", f->vfio_driver);
-        json_builder_set_member_name(b, "vfio_driver_source");
-        json_builder_add_string_value(b, dt_source_to_string(f->vfio_driver_source));
-
-        json_builder_set_member_name(b, "migration");
-        json_builder_begin_object(b);
-        json_tri(b, "supported", f->migration.value);
-        json_builder_set_member_name(b, "flags");
-        json_flags_array(b, f->mig_flags);
-        json_builder_set_member_name(b, "source");
-        json_builder_add_string_value(b, dt_source_to_string(f->migration.source));
-        json_builder_end_object(b);
-
-        dt_json_add_fact(b, "dma_logging", f->dma_logging);
-        dt_json_add_fact(b, "iommu_dirty_tracking", f->iommu_dirty);
-
-        json_builder_set_member_name(b, "stop_copy_bytes");
-        if (f->stop_copy_bytes)
-            json_builder_add_int_value(b, (gint64)f->stop_copy_bytes);
-        else
-            json_builder_add_null_value(b);
-        json_builder_set_member_name(b, "stop_copy_source");
-        json_builder_add_string_value(b, dt_source_to_string(f->stop_copy_source));
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
-
-    json_builder_set_member_name(b, "vf_policy");
-    json_builder_begin_object(b);
-    for (guint i = 0; i < d->vf_policy->len; i++) {
-        const DtVfPolicy *v = g_ptr_array_index(d->vf_policy, i);
-
-        json_builder_set_member_name(b, v->address);
-        json_builder_begin_object(b);
-        dt_json_add_string(b, "driver", v->driver);
-        dt_json_add_string(b, "alias", v->alias);
-        json_builder_set_member_name(b, "must_migrate");
-        json_builder_add_boolean_value(b, v->must_migrate);
-        json_builder_set_member_name(b, "properties");
-        json_builder_begin_object(b);
-        for (guint p = 0; v->props && p < v->props->len; p++) {
-            const DtProp *pr = g_ptr_array_index(v->props, p);
-            json_builder_set_member_name(b, pr->name);
-            if (pr->value)
-                json_builder_add_string_value(b, pr->value);
-            else
-                json_builder_add_null_value(b);
-        }
-        json_builder_end_object(b);
-        json_builder_end_object(b);
-    }
-    json_builder_end_object(b);
-
-    json_builder_set_member_name(b, "dma_logging");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "page_size");
-    json_builder_add_int_value(b, (gint64)d->log_page_size);
-    json_builder_set_member_name(b, "ranges");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++) {
-        g_autofree char *iova = g_strdup_printf("0x%" PRIx64, d->ranges[i].iova);
-        g_autofree char *end = g_strdup_printf("0x%" PRIx64,
-                                               d->ranges[i].iova + d->ranges[i].length - 1);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "iova");
-        json_builder_add_string_value(b, iova);
-        json_builder_set_member_name(b, "last");
-        json_builder_add_string_value(b, end);
-        json_builder_set_member_name(b, "length");
-        json_builder_add_int_value(b, (gint64)d->ranges[i].length);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-
-    json_builder_set_member_name(b, "cost_inputs");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "ram_bytes");
-    json_builder_add_int_value(b, (gint64)d->ram_bytes);
-    json_builder_set_member_name(b, "device_state_bytes");
-    json_builder_add_int_value(b, (gint64)d->device_state_bytes);
-    json_builder_set_member_name(b, "tracking_granularity");
-    json_builder_add_int_value(b, (gint64)d->tracking_granularity);
-    json_builder_end_object(b);
-
-    json_builder_set_member_name(b, "explain");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < d->steps->len; i++) {
-        const DtStep *s = g_ptr_array_index(d->steps, i);
-        json_builder_begin_object(b);
-        dt_json_add_string(b, "fact", s->fact);
-        json_builder_set_member_name(b, "source");
-        json_builder_add_string_value(b, dt_source_to_string(s->source));
-        dt_json_add_string(b, "rule", s->rule);
-        dt_json_add_string(b, "consequence", s->consequence);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
-
-    json_builder_end_object(b);
-    return builder_to_string(b);
-}
-
-/* The same document written straight into a GString.  The daemon renders
- * one per Evaluate call, and building a JsonNode tree only to print it was
- * most of a call's cost.  The output is byte for byte what
- * json_generator_to_data() prints with pretty printing and an indent of 2
- * (json-glib 1.6): "key" : value, two spaces per level, an empty object as
- * "{" plus the object's own indentation plus "}", an empty array as "[]",
- * and its escaping (\" \\ \b \t \n \f \r, \u00xx for the other controls
- * below 0x1f and for 0x7f, everything else as is).  The tests compare the
- * daemon's answer with the CLI's and with the decision read back. */
+/* The decision document is written straight into a GString: the daemon
+ * renders one per Evaluate call, and building a JsonNode tree only to
+ * print it was most of a call's cost.  This is the one renderer of the
+ * decision; its layout is the one every other JSON document of the project
+ * gets from json_generator_to_data() with pretty printing and an indent
+ * of 2 (json-glib 1.6), so all reports look alike: "key" : value, two
+ * spaces per level, an empty object as "{" plus the object's own
+ * indentation plus "}", an empty array as "[]", and json-glib's escaping
+ * (\" \\ \b \t \n \f \r, \u00xx for the other controls below 0x1f and
+ * for 0x7f, everything else as is).  tests/test-daemon.c parses every
+ * report it receives with json-glib, prints it again with the generator
+ * and requires the same bytes. */
 
 #define JW_MAX_DEPTH 8
 
@@ -329,11 +176,32 @@ typedef struct {
     guint count[JW_MAX_DEPTH + 1];
 } JsonWriter;
 
+/* g_string_append_len() is not inline and most appends are a few bytes:
+ * grow the string as it would (powers of two) and copy in place. */
+static inline void
+jw_put(JsonWriter *w, const char *s, gsize n)
+{
+    GString *o = w->out;
+
+    if (G_UNLIKELY(o->len + n >= o->allocated_len)) {
+        gsize len = o->len;
+
+        g_string_set_size(o, len + n);
+        o->len = len;
+    }
+    memcpy(o->str + o->len, s, n);
+    o->len += n;
+    o->str[o->len] = '\0';
+}
+
+#define JW_PUT(w, lit) jw_put((w), (lit), sizeof(lit) - 1)
+
 static void
 jw_indent(JsonWriter *w, guint level)
 {
-    for (guint i = 0; i < level; i++)
-        g_string_append_len(w->out, "  ", 2);
+    static const char spaces[2 * (JW_MAX_DEPTH + 1)] = "                  ";
+
+    jw_put(w, spaces, 2 * MIN(level, JW_MAX_DEPTH + 1));
 }
 
 /* Bytes json-glib escapes (and the terminating NUL, to stop the scan). */
@@ -347,7 +215,7 @@ jw_escaped(JsonWriter *w, const char *s)
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
 
-    g_string_append_c(w->out, '"');
+    JW_PUT(w, "\"");
     for (;;) {
         const unsigned char *run = p;
         char u[6] = { '\\', 'u', '0', '0', 0, 0 };
@@ -355,36 +223,36 @@ jw_escaped(JsonWriter *w, const char *s)
         while (!jw_special[*p])
             p++;
         if (p > run)
-            g_string_append_len(w->out, (const char *)run, p - run);
+            jw_put(w, (const char *)run, p - run);
         switch (*p) {
         case '\0':
-            g_string_append_c(w->out, '"');
+            JW_PUT(w, "\"");
             return;
         case '"':
-            g_string_append_len(w->out, "\\\"", 2);
+            JW_PUT(w, "\\\"");
             break;
         case '\\':
-            g_string_append_len(w->out, "\\\\", 2);
+            JW_PUT(w, "\\\\");
             break;
         case '\b':
-            g_string_append_len(w->out, "\\b", 2);
+            JW_PUT(w, "\\b");
             break;
         case '\t':
-            g_string_append_len(w->out, "\\t", 2);
+            JW_PUT(w, "\\t");
             break;
         case '\n':
-            g_string_append_len(w->out, "\\n", 2);
+            JW_PUT(w, "\\n");
             break;
         case '\f':
-            g_string_append_len(w->out, "\\f", 2);
+            JW_PUT(w, "\\f");
             break;
         case '\r':
-            g_string_append_len(w->out, "\\r", 2);
+            JW_PUT(w, "\\r");
             break;
         default:
             u[4] = hex[*p >> 4];
             u[5] = hex[*p & 0xf];
-            g_string_append_len(w->out, u, 6);
+            jw_put(w, u, 6);
             break;
         }
         p++;
@@ -396,9 +264,9 @@ static void
 jw_item(JsonWriter *w)
 {
     if (w->count[w->depth]++ > 0)
-        g_string_append_len(w->out, ",\n", 2);
+        JW_PUT(w, ",\n");
     else
-        g_string_append_c(w->out, '\n');
+        JW_PUT(w, "\n");
     jw_indent(w, w->depth);
 }
 
@@ -407,13 +275,13 @@ jw_key(JsonWriter *w, const char *key)
 {
     jw_item(w);
     jw_escaped(w, key);
-    g_string_append_len(w->out, " : ", 3);
+    JW_PUT(w, " : ");
 }
 
 static void
 jw_open(JsonWriter *w, char c)
 {
-    g_string_append_c(w->out, c);
+    jw_put(w, &c, 1);
     w->depth++;
     w->count[w->depth] = 0;
 }
@@ -425,12 +293,12 @@ jw_close(JsonWriter *w, char c)
 
     w->depth--;
     if (!empty) {
-        g_string_append_c(w->out, '\n');
+        JW_PUT(w, "\n");
         jw_indent(w, w->depth);
     } else if (c == '}') {
         jw_indent(w, w->depth);
     }
-    g_string_append_c(w->out, c);
+    jw_put(w, &c, 1);
 }
 
 static void
@@ -443,28 +311,46 @@ jw_str(JsonWriter *w, const char *key, const char *v)
     if (v)
         jw_escaped(w, v);
     else
-        g_string_append_len(w->out, "null", 4);
+        JW_PUT(w, "null");
 }
 
 static void
 jw_bool(JsonWriter *w, const char *key, gboolean v)
 {
     jw_key(w, key);
-    g_string_append(w->out, v ? "true" : "false");
+    if (v)
+        JW_PUT(w, "true");
+    else
+        JW_PUT(w, "false");
 }
 
 static void
 jw_int(JsonWriter *w, const char *key, gint64 v)
 {
+    char buf[24];
+    char *p = buf + sizeof(buf);
+    guint64 u = v < 0 ? -(guint64)v : (guint64)v;
+
     jw_key(w, key);
-    g_string_append_printf(w->out, "%" PRId64, v);
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    jw_put(w, p, buf + sizeof(buf) - p);
 }
 
 static void
 jw_tri(JsonWriter *w, const char *key, DtTri t)
 {
     jw_key(w, key);
-    g_string_append(w->out, t == DT_TRI_UNKNOWN ? "null" : t == DT_TRI_YES ? "true" : "false");
+    if (t == DT_TRI_UNKNOWN)
+        JW_PUT(w, "null");
+    else if (t == DT_TRI_YES)
+        JW_PUT(w, "true");
+    else
+        JW_PUT(w, "false");
 }
 
 static void
@@ -477,53 +363,100 @@ jw_fact(JsonWriter *w, const char *key, DtFact f)
     jw_close(w, '}');
 }
 
-/* JsonObject keeps a repeated member once, where it first came, with the
- * last value; the writer only takes the names it knows to be distinct. */
-#define JW_MAX_NAMES 64
-static gboolean
-names_distinct(const char *const *names, guint n)
+/* Member names of the decision that come from the input: two <hostdev>s
+ * may name the same address.  A JSON object has each name once, so (as
+ * JsonObject always did for this report) a repeated name is one member,
+ * where the name first came, with the value it was given last.  Fills
+ * pick[i] with the index whose value member i shows, or -1 where i
+ * repeats an earlier name and is left out. */
+static void
+member_picks(const char *const *names, guint n, gint *pick)
 {
-    if (n > JW_MAX_NAMES)
-        return FALSE;
+    g_autoptr(GHashTable) first = NULL;
+
+    if (n > 16)
+        first = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < n; i++) {
-        if (!names[i])
-            return FALSE;
-        for (guint j = 0; j < i; j++)
-            if (strcmp(names[i], names[j]) == 0)
-                return FALSE;
-    }
-    return TRUE;
-}
+        gint at = -1;
 
-static gboolean
-writer_can_render(const DtDecision *d)
-{
-    const char *names[JW_MAX_NAMES];
+        if (first) {
+            gpointer v;
 
-    if (d->vf_policy->len > JW_MAX_NAMES)
-        return FALSE;
-    for (guint i = 0; i < d->vf_policy->len; i++) {
-        const DtVfPolicy *v = g_ptr_array_index(d->vf_policy, i);
-        guint np = v->props ? v->props->len : 0;
-
-        names[i] = v->address;
-        if (np > JW_MAX_NAMES)
-            return FALSE;
-        {
-            const char *pn[JW_MAX_NAMES];
-            for (guint p = 0; p < np; p++)
-                pn[p] = ((const DtProp *)g_ptr_array_index(v->props, p))->name;
-            if (!names_distinct(pn, np))
-                return FALSE;
+            if (g_hash_table_lookup_extended(first, names[i], NULL, &v))
+                at = GPOINTER_TO_INT(v);
+            else
+                g_hash_table_insert(first, (gpointer)names[i], GINT_TO_POINTER(i));
+        } else {
+            for (guint j = 0; j < i && at < 0; j++)
+                if (pick[j] >= 0 && strcmp(names[j], names[i]) == 0)
+                    at = (gint)j;
+        }
+        pick[i] = (gint)i;
+        if (at >= 0) {
+            pick[at] = (gint)i;
+            pick[i] = -1;
         }
     }
-    return names_distinct(names, d->vf_policy->len);
+}
+
+static const char *
+vf_name(const DtVfPolicy *v)
+{
+    return v->address ? v->address : "";
+}
+
+static void
+jw_vf_policy(JsonWriter *w, const DtDecision *d)
+{
+    guint n = d->vf_policy->len;
+    g_autofree gint *pick = g_new(gint, MAX(n, 1));
+    g_autofree const char **names = g_new(const char *, MAX(n, 1));
+
+    for (guint i = 0; i < n; i++)
+        names[i] = vf_name(g_ptr_array_index(d->vf_policy, i));
+    member_picks(names, n, pick);
+
+    jw_key(w, "vf_policy");
+    jw_open(w, '{');
+    for (guint i = 0; i < n; i++) {
+        const DtVfPolicy *v;
+        guint np;
+
+        if (pick[i] < 0)
+            continue;
+        v = g_ptr_array_index(d->vf_policy, pick[i]);
+        np = v->props ? v->props->len : 0;
+        jw_key(w, names[i]);
+        jw_open(w, '{');
+        jw_str(w, "driver", v->driver);
+        jw_str(w, "alias", v->alias);
+        jw_bool(w, "must_migrate", v->must_migrate);
+        jw_key(w, "properties");
+        jw_open(w, '{');
+        if (np > 0) {
+            g_autofree gint *ppick = g_new(gint, np);
+            g_autofree const char **pnames = g_new(const char *, np);
+
+            for (guint p = 0; p < np; p++) {
+                const DtProp *pr = g_ptr_array_index(v->props, p);
+                pnames[p] = pr->name ? pr->name : "";
+            }
+            member_picks(pnames, np, ppick);
+            for (guint p = 0; p < np; p++)
+                if (ppick[p] >= 0)
+                    jw_str(w, pnames[p],
+                           ((const DtProp *)g_ptr_array_index(v->props, ppick[p]))->value);
+        }
+        jw_close(w, '}');
+        jw_close(w, '}');
+    }
+    jw_close(w, '}');
 }
 
 static char *
 decision_json_direct(const DtDecision *d, const DtDomain *dom)
 {
-    JsonWriter w = { g_string_sized_new(4096), 0, { 0 } };
+    JsonWriter w = { g_string_sized_new(16384), 0, { 0 } };
 
     jw_open(&w, '{');
 
@@ -598,26 +531,7 @@ decision_json_direct(const DtDecision *d, const DtDomain *dom)
     }
     jw_close(&w, ']');
 
-    jw_key(&w, "vf_policy");
-    jw_open(&w, '{');
-    for (guint i = 0; i < d->vf_policy->len; i++) {
-        const DtVfPolicy *v = g_ptr_array_index(d->vf_policy, i);
-
-        jw_key(&w, v->address);
-        jw_open(&w, '{');
-        jw_str(&w, "driver", v->driver);
-        jw_str(&w, "alias", v->alias);
-        jw_bool(&w, "must_migrate", v->must_migrate);
-        jw_key(&w, "properties");
-        jw_open(&w, '{');
-        for (guint p = 0; v->props && p < v->props->len; p++) {
-            const DtProp *pr = g_ptr_array_index(v->props, p);
-            jw_str(&w, pr->name, pr->value);
-        }
-        jw_close(&w, '}');
-        jw_close(&w, '}');
-    }
-    jw_close(&w, '}');
+    jw_vf_policy(&w, d);
 
     jw_key(&w, "dma_logging");
     jw_open(&w, '{');
@@ -663,16 +577,14 @@ decision_json_direct(const DtDecision *d, const DtDomain *dom)
 
     jw_close(&w, '}');
     /* end with a newline like every other line a tool prints */
-    g_string_append_c(w.out, '\n');
+    JW_PUT(&w, "\n");
     return g_string_free(w.out, FALSE);
 }
 
 char *
 dt_report_decision_json(const DtDecision *d, const DtDomain *dom)
 {
-    if (writer_can_render(d))
-        return decision_json_direct(d, dom);
-    return decision_json_builder(d, dom);
+    return decision_json_direct(d, dom);
 }
 
 /* ---- text ------------------------------------------------------------------ */

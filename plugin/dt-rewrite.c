@@ -96,7 +96,8 @@ dt_append_indented(xmlNode *parent, xmlNode *child)
 static gboolean
 dt_set_prop(xmlNode *n, const char *name, const char *value)
 {
-    g_autofree char *old = dt_xml_prop(n, name);
+    g_autofree char *tmp = NULL;
+    const char *old = dt_xml_prop_ref(n, name, &tmp);
 
     if (!value) {
         if (!old)
@@ -145,11 +146,13 @@ dt_parse_libvirt_uint(const char *s, guint64 *out)
     return errno == 0 && end && *end == '\0';
 }
 
+/* want: the address parsed as a PCI address, NULL if it is not one. */
 static gboolean
-dt_hostdev_matches(xmlNode *hostdev, const char *address)
+dt_hostdev_matches(xmlNode *hostdev, const char *address, const DtPciAddr *want)
 {
-    g_autofree char *mode = dt_xml_prop(hostdev, "mode");
-    g_autofree char *type = dt_xml_prop(hostdev, "type");
+    g_autofree char *mode_tmp = NULL, *type_tmp = NULL;
+    const char *mode = dt_xml_prop_ref(hostdev, "mode", &mode_tmp);
+    const char *type = dt_xml_prop_ref(hostdev, "type", &type_tmp);
     xmlNode *source, *addr;
 
     /* <interface type='hostdev'> is an SR-IOV VF libvirt assigns as a PCI
@@ -157,8 +160,7 @@ dt_hostdev_matches(xmlNode *hostdev, const char *address)
     if (dt_node_is(hostdev, "interface", NULL)) {
         if (g_strcmp0(type, "hostdev") != 0)
             return FALSE;
-        g_free(type);
-        type = g_strdup("pci");
+        type = "pci";
     } else if (g_strcmp0(mode, "subsystem") != 0 || !type) {
         return FALSE;
     }
@@ -170,19 +172,22 @@ dt_hostdev_matches(xmlNode *hostdev, const char *address)
         return FALSE;
 
     if (strcmp(type, "mdev") == 0) {
-        g_autofree char *uuid = dt_xml_prop(addr, "uuid");
+        g_autofree char *tmp = NULL;
+        const char *uuid = dt_xml_prop_ref(addr, "uuid", &tmp);
         return uuid && g_ascii_strcasecmp(uuid, address) == 0;
     }
     if (strcmp(type, "pci") == 0) {
-        g_autofree char *dom = dt_xml_prop(addr, "domain");
-        g_autofree char *bus = dt_xml_prop(addr, "bus");
-        g_autofree char *slot = dt_xml_prop(addr, "slot");
-        g_autofree char *fn = dt_xml_prop(addr, "function");
+        g_autofree char *t_dom = NULL, *t_bus = NULL, *t_slot = NULL, *t_fn = NULL;
+        const char *dom, *bus, *slot, *fn;
         guint64 d = 0, b, s, f;
-        DtPciAddr want, have;
+        DtPciAddr have;
 
-        if (!dt_pci_addr_parse(address, &want))
+        if (!want)
             return FALSE;
+        dom = dt_xml_prop_ref(addr, "domain", &t_dom);
+        bus = dt_xml_prop_ref(addr, "bus", &t_bus);
+        slot = dt_xml_prop_ref(addr, "slot", &t_slot);
+        fn = dt_xml_prop_ref(addr, "function", &t_fn);
         if ((dom && !dt_parse_libvirt_uint(dom, &d)) || !dt_parse_libvirt_uint(bus, &b) ||
             !dt_parse_libvirt_uint(slot, &s) || !dt_parse_libvirt_uint(fn, &f))
             return FALSE;
@@ -192,7 +197,7 @@ dt_hostdev_matches(xmlNode *hostdev, const char *address)
         have.bus = (guint8)b;
         have.slot = (guint8)s;
         have.function = (guint8)f;
-        return dt_pci_addr_equal(&want, &have);
+        return dt_pci_addr_equal(want, &have);
     }
     return FALSE;
 }
@@ -201,12 +206,15 @@ static xmlNode *
 dt_find_hostdev(xmlNode *root, const char *address)
 {
     xmlNode *devices = dt_find_child(root, "devices", NULL);
+    DtPciAddr want;
+    gboolean is_pci;
 
     if (!devices)
         return NULL;
+    is_pci = dt_pci_addr_parse(address, &want);
     for (xmlNode *c = devices->children; c; c = c->next) {
         if ((dt_node_is(c, "hostdev", NULL) || dt_node_is(c, "interface", NULL)) &&
-            dt_hostdev_matches(c, address))
+            dt_hostdev_matches(c, address, is_pci ? &want : NULL))
             return c;
     }
     return NULL;
@@ -221,15 +229,14 @@ dt_alias_in_use(xmlNode *root, const char *alias)
         return FALSE;
     for (xmlNode *dev = devices->children; dev; dev = dev->next) {
         xmlNode *a;
-        g_autofree char *name = NULL;
+        g_autofree char *tmp = NULL;
 
         if (dev->type != XML_ELEMENT_NODE)
             continue;
         a = dt_find_child(dev, "alias", NULL);
         if (!a)
             continue;
-        name = dt_xml_prop(a, "name");
-        if (g_strcmp0(name, alias) == 0)
+        if (g_strcmp0(dt_xml_prop_ref(a, "name", &tmp), alias) == 0)
             return TRUE;
     }
     return FALSE;
@@ -307,12 +314,11 @@ dt_override_device(xmlNode *override, xmlNs *ns, const char *alias, gboolean *ch
     xmlNode *dev;
 
     for (xmlNode *c = override->children; c; c = c->next) {
-        g_autofree char *a = NULL;
+        g_autofree char *tmp = NULL;
 
         if (!dt_node_is(c, "device", (const char *)ns->href))
             continue;
-        a = dt_xml_prop(c, "alias");
-        if (g_strcmp0(a, alias) == 0)
+        if (g_strcmp0(dt_xml_prop_ref(c, "alias", &tmp), alias) == 0)
             return c;
     }
     dev = xmlNewDocNode(override->doc, ns, BAD_CAST "device", NULL);
@@ -329,12 +335,11 @@ dt_apply_property(xmlNode *frontend, xmlNs *ns, const DtProp *prop, gboolean *ch
     xmlNode *n = NULL;
 
     for (xmlNode *c = frontend->children; c; c = c->next) {
-        g_autofree char *name = NULL;
+        g_autofree char *tmp = NULL;
 
         if (!dt_node_is(c, "property", (const char *)ns->href))
             continue;
-        name = dt_xml_prop(c, "name");
-        if (g_strcmp0(name, prop->name) == 0) {
+        if (g_strcmp0(dt_xml_prop_ref(c, "name", &tmp), prop->name) == 0) {
             n = c;
             break;
         }
@@ -398,6 +403,22 @@ dt_apply_vf_policy(xmlNode *root, const DtDecision *d, gboolean *changed, GError
 }
 
 /* ---- dirtytrack metadata -------------------------------------------------- */
+
+/* ^[A-Za-z0-9_-]+$ as GRegex reads it.  Compiling the pattern costs more
+ * than the rest of a device's metadata, and a driver name almost always
+ * is plain: only a name that is not asks GRegex (whose '$' also admits a
+ * final newline). */
+static gboolean
+dt_plain_name(const char *s)
+{
+    const char *p = s;
+
+    while (g_ascii_isalnum(*p) || *p == '_' || *p == '-')
+        p++;
+    if (*p == '\0')
+        return p != s;
+    return g_regex_match_simple("^[A-Za-z0-9_-]+$", s, 0, 0);
+}
 
 static char *
 dt_mig_flags_string(const DtDeviceFinding *f)
@@ -506,7 +527,7 @@ dt_build_evaluation(xmlDoc *doc, xmlNs *ns, const DtDecision *d, const char *hos
             xmlSetProp(dev, BAD_CAST "id", BAD_CAST id);
         }
         /* an mdev's "driver" is its model attribute: only a plain name */
-        if (driver && g_regex_match_simple("^[A-Za-z0-9_-]+$", driver, 0, 0))
+        if (driver && dt_plain_name(driver))
             dt_set_opt_prop(dev, "driver", driver);
         xmlSetProp(dev, BAD_CAST "migration", BAD_CAST flags);
         xmlAddChild(ev, dev);
@@ -517,10 +538,9 @@ dt_build_evaluation(xmlDoc *doc, xmlNs *ns, const DtDecision *d, const char *hos
 static gboolean
 dt_same_attr(xmlNode *a, xmlNode *b, const char *name)
 {
-    g_autofree char *va = dt_xml_prop(a, name);
-    g_autofree char *vb = dt_xml_prop(b, name);
+    g_autofree char *ta = NULL, *tb = NULL;
 
-    return g_strcmp0(va, vb) == 0;
+    return g_strcmp0(dt_xml_prop_ref(a, name, &ta), dt_xml_prop_ref(b, name, &tb)) == 0;
 }
 
 static xmlNode *
@@ -628,7 +648,8 @@ dt_rewrite_domain_xml(const char *xml, gsize len, const DtDecision *d,
     if (changed)
         *changed = FALSE;
 
-    doc = dt_xml_parse(xml, len, "domain XML", "domain", error);
+    /* usually the document dt_domain_parse() just read from these bytes */
+    doc = dt_xml_parse_cached(xml, len, "domain XML", "domain", error);
     if (!doc)
         return NULL;
     root = xmlDocGetRootElement(doc);

@@ -37,6 +37,9 @@ typedef struct DtVdb DtVdb;
 
 DtVdb *dt_vdb_load(const char *path, GError **error);
 DtVdb *dt_vdb_parse(const char *buf, gsize len, GError **error);
+/* dt_vdb_parse() through libxml2 alone, never the simple parser: the
+ * reference the fast road is tested and fuzzed against. */
+DtVdb *dt_vdb_parse_reference(const char *buf, gsize len, GError **error);
 /* Load from $DIRTYTRACK_DATADIR, the source tree when uninstalled, or $(pkgdatadir). */
 DtVdb *dt_vdb_load_default(GError **error);
 void dt_vdb_free(DtVdb *db);

@@ -664,9 +664,15 @@ dt_vfio_probe_device(const DtHost *host, const DtPaths *paths, DtPciDev *dev,
         return g_steal_pointer(&r);
     }
 
-    /* The host probe may already know; the scan still names the holder. */
+    /* The host probe may already know; the scan still names the holder.
+     * It reads every /proc/PID/fd link, so a debugfs-only caller that does
+     * not report the holder may skip it: debugfs is safe to read while a
+     * VM holds the device. */
     r->in_use = dev->in_use;
-    rc = dt_vfio_find_holder(paths, dev, &holder);
+    if ((flags & DT_VFIO_PROBE_NO_HOLDER) && !(flags & DT_VFIO_PROBE_IOCTL))
+        rc = 0;
+    else
+        rc = dt_vfio_find_holder(paths, dev, &holder);
     if (rc > 0) {
         r->in_use = TRUE;
         r->in_use_by = g_steal_pointer(&holder);

@@ -33,6 +33,11 @@ G_BEGIN_DECLS
 typedef enum {
     DT_VFIO_PROBE_IOCTL = 1 << 0,    /* open idle devices (this resets them) */
     DT_VFIO_PROBE_NO_DEBUGFS = 1 << 1,
+    /* Do not scan /proc for a holder: in_use stays what the host probe
+     * knew and in_use_by unset.  For callers that only read debugfs and
+     * do not report the holder; ignored with DT_VFIO_PROBE_IOCTL, which
+     * must never open a held device. */
+    DT_VFIO_PROBE_NO_HOLDER = 1 << 2,
 } DtVfioProbeFlags;
 
 typedef enum {

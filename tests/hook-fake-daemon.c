@@ -4,6 +4,8 @@
  *   stopped  owns the name and never reads its socket at all;
  *   deny     answers Filter/Evaluate with a denial carrying one reason,
  *            so the test can see a daemon verdict reach stderr;
+ *   allow    answers with an allow that has only a note (severity info)
+ *            and, for Filter, a fixed new definition;
  *   record   answers nothing but appends each HookEvent's op to FILE.
  * It prints "ready" on stdout once the name is owned, so the test knows
  * when the hook may run.  Usage: hook-fake-daemon ADDRESS MODE [FILE]
@@ -24,11 +26,19 @@ static const char deny_json[] =
     "\"severity\":\"error\",\"device\":\"0000:3b:00.1\","
     "\"message\":\"the fake daemon refuses every domain\"}]}";
 
+static const char allow_json[] =
+    "{\"verdict\":\"allow\",\"mode\":\"device\",\"reasons\":[{\"code\":\"fake-daemon-note\","
+    "\"severity\":\"info\",\"device\":null,"
+    "\"message\":\"the fake daemon allows every domain\"}]}";
+static const char allow_xml[] = "<domain type='kvm'><name>fake-daemon-allowed</name></domain>\n";
+
+/* Filter -> (verdict, report, new XML); Evaluate -> (verdict, mode, report) */
 static void
-answer_deny(DBusConnection *c, DBusMessage *call)
+answer(DBusConnection *c, DBusMessage *call, gboolean allow)
 {
     DBusMessage *reply = dbus_message_new_method_return(call);
-    const char *verdict = "deny", *mode = "none", *json = deny_json, *empty = "";
+    const char *verdict = allow ? "allow" : "deny", *mode = allow ? "device" : "none";
+    const char *json = allow ? allow_json : deny_json, *xml = allow ? allow_xml : "";
 
     if (!reply)
         return;
@@ -37,7 +47,7 @@ answer_deny(DBusConnection *c, DBusMessage *call)
                                  DBUS_TYPE_STRING, &json, DBUS_TYPE_INVALID);
     else
         dbus_message_append_args(reply, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &json,
-                                 DBUS_TYPE_STRING, &empty, DBUS_TYPE_INVALID);
+                                 DBUS_TYPE_STRING, &xml, DBUS_TYPE_INVALID);
     dbus_connection_send(c, reply, NULL);
     dbus_connection_flush(c);
     dbus_message_unref(reply);
@@ -68,7 +78,7 @@ main(int argc, char **argv)
     const char *mode;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: %s ADDRESS hang|stopped|deny|record [FILE]\n", argv[0]);
+        fprintf(stderr, "usage: %s ADDRESS hang|stopped|deny|allow|record [FILE]\n", argv[0]);
         return 2;
     }
     mode = argv[2];
@@ -102,9 +112,9 @@ main(int argc, char **argv)
         while ((m = dbus_connection_pop_message(c)) != NULL) {
             if (dbus_message_get_type(m) == DBUS_MESSAGE_TYPE_METHOD_CALL &&
                 g_strcmp0(dbus_message_get_interface(m), DT_DBUS_MANAGER_IFACE) == 0) {
-                if (strcmp(mode, "deny") == 0 &&
+                if ((strcmp(mode, "deny") == 0 || strcmp(mode, "allow") == 0) &&
                     !dbus_message_is_method_call(m, DT_DBUS_MANAGER_IFACE, "HookEvent"))
-                    answer_deny(c, m);
+                    answer(c, m, strcmp(mode, "allow") == 0);
                 else if (strcmp(mode, "record") == 0 &&
                          dbus_message_is_method_call(m, DT_DBUS_MANAGER_IFACE, "HookEvent"))
                     record_event(m, argv[3]);

@@ -77,6 +77,25 @@ piece yes "the CLI" "$bindir/dirtytrack"
     tap_ok "the installed CLI runs (--version)" || tap_fail "the installed CLI runs (--version)"
 piece no "the privileged probe helper in pkglibexecdir" "$pkglibexecdir/dirtytrack-probe"
 piece no "the libvirt hook in the qemu.d hooks directory" "$hooksdir/dirtytrack-hook"
+# The hook opens libdbus-1 (and json-glib) itself when it looks for the
+# daemon: the installed copy must find them as the build tree's does.
+HOOK_I="$ROOT$hooksdir/dirtytrack-hook"
+if [ -x "$HOOK_I" ]; then
+    env -i LC_ALL=C DIRTYTRACK_SYSROOT="$HOSTS/intel-dirty" DIRTYTRACK_DATADIR="$top_srcdir/data" \
+        DIRTYTRACK_CONFIG=/nonexistent/dirtytrack.conf DIRTYTRACK_QEMU_VERSION=10.0.0 \
+        DIRTYTRACK_LIBVIRT_VERSION=11.0.0 DIRTYTRACK_BUS_ADDRESS="unix:path=$TAP_TMP/no-bus" \
+        DIRTYTRACK_HOOK_DEBUG=1 "$HOOK_I" mlx5-vf migrate begin - \
+        <"$DOMAINS/mlx5-vf.xml" >"$TAP_TMP/hook.out" 2>"$TAP_TMP/hook.err"
+    if [ $? = 0 ] && grep -q "via in-process output rewritten" "$TAP_TMP/hook.err" &&
+            ! grep -q "cannot talk" "$TAP_TMP/hook.err"; then
+        tap_ok "the installed hook looks for the daemon (no bus) and answers in-process"
+    else
+        tap_fail "the installed hook looks for the daemon (no bus) and answers in-process"
+        tap_diag "$(cat "$TAP_TMP/hook.err")"
+    fi
+elif [ "$STRICT" = 1 ]; then
+    tap_fail "the installed hook runs: not installed"
+fi
 piece no "the D-Bus service" "$sbindir/dirtytrackd"
 piece no "the D-Bus system bus policy" "$dbusconfdir/org.dirtytrack1.conf"
 piece no "the D-Bus activation file" "$dbussystembusdir/org.dirtytrack1.service"

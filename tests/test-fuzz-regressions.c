@@ -68,6 +68,7 @@ static const Target targets[] = {
     { "vdb", dt_fuzz_vdb },
     { "config", dt_fuzz_config },
     { "report", dt_fuzz_report },
+    { "dbus", dt_fuzz_dbus },
 };
 
 typedef struct {

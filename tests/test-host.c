@@ -499,6 +499,61 @@ test_hostile_links(void)
     copy_free(&c);
 }
 
+/* The device directory is found without realpath(3) when the bus link is
+ * the plain form the kernel writes; any other shape is resolved by
+ * realpath(3) as before, with the same answer. */
+static void
+test_device_links_unusual_but_inside(void)
+{
+    Copy c;
+    g_autoptr(DtHost) h = NULL;
+    g_autoptr(DtPaths) paths = NULL;
+    g_autoptr(GError) error = NULL;
+    DtPciAddr a = addr("0000:3b:00.1");
+    DtPciAddr b = addr("0000:3b:00.2");
+    DtPciAddr x = addr("0000:3b:00.3");
+    DtPciAddr pf = addr("0000:3b:00.0");
+    g_autofree char *from = NULL, *to = NULL;
+    const DtPciDev *d;
+
+    copy_fixture(&c, "intel-dirty");
+    /* "./" in the link: not the kernel's form, still the same directory */
+    make_link(&c, "/sys/bus/pci/devices/0000:3b:00.1",
+              "../../.././devices/pci0000:3a/./0000:3a:01.0/0000:3b:00.1");
+    /* the device directory is itself a link to elsewhere under /sys/devices */
+    from = in_root(&c, "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.2");
+    to = in_root(&c, "/sys/devices/moved");
+    g_assert_cmpint(g_mkdir_with_parents(to, 0755), ==, 0);
+    g_free(to);
+    to = in_root(&c, "/sys/devices/moved/0000:3b:00.2");
+    g_assert_cmpint(g_rename(from, to), ==, 0);
+    make_link(&c, "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.2", "../../moved/0000:3b:00.2");
+    /* a link whose last component names another device: not this one */
+    make_link(&c, "/sys/bus/pci/devices/0000:3b:00.3",
+              "../../../devices/pci0000:3a/0000:3a:01.0/0000:3b:00.1");
+    paths = dt_paths_new(c.root);
+    h = probe_dir(c.root);
+    d = dt_host_probe_device(h, paths, &a, &error);
+    g_assert_no_error(error);
+    g_assert_cmphex(d->vendor, ==, 0x15b3);
+    g_assert_cmpstr(d->driver, ==, "mlx5_vfio_pci");
+    d = dt_host_probe_device(h, paths, &b, &error);
+    g_assert_no_error(error);
+    g_assert_cmphex(d->vendor, ==, 0x15b3);
+    g_assert_true(d->is_vf);
+    g_assert_null(dt_host_probe_device(h, paths, &x, &error));
+    g_assert_error(error, DT_ERROR, DT_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    /* a link inside /sys/devices that leads out of it: refused */
+    write_file(&c, "/outside/0000:3b:00.0/vendor", "0x15b3\n");
+    remove_path(&c, "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.0");
+    make_link(&c, "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.0",
+              "../../../../outside/0000:3b:00.0");
+    g_assert_null(dt_host_probe_device(h, paths, &pf, &error));
+    g_assert_error(error, DT_ERROR, DT_ERROR_NOT_FOUND);
+    copy_free(&c);
+}
+
 static void
 test_vanished_device(void)
 {
@@ -755,6 +810,66 @@ test_alias_most_specific(void)
     g_assert_null(dt_alias_table_lookup(t, NULL));
 }
 
+/* The scan finds vfio_pci: lines 64 bytes at a time: every line must be
+ * found wherever it falls against those blocks and the loader's reads,
+ * among lines full of 'f's, with or without a final newline. */
+static void
+test_alias_scan_every_offset(void)
+{
+    static const char *const noise[] = {
+        "alias fs-vfat vfat\n",
+        "alias of:N*T*Cfsl,imx8mq-vfio_pci vfio_platform_fake\n",
+        "alias pci:v00008086d00001889sv*sd*bc*sc*i* iavf\n",
+        "alias ffff vfio_pci:v*d* fff\n",
+        "xalias vfio_pci:v*d*sv*sd*bc*sc*i* broken\n",
+        "alias vfio_pci:nospace\n",
+        "# vfio_pci: comment ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n",
+    };
+    g_autoptr(GString) text = g_string_new(NULL);
+    guint want = 0;
+
+    for (guint i = 0; i < 3000; i++) {
+        g_string_append(text, noise[(i * 7) % G_N_ELEMENTS(noise)]);
+        if (i % 13 == 5) {
+            g_string_append_printf(text, "alias vfio_pci:v0000%04Xd*sv*sd*bc*sc*i* v%u_vfio_pci\n",
+                                   i, i);
+            want++;
+        }
+    }
+    g_string_append(text, "alias vfio_pci:v0000ABCDd*sv*sd*bc*sc*i* last_vfio_pci");
+    want++;
+    for (guint skew = 0; skew < 70; skew++) {
+        g_autoptr(GString) t = g_string_new(NULL);
+        g_autoptr(DtAliasTable) tab = NULL;
+        g_autofree char *path = NULL;
+        g_autoptr(DtAliasTable) loaded = NULL;
+        g_autoptr(GError) error = NULL;
+        int fd;
+
+        /* a first line of skew bytes moves every other line */
+        g_string_append_len(t, "#fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                            skew);
+        if (skew)
+            g_string_append_c(t, '\n');
+        g_string_append_len(t, text->str, text->len);
+        tab = dt_alias_table_parse(t->str, t->len);
+        g_assert_cmpuint(dt_alias_table_size(tab), ==, want);
+        g_assert_cmpstr(dt_alias_table_lookup(tab, "pci:v0000ABCDd00000001sv00000000sd00000000bc02sc00i00"),
+                        ==, "last_vfio_pci");
+        g_assert_cmpstr(dt_alias_table_lookup(tab, "pci:v00000005d00000001sv00000000sd00000000bc02sc00i00"),
+                        ==, "v5_vfio_pci");
+        /* through a file, as the hook reads it: chunks of the loader */
+        fd = g_file_open_tmp("dt-alias-XXXXXX", &path, &error);
+        g_assert_no_error(error);
+        g_assert_true(write(fd, t->str, t->len) == (gssize)t->len);
+        close(fd);
+        loaded = dt_alias_table_load(path, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(dt_alias_table_size(loaded), ==, want);
+        g_unlink(path);
+    }
+}
+
 /* ---- host checks ----------------------------------------------------------- */
 
 static DtHost *
@@ -959,6 +1074,8 @@ main(int argc, char **argv)
     g_test_add_func("/host/device/vfio-driver-names", test_driver_names);
     g_test_add_func("/host/hostile/bdf-strings-refused", test_hostile_bdf_strings);
     g_test_add_func("/host/hostile/device-links-outside-sys-devices-refused", test_hostile_links);
+    g_test_add_func("/host/device-links/unusual-shapes-resolved-as-realpath",
+                    test_device_links_unusual_but_inside);
     g_test_add_func("/host/hostile/osrelease-path-not-followed", test_hostile_osrelease);
     g_test_add_func("/host/robust/vanished-device-skipped", test_vanished_device);
     g_test_add_func("/host/robust/missing-and-junk-attributes-unknown", test_missing_and_junk_files);
@@ -969,6 +1086,7 @@ main(int argc, char **argv)
     g_test_add_func("/host/page-size/from-pmd-size", test_page_size);
     g_test_add_func("/host/in-use/proc-fd-holders-and-skip", test_in_use);
     g_test_add_func("/host/alias/most-specific-match-wins", test_alias_most_specific);
+    g_test_add_func("/host/alias/scan-finds-lines-at-every-offset", test_alias_scan_every_offset);
     g_test_add_func("/hostcheck/intel-dirty/all-pass", test_checks_intel_dirty);
     g_test_add_func("/hostcheck/debian12/kernel-hints", test_checks_debian12);
     g_test_add_func("/hostcheck/no-iommu/fail-with-hint", test_checks_no_iommu);

@@ -496,6 +496,242 @@ test_default_env(void)
         g_setenv("DIRTYTRACK_DATADIR", old, TRUE);
 }
 
+/* ---- the loader's two roads ------------------------------------------------
+ *
+ * dt_vdb_parse() reads with dt-xml's simple parser and falls back to
+ * libxml2 (dt_vdb_parse_reference) for whatever it declines or refuses.
+ * Every input must get exactly libxml2's answer: the same entries, or the
+ * same error message. */
+
+static gboolean
+version_eq(const DtVersion *a, const DtVersion *b)
+{
+    return a->known == b->known && (!a->known || dt_version_cmp(a, b) == 0);
+}
+
+static gboolean
+vdb_equal(const DtVdb *x, const DtVdb *y)
+{
+    if (dt_vdb_size(x) != dt_vdb_size(y))
+        return FALSE;
+    for (guint i = 0; i < dt_vdb_size(x); i++) {
+        const DtVdbEntry *a = dt_vdb_get(x, i), *b = dt_vdb_get(y, i);
+
+        if (g_strcmp0(a->driver, b->driver) || g_strcmp0(a->module, b->module) ||
+            g_strcmp0(a->arch, b->arch) || g_strcmp0(a->conditions, b->conditions) ||
+            !version_eq(&a->since, &b->since) ||
+            !version_eq(&a->migration_since, &b->migration_since) ||
+            !version_eq(&a->pre_copy_since, &b->pre_copy_since) ||
+            !version_eq(&a->dma_logging_since, &b->dma_logging_since) ||
+            a->mig_flags != b->mig_flags || a->dma_logging != b->dma_logging ||
+            a->stop_copy_bytes != b->stop_copy_bytes || a->ids->len != b->ids->len)
+            return FALSE;
+        for (guint j = 0; j < a->ids->len; j++) {
+            const DtVdbId *p = &g_array_index(a->ids, DtVdbId, j);
+            const DtVdbId *q = &g_array_index(b->ids, DtVdbId, j);
+
+            if (p->vendor != q->vendor || p->device != q->device ||
+                !version_eq(&p->since, &q->since))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The simple parser's tree against the one converted from libxml2's. */
+static gboolean
+tree_equal(const DtXmlElem *a, const DtXmlElem *b)
+{
+    for (; a && b; a = a->next, b = b->next) {
+        if (strcmp(a->name, b->name) != 0 || a->in_ns != b->in_ns ||
+            strcmp(a->text, b->text) != 0 || a->n_attrs != b->n_attrs)
+            return FALSE;
+        for (guint i = 0; i < a->n_attrs; i++)
+            if (strcmp(a->attrs[i].name, b->attrs[i].name) != 0 ||
+                g_strcmp0(a->attrs[i].value, b->attrs[i].value) != 0 ||
+                a->attrs[i].in_ns != b->attrs[i].in_ns)
+                return FALSE;
+        if (!tree_equal(a->children, b->children))
+            return FALSE;
+    }
+    return a == NULL && b == NULL;
+}
+
+/* What the simple parser accepts, libxml2 reads the same. */
+static gboolean
+simple_tree_ok(const char *buf, gsize len)
+{
+    g_autoptr(DtXmlTree) simple = dt_xml_tree_parse_simple(buf, len);
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(DtXmlTree) ref = NULL;
+
+    if (!simple)
+        return TRUE;
+    doc = dt_xml_parse(buf, len, "test", NULL, NULL);
+    if (!doc)
+        return FALSE;
+    ref = dt_xml_tree_from_doc(doc);
+    return tree_equal(dt_xml_tree_root(simple), dt_xml_tree_root(ref));
+}
+
+/* Asserts that both roads answer alike; returns whether it loaded. */
+static gboolean
+assert_same_as_reference(const char *what, const char *buf, gsize len)
+{
+    g_autoptr(GError) e1 = NULL, e2 = NULL;
+    g_autoptr(DtVdb) a = dt_vdb_parse(buf, len, &e1);
+    g_autoptr(DtVdb) b = dt_vdb_parse_reference(buf, len, &e2);
+
+    if ((a == NULL) != (b == NULL) || (a && !vdb_equal(a, b)) ||
+        (!a && g_strcmp0(e1->message, e2->message) != 0) || !simple_tree_ok(buf, len)) {
+        g_autofree char *shown = g_strescape(g_strndup(buf, MIN(len, 400)), NULL);
+        g_test_message("%s: loader %s (%s), libxml2 %s (%s); input: %s", what,
+                       a ? "loaded" : "refused", e1 ? e1->message : "-",
+                       b ? "loaded" : "refused", e2 ? e2->message : "-", shown);
+        g_test_fail();
+    }
+    return a != NULL;
+}
+
+static char *
+read_test_file(const char *path, gsize *len)
+{
+    char *buf = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(g_file_get_contents(path, &buf, len, &error));
+    g_assert_no_error(error);
+    return buf;
+}
+
+static void
+test_simple_parser_takes_shipped(void)
+{
+    g_autofree char *path = g_build_filename(g_getenv("DIRTYTRACK_DATADIR") ?
+                                                 g_getenv("DIRTYTRACK_DATADIR") :
+                                                 ABS_TOP_SRCDIR "/data",
+                                             "variant-drivers.xml", NULL);
+    gsize len;
+    g_autofree char *buf = read_test_file(path, &len);
+    g_autoptr(DtXmlTree) t = dt_xml_tree_parse_simple(buf, len);
+
+    /* the speed of every evaluation rests on this: keep the shipped file
+     * within the simple parser's subset (no DTD, CDATA, PI or namespace) */
+    g_assert_nonnull(t);
+    g_assert_cmpstr(dt_xml_tree_root(t)->name, ==, "variant-drivers");
+    g_assert_true(assert_same_as_reference("shipped", buf, len));
+}
+
+static void
+test_simple_parser_files(void)
+{
+    g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "data", "vdb", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    g_assert_nonnull(d);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        gsize len;
+        g_autofree char *buf = NULL;
+
+        if (!g_str_has_suffix(name, ".xml"))
+            continue;
+        buf = read_test_file(path, &len);
+        assert_same_as_reference(name, buf, len);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(inline_cases); i++)
+        assert_same_as_reference(inline_cases[i].name, inline_cases[i].xml,
+                                 strlen(inline_cases[i].xml));
+}
+
+/* Every field, every kind of markup the simple parser reads, and text
+ * where line ends, references and UTF-8 matter. */
+static const char sample[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!-- a comment \xe2\x80\x94 with UTF-8 -->\n"
+    "<variant-drivers version=\"1\">\n"
+    "  <driver name=\"x_vfio_pci\" module=\"x_vfio_pci\" since=\"6.2\"\n"
+    "          source='\xc2\xa7""5 &amp; t\test'>\n"
+    "    <device vendor=\"15b3\" device=\"101e\" label=\"VF &quot;one&quot;\"/>\n"
+    "    <device vendor=\"15B3\" device=\"*\" since=\"6.6\" />\n"
+    "    <migration since=\"6.2\">\n"
+    "      <flag name=\"stop-copy\"/><flag name=\"pre-copy\" since=\"6.6\"/>\n"
+    "    </migration>\n"
+    "    <dma-logging since=\"6.2\"></dma-logging>\n"
+    "    <arch> x86_64 </arch>\n"
+    "    <condition>Needs &lt;caps&gt;&#x20;&#169; \xe2\x80\x94 see ]] <!-- x --> \xf0\x9f\x98\x80.</condition>\n"
+    "    <stop-copy-size bytes=\"4096\"/>\n"
+    "  </driver >\n"
+    "</variant-drivers>\n";
+
+static const char *const snippets[] = {
+    "&amp;", "&lt;", "&#10;", "&#x9;", "&#0;", "&#xD800;", "&#x110000;", "&#xFFFE;", "&bogus;",
+    "&", "<", ">", "\r\n", "\r", "\n", "\t", "\x01", "\x7f", "\xc3\xa9", "\xc3",
+    "\xef\xbf\xbe", "\xed\xa0\x80", "\xef\xbb\xbf", "]]>", "'", "\"", " ", "--", "-",
+    "<!--c-->", "<![CDATA[x]]>", "<?pi x?>", "<!DOCTYPE v>", " xmlns='u'", " a:b='1'",
+    ":", "/", "=", "<x/>", "</x>", "a", "0",
+};
+
+static void
+test_simple_parser_mutations(void)
+{
+    const gsize len = sizeof(sample) - 1;
+    guint loaded = 0, cases = 0;
+
+    /* every snippet at every place with -m thorough; a quarter by default */
+    const guint step = g_test_thorough() ? 1 : 4;
+
+    g_assert_true(assert_same_as_reference("sample", sample, len));
+    for (gsize pos = 0; pos <= len; pos++) {
+        for (guint k = 0; k < G_N_ELEMENTS(snippets); k++) {
+            g_autoptr(GString) ins = NULL;
+            g_autoptr(GString) rep = NULL;
+            g_autofree char *what = NULL;
+
+            if ((pos * 7 + k) % step != 0)
+                continue;
+            what = g_strdup_printf("snippet %u at %zu", k, pos);
+            ins = g_string_new_len(sample, (gssize)pos);
+            g_string_append(ins, snippets[k]);
+            g_string_append_len(ins, sample + pos, (gssize)(len - pos));
+            loaded += assert_same_as_reference(what, ins->str, ins->len);
+            cases++;
+            if (pos < len && (pos + k) % 3 == 0) {
+                rep = g_string_new_len(sample, (gssize)pos);
+                g_string_append(rep, snippets[k]);
+                g_string_append_len(rep, sample + pos + 1, (gssize)(len - pos - 1));
+                loaded += assert_same_as_reference(what, rep->str, rep->len);
+                cases++;
+            }
+        }
+    }
+    g_test_message("%u mutations, %u loaded", cases, loaded);
+    /* both outcomes are exercised in numbers */
+    g_assert_cmpuint(loaded, >, cases / 20);
+    g_assert_cmpuint(loaded, <, cases);
+}
+
+static void
+test_simple_parser_line_ends(void)
+{
+    g_autofree char *path = g_build_filename(ABS_TOP_SRCDIR, "data", "variant-drivers.xml", NULL);
+    gsize len;
+    g_autofree char *buf = read_test_file(path, &len);
+    g_autoptr(GString) crlf = g_string_new(NULL);
+    g_autoptr(GString) cr = g_string_new(NULL);
+    g_autoptr(GString) tabs = g_string_new(NULL);
+
+    for (gsize i = 0; i < len; i++) {
+        g_string_append(crlf, buf[i] == '\n' ? "\r\n" : (char[]){ buf[i], 0 });
+        g_string_append_c(cr, buf[i] == '\n' ? '\r' : buf[i]);
+        g_string_append_c(tabs, buf[i] == ' ' ? '\t' : buf[i]);
+    }
+    g_assert_true(assert_same_as_reference("CR LF", crlf->str, crlf->len));
+    g_assert_true(assert_same_as_reference("CR", cr->str, cr->len));
+    assert_same_as_reference("tabs", tabs->str, tabs->len);
+}
+
 static int
 compare_names(gconstpointer a, gconstpointer b)
 {
@@ -527,6 +763,10 @@ main(int argc, char **argv)
     g_test_add_func("/vdb/all/nothing-before-5.18", test_nothing_before_v2);
     g_test_add_func("/vdb/fixture/minimal-loads-every-field", test_fixture_minimal);
     g_test_add_func("/vdb/default/datadir-override-is-honoured", test_default_env);
+    g_test_add_func("/vdb/simple-parser/reads-the-shipped-file", test_simple_parser_takes_shipped);
+    g_test_add_func("/vdb/simple-parser/same-as-libxml2/fixtures", test_simple_parser_files);
+    g_test_add_func("/vdb/simple-parser/same-as-libxml2/mutations", test_simple_parser_mutations);
+    g_test_add_func("/vdb/simple-parser/same-as-libxml2/line-ends", test_simple_parser_line_ends);
 
     /* every *-invalid.xml on disk, so a new fixture is tested without code */
     {

@@ -33,7 +33,13 @@
 
 #define DTD_DEFAULT_THREADS 4
 #define DTD_MAX_THREADS 64
+/* Requests waiting for a worker beyond which callers get Busy (and a hook
+ * evaluates in-process): by default enough for a host evacuation of 128
+ * VMs whose hooks all ask at once, each with two calls in flight, and more
+ * with more threads.  Answers from the decision cache never wait. */
 #define DTD_QUEUE_PER_THREAD 16
+#define DTD_QUEUE_MIN 256
+#define DTD_QUEUE_MAX 65536
 
 static gboolean
 on_signal(gpointer user_data)
@@ -143,10 +149,14 @@ daemon_free(DtdDaemon *d)
     g_clear_pointer(&d->queued_waiters, g_ptr_array_unref);
     g_clear_pointer(&d->domains, g_hash_table_unref);
     dtd_host_snapshot_free(d->host);
+    dtd_cache_free(d->cache);
+    if (d->watch_source)
+        g_source_remove(d->watch_source);
+    dtd_watch_free(d->watch);
     if (d->loop)
         g_main_loop_unref(d->loop);
-    if (d->vdb)
-        dt_vdb_free(d->vdb);
+    dtd_vdb_clear(d);
+    g_mutex_clear(&d->vdb_lock);
     if (d->config)
         dt_config_free(d->config);
     g_free(d->sysroot);
@@ -167,6 +177,7 @@ main(int argc, char **argv)
     g_autofree char *opt_group = NULL;
     g_autofree char *opt_libvirt_uri = NULL;
     gint opt_threads = DTD_DEFAULT_THREADS;
+    gint opt_max_queue = -1;
     GOptionEntry entries[] = {
         { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
           N_("Use the system bus (the default)"), NULL },
@@ -180,6 +191,9 @@ main(int argc, char **argv)
           N_("Configuration file"), N_("FILE") },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opt_threads,
           N_("Worker threads for evaluations and probes"), N_("N") },
+        { "max-queue", 0, 0, G_OPTION_ARG_INT, &opt_max_queue,
+          N_("Requests that may wait for a worker before callers are told Busy "
+             "(default: 256, or 16 per thread if more)"), N_("N") },
         { "libvirt-uri", 0, 0, G_OPTION_ARG_STRING, &opt_libvirt_uri,
           N_("Follow domain events of this libvirt URI (default with --system: "
              "qemu:///system; \"\" = none)"), N_("URI") },
@@ -216,6 +230,10 @@ main(int argc, char **argv)
         g_printerr("dirtytrackd: %s\n", _("--threads must be between 1 and 64"));
         return 2;
     }
+    if (opt_max_queue != -1 && (opt_max_queue < 1 || opt_max_queue > DTD_QUEUE_MAX)) {
+        g_printerr("dirtytrackd: %s\n", _("--max-queue must be between 1 and 65536"));
+        return 2;
+    }
     if (opt_sysroot && (!g_path_is_absolute(opt_sysroot) ||
                         !g_file_test(opt_sysroot, G_FILE_TEST_IS_DIR))) {
         g_printerr("dirtytrackd: %s\n", _("--sysroot must be an absolute directory"));
@@ -230,7 +248,9 @@ main(int argc, char **argv)
     d->sysroot = g_steal_pointer(&opt_sysroot);
     d->config_path = g_steal_pointer(&opt_config);
     d->threads = opt_threads;
-    d->max_queue = opt_threads * DTD_QUEUE_PER_THREAD;
+    d->max_queue = opt_max_queue > 0 ? (guint) opt_max_queue
+                                     : MAX((guint) opt_threads * DTD_QUEUE_PER_THREAD, DTD_QUEUE_MIN);
+    g_mutex_init(&d->vdb_lock);
     d->group = g_strdup(opt_group ? opt_group : DT_DBUS_GROUP);
     d->self_uid = getuid();
     d->hostname = g_strdup(g_get_host_name());
@@ -247,8 +267,7 @@ main(int argc, char **argv)
         daemon_free(d);
         return EXIT_FAILURE;
     }
-    d->vdb = dt_vdb_load_default(&error);
-    if (!d->vdb) {
+    if (!dtd_vdb_load(d, &error)) {
         g_warning("Variant-driver database unavailable, every evaluation loads its own: %s",
                   error ? error->message : "");
         g_clear_error(&error);

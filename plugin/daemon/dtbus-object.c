@@ -10,7 +10,11 @@
  *
  * The caller's uid and groups come from the bus (GetConnectionCredentials:
  * the same credentials the bus policy judged) through a pending call, never
- * a blocking round trip on the main thread.
+ * a blocking round trip on the main thread.  The answer is kept per unique
+ * name: the bus fixes a connection's credentials when it authenticates and
+ * never gives a unique name to a second connection, so a client that calls
+ * again is judged without asking the bus again.  The table is bounded
+ * (emptied when full); a forgotten caller is only asked about again.
  */
 #include "config.h"
 
@@ -20,6 +24,7 @@
 #include "dtbus.h"
 
 #define DTBUS_CALLER_TIMEOUT_MS 5000
+#define DTBUS_CALLER_CACHE_MAX 1024
 
 typedef struct {
     char *name;
@@ -40,6 +45,7 @@ typedef struct {
     DtbusAuthorizeFunc authorize;
     gpointer authorize_data;
     char *denied_error;
+    GHashTable *callers;     /* unique name -> DtbusCaller* (known callers only) */
 } DtbusRegistry;
 
 typedef struct {
@@ -72,6 +78,7 @@ registry_free(void *p)
     DtbusRegistry *r = p;
 
     g_hash_table_unref(r->objects);
+    g_hash_table_unref(r->callers);
     g_free(r->denied_error);
     g_free(r);
 }
@@ -93,6 +100,7 @@ registry_get(DBusConnection *conn, gboolean create)
     r = g_new0(DtbusRegistry, 1);
     r->objects = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) object_free);
+    r->callers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     if (!dbus_connection_set_data(conn, registry_slot, r, registry_free)) {
         registry_free(r);
         return NULL;
@@ -472,6 +480,34 @@ parse_credentials(DBusMessage *reply, DtbusCaller *caller, GArray **gids)
     }
 }
 
+/* Runs the method for a caller whose identity is settled. */
+static void
+dispatch_judged(DBusConnection *conn, DBusMessage *msg, const DtbusMethod *m,
+                const DtbusInterface *iface, const DtbusCaller *caller)
+{
+    DtbusRegistry *r = registry_get(conn, FALSE);
+
+    if ((m->flags & DTBUS_METHOD_FLAG_PRIVILEGED) && !caller->privileged) {
+        const char *name = r && r->denied_error ? r->denied_error : DBUS_ERROR_ACCESS_DENIED;
+
+        reply_and_unref(conn, msg,
+                        dtbus_error_reply(msg, name, "%s.%s is not allowed for this caller",
+                                          iface->name, m->name));
+    } else {
+        invoke_method(conn, msg, m, iface, caller);
+    }
+}
+
+static void
+remember_caller(DtbusRegistry *r, const char *sender, const DtbusCaller *caller)
+{
+    if (!r || !sender || !caller->known)
+        return;
+    if (g_hash_table_size(r->callers) >= DTBUS_CALLER_CACHE_MAX)
+        g_hash_table_remove_all(r->callers);
+    g_hash_table_replace(r->callers, g_strdup(sender), g_memdup2(caller, sizeof(*caller)));
+}
+
 static void
 caller_reply(DBusPendingCall *pending, void *user_data)
 {
@@ -495,16 +531,8 @@ caller_reply(DBusPendingCall *pending, void *user_data)
                     : "no credentials");
     if (bus_reply)
         dbus_message_unref(bus_reply);
-
-    if ((pd->method->flags & DTBUS_METHOD_FLAG_PRIVILEGED) && !caller.privileged) {
-        const char *name = r && r->denied_error ? r->denied_error : DBUS_ERROR_ACCESS_DENIED;
-
-        reply_and_unref(pd->conn, pd->msg,
-                        dtbus_error_reply(pd->msg, name, "%s.%s is not allowed for this caller",
-                                          pd->iface->name, pd->method->name));
-    } else {
-        invoke_method(pd->conn, pd->msg, pd->method, pd->iface, &caller);
-    }
+    remember_caller(r, dbus_message_get_sender(pd->msg), &caller);
+    dispatch_judged(pd->conn, pd->msg, pd->method, pd->iface, &caller);
 }
 
 static void
@@ -526,6 +554,15 @@ dispatch_with_caller(DBusConnection *conn, DBusMessage *msg, const DtbusMethod *
     g_autoptr(DBusMessage) query = NULL;
     DBusPendingCall *pending = NULL;
     DtbusPendingDispatch *pd;
+    DtbusRegistry *reg = registry_get(conn, FALSE);
+    const DtbusCaller *known = sender && reg ? g_hash_table_lookup(reg->callers, sender) : NULL;
+
+    if (known) {
+        DtbusCaller caller = *known;   /* the table may change under the handler */
+
+        dispatch_judged(conn, msg, m, iface, &caller);
+        return;
+    }
 
     if (!sender) {
         /* Peer-to-peer: nobody to ask; treat as unknown and unprivileged. */

@@ -203,11 +203,13 @@ evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out)
 {
     DtdDaemon *d = t->d;
     g_autoptr(GError) error = NULL;
+    /* the main thread may load a new database meanwhile: hold this one */
+    DtdVdbRef *vdb = dtd_vdb_ref(d);
     DtEvalOptions opts = {
         .sysroot = d->sysroot,
         .role = DT_ROLE_SOURCE,
         .config = d->config,
-        .vdb = d->vdb,
+        .vdb = vdb ? vdb->vdb : d->vdb,
         /* the devices are in use by the running VM: never ask them */
         .probe_ioctl = FALSE,
     };
@@ -215,10 +217,12 @@ evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out)
     DtEvaluation *e;
 
     if (!xml) {
+        dtd_vdb_unref(vdb);
         task_error(t, "virDomainGetXMLDesc");
         return NULL;
     }
     e = dt_evaluate(xml, strlen(xml), &opts, &error);
+    dtd_vdb_unref(vdb);
     if (!e) {
         g_free(t->error);
         t->error = g_strdup_printf("evaluation: %s", error ? error->message : "");

@@ -5,7 +5,10 @@
  * uevent netlink multicast does say it, needs no privilege to read, and is
  * one socket on the main loop: PCI, IOMMU and VFIO events (add, remove,
  * bind, unbind, change) schedule a re-probe, debounced so that an SR-IOV
- * burst of hundreds of VFs costs one probe.  With --sysroot (fixture
+ * burst of hundreds of VFs costs one probe.  Each relevant event also
+ * counts (uevent_gen): from then until the re-probe, evaluations probe the
+ * host themselves instead of starting from the snapshot, and no cached
+ * answer is served (dtd-manager.c).  With --sysroot (fixture
  * hosts) the kernel's events describe another machine, so nothing is
  * watched and RefreshHost() is the only trigger.
  */
@@ -64,22 +67,36 @@ uevent_is_relevant(const char *buf, gsize len)
 static gboolean
 uevent_ready(gint fd, GIOCondition cond, gpointer user_data)
 {
-    DtdDaemon *d = user_data;
+    dtd_uevent_poll(user_data);
+    return G_SOURCE_CONTINUE;
+}
+
+void
+dtd_uevent_poll(DtdDaemon *d)
+{
+    int fd = d->uevent_fd;
     char buf[8192];
     ssize_t n;
+
+    if (fd < 0)
+        return;
 
     /* Drain everything queued; one relevant event is enough to schedule. */
     while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
         buf[n] = '\0';
-        if (uevent_is_relevant(buf, n) && d->uevent_debounce == 0)
+        if (!uevent_is_relevant(buf, n))
+            continue;
+        /* cached answers stop at once; the snapshot follows after the burst */
+        d->uevent_gen++;
+        if (d->uevent_debounce == 0)
             d->uevent_debounce = g_timeout_add(DTD_UEVENT_DEBOUNCE_MS, debounce_fired, d);
     }
     if (n < 0 && errno == ENOBUFS) {
         /* events were lost: assume the worst */
+        d->uevent_gen++;
         if (d->uevent_debounce == 0)
             d->uevent_debounce = g_timeout_add(DTD_UEVENT_DEBOUNCE_MS, debounce_fired, d);
     }
-    return G_SOURCE_CONTINUE;
 }
 
 gboolean

@@ -16,19 +16,63 @@
 #include "dt-config.h"
 #include "dt-hostcheck.h"
 #include "dt-model.h"
+#include "dt-paths.h"
 #include "dt-util.h"
 #include "dt-vdb.h"
 
 G_BEGIN_DECLS
 
-/* One probe of the host, immutable once published. */
+/* What a cached fact was read from, to tell cheaply whether it still
+ * holds (dtd-cache.c): a file's identity, a node's existence, or a
+ * symlink's target. */
+typedef enum {
+    DTD_ID_FILE,    /* stat(): type, device, inode, size, mtime, ctime */
+    DTD_ID_NODE,    /* stat(): exists, type, inode (device nodes: times move) */
+    DTD_ID_LINK,    /* readlink() text */
+    DTD_ID_NO_DIR,  /* must stay something other than a directory */
+} DtdIdKind;
+
+typedef struct DtdFileId DtdFileId;
+
+/* One probe of the host, immutable once published; shared by reference
+ * with the workers, which build each evaluation's host from it. */
 typedef struct {
     DtHost *host;
     GPtrArray *checks;       /* DtCheck* */
     char *json;              /* the host report */
     char *fingerprint;       /* digest over the capability facts */
     GError *error;           /* set when the probe failed (the rest NULL) */
+
+    gint ref;                /* atomic; dtd_host_snapshot_free() drops one */
+    guint64 serial;          /* unique per probe, never reused */
+    guint64 uevent_gen;      /* the daemon's uevent_gen when the probe started */
+    DtPaths *paths;          /* the root it was read from */
+    int root_fd;             /* that root, open (O_PATH), or -1 for the real root */
+    DtdFileId *root_id;      /* the root by its path (NULL for the real root) */
+    /* taken before the probe read anything, so that a change during the
+     * probe shows as a difference later: */
+    GPtrArray *inputs;       /* DtdFileId*: files behind the host-wide facts */
+    GHashTable *devices;     /* packed address -> DtdDevice* (every function listed) */
 } DtdHostSnapshot;
+
+/* A PCI function of a snapshot: its signature (dtd_device_sig()) before
+ * the probe, and the facts the probe read (NULL: listed but unreadable). */
+typedef struct {
+    char *sig;
+    const DtPciDev *dev;     /* belongs to the snapshot's host */
+} DtdDevice;
+
+/* The variant-driver database, shared by reference (workers and the
+ * tuning thread evaluate with it while the main thread may load a new
+ * one when the file changes). */
+typedef struct {
+    gint ref;
+    DtVdb *vdb;
+    guint64 gen;             /* unique per load */
+} DtdVdbRef;
+
+typedef struct DtdDecisionCache DtdDecisionCache;
+typedef struct DtdWatch DtdWatch;
 
 typedef struct {
     char *name;
@@ -49,8 +93,12 @@ typedef struct {
     /* configuration in force */
     char *sysroot;           /* NULL: the real root */
     char *config_path;       /* NULL: built-in defaults */
-    DtConfig *config;
-    DtVdb *vdb;              /* NULL: evaluation loads its own */
+    DtConfig *config;        /* read once: the Config property is constant */
+    DtVdb *vdb;              /* NULL: evaluation loads its own; = vdb_ref->vdb if set */
+    DtdVdbRef *vdb_ref;      /* NULL: vdb is fixed (not watched) */
+    char *vdb_path;          /* the file vdb came from, watched for changes */
+    DtdFileId *vdb_id;
+    GMutex vdb_lock;         /* guards vdb/vdb_ref for the tuning thread */
     guint threads;
     guint max_queue;
     char *group;
@@ -76,6 +124,11 @@ typedef struct {
     int uevent_fd;
     guint uevent_source;
     guint uevent_debounce;
+    guint64 uevent_gen;         /* relevant kernel events seen so far */
+
+    DtdDecisionCache *cache;    /* Evaluate answers (dtd-cache.c) */
+    DtdWatch *watch;            /* created with the first cached answer on a sysroot */
+    guint watch_source;
 
     /* libvirt domain events (dtd-libvirt.c) */
     char *libvirt_uri;          /* NULL: not followed */
@@ -113,7 +166,17 @@ gboolean dtd_authorize(guint32 uid, const guint32 *gids, guint n_gids, gpointer 
 void dtd_worker_entry(gpointer job, gpointer pool_data);
 /* Starts a probe (or queues one after the running probe). */
 void dtd_manager_refresh_host(DtdDaemon *d);
+DtdHostSnapshot *dtd_host_snapshot_ref(DtdHostSnapshot *s);
+/* Drops one reference (the last frees it). */
 void dtd_host_snapshot_free(DtdHostSnapshot *s);
+/* The database in force (NULL: none), after a cheap check of its file;
+ * main thread.  dtd_vdb_ref() takes a reference from any thread. */
+DtVdb *dtd_vdb_current(DtdDaemon *d);
+DtdVdbRef *dtd_vdb_ref(DtdDaemon *d);
+void dtd_vdb_unref(DtdVdbRef *r);
+/* Loads the default database and watches its file (main(), at start). */
+gboolean dtd_vdb_load(DtdDaemon *d, GError **error);
+void dtd_vdb_clear(DtdDaemon *d);
 void dtd_domain_state_free(DtdDomainState *s);
 /* Answers everything still waiting (at shutdown) with an error. */
 void dtd_manager_flush_waiters(DtdDaemon *d);
@@ -147,9 +210,84 @@ void dtd_tune_hook_end(DtdDaemon *d, const char *name);
 /* GetDomainState's "tuning" object as JSON, NULL when there is none. */
 char *dtd_tune_state_json(DtdDaemon *d, const char *name);
 
+/* dtd-cache.c: file identities, device signatures, the decision cache. */
+DtdFileId *dtd_file_id_new(const char *path, DtdIdKind kind);
+/* path relative to dirfd (which must outlive the id), or absolute with -1 */
+DtdFileId *dtd_file_id_new_at(int dirfd, const char *path, DtdIdKind kind);
+gboolean dtd_file_id_unchanged(const DtdFileId *id);
+const char *dtd_file_id_path(const DtdFileId *id);
+void dtd_file_id_free(DtdFileId *id);
+/* What the links of a PCI function say: its entry in /sys/bus/pci/devices
+ * (hot-unplug, a new device), its driver (bind, unbind) and its IOMMU
+ * group; three readlink() calls. */
+char *dtd_device_sig(const DtPaths *paths, int root_fd, const DtPciAddr *addr);
+guint64 dtd_pci_addr_pack(const DtPciAddr *a);
+/* The id's path, absolute (root: the directory its dirfd is). */
+char *dtd_file_id_abspath(const DtdFileId *id, const char *root);
+
+/* inotify over a sysroot: a generation that moves on any change in the
+ * directories watched (dtd-cache.c explains what that covers). */
+DtdWatch *dtd_watch_new(void);
+void dtd_watch_free(DtdWatch *w);
+int dtd_watch_fd(const DtdWatch *w);
+/* Reads what is queued; the generation after it. */
+guint64 dtd_watch_poll(DtdWatch *w);
+/* Watches every directory the lookup of path passes through, from root
+ * down when path is below it (else from /).  FALSE if one cannot be. */
+gboolean dtd_watch_path(DtdWatch *w, const char *root, const char *path);
+
+typedef struct {
+    DtRole role;
+    const char *qemu_version;      /* NULL: none given */
+    const char *libvirt_version;
+    const char *xml;
+    gsize xml_len;
+    guint hash;                    /* dtd_cache_key_hash() */
+} DtdCacheKey;
+
+/* One cached Evaluate answer and everything it was read from. */
+typedef struct {
+    DtdCacheKey key;               /* strings owned */
+    DBusMessage *reply;            /* the reply sent, to copy for the next caller */
+    gsize report_bytes;            /* its report's length */
+    DtDecision *decision;
+    char *reasons_json;            /* GetDomainState's reasons, made when first needed */
+    char *domain_name;
+    /* valid while all of these hold: */
+    guint64 snapshot_serial;
+    guint64 uevent_gen;
+    guint64 vdb_gen;
+    GArray *dev_addrs;             /* DtPciAddr the domain references */
+    GPtrArray *dev_sigs;           /* char*: their signatures, same order */
+    GPtrArray *ids;                /* DtdFileId*: QEMU binary, absent debugfs dirs */
+    gsize bytes;
+    GList *lru;                    /* owned by the cache */
+    gboolean watched;              /* checked in full at watch generation watch_gen */
+    guint64 watch_gen;
+} DtdCacheEntry;
+
+guint dtd_cache_key_hash(const DtdCacheKey *k);
+DtdDecisionCache *dtd_cache_new(guint max_entries, gsize max_bytes);
+void dtd_cache_free(DtdDecisionCache *c);
+/* Whether an answer for this key may be kept: only once the key was seen
+ * before, so that domains asked about once (an evacuation: each VM once)
+ * do not push out the ones asked about again and again. */
+gboolean dtd_cache_admit(DtdDecisionCache *c, guint hash);
+/* The entry for key, marked most recently used, or NULL. */
+DtdCacheEntry *dtd_cache_lookup(DtdDecisionCache *c, const DtdCacheKey *key);
+/* Takes e (its key strings and all); replaces an entry with the same key
+ * and evicts the least recently used ones beyond the bounds. */
+void dtd_cache_insert(DtdDecisionCache *c, DtdCacheEntry *e);
+void dtd_cache_remove(DtdDecisionCache *c, DtdCacheEntry *e);
+void dtd_cache_entry_free(DtdCacheEntry *e);
+guint dtd_cache_size(const DtdDecisionCache *c);
+
 /* dtd-uevent.c: refresh the host report when the kernel announces PCI,
  * IOMMU or VFIO changes (real root only). */
 gboolean dtd_uevent_start(DtdDaemon *d, GError **error);
+/* Reads the events already queued now (main thread), so that a change
+ * the kernel announced before a call is seen before its answer. */
+void dtd_uevent_poll(DtdDaemon *d);
 void dtd_uevent_stop(DtdDaemon *d);
 
 G_END_DECLS

@@ -1,0 +1,539 @@
+/* dtd-cache.c: what dirtytrackd remembers between calls, and how it tells
+ * that a remembered fact still holds.
+ *
+ * Three pieces.  A DtdFileId is a file's identity as stat() gives it (or a
+ * symlink's text): comparing one costs a system call, where reading and
+ * parsing the file again costs thousands.  A device signature is the text
+ * of the three links that change when a PCI function is unplugged, bound
+ * to another driver or moved to another IOMMU group.  The decision cache
+ * keeps Evaluate answers by their input (domain XML, role, versions); the
+ * caller (dtd-manager.c) serves an entry only after checking every file
+ * identity and device signature it records.
+ *
+ * Identities have the kernel's timestamp granularity: a file rewritten in
+ * place with the same size within one clock tick keeps its identity.
+ * sysfs and the variant-driver database are not written that way (links
+ * are replaced, packages install new inodes).  The decision cache is
+ * bounded in entries and bytes, least recently used first out.  Main
+ * thread only, except the file identities and signatures, which any
+ * thread may take.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dtd.h"
+
+struct DtdFileId {
+    int dirfd;            /* borrowed: relative paths are read from it; -1: path is absolute */
+    char *path;
+    DtdIdKind kind;
+    int err;              /* errno of the stat/readlink, 0 = it worked */
+    mode_t mode;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+    char *target;         /* DTD_ID_LINK */
+};
+
+static void
+file_id_take(DtdFileId *id)
+{
+    struct stat st;
+
+    int dirfd = id->dirfd >= 0 ? id->dirfd : AT_FDCWD;
+
+    g_clear_pointer(&id->target, g_free);
+    id->err = 0;
+    if (id->kind == DTD_ID_LINK) {
+        char buf[PATH_MAX];
+        ssize_t n = readlinkat(dirfd, id->path, buf, sizeof(buf) - 1);
+
+        if (n < 0) {
+            id->err = errno;
+            return;
+        }
+        id->target = g_strndup(buf, n);
+        return;
+    }
+    if (fstatat(dirfd, id->path, &st, 0) < 0) {
+        id->err = errno;
+        return;
+    }
+    id->mode = st.st_mode & S_IFMT;
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+    id->size = st.st_size;
+    id->mtime = st.st_mtim;
+    id->ctime = st.st_ctim;
+}
+
+DtdFileId *
+dtd_file_id_new_at(int dirfd, const char *path, DtdIdKind kind)
+{
+    DtdFileId *id = g_new0(DtdFileId, 1);
+
+    id->dirfd = dirfd;
+    id->path = g_strdup(path);
+    id->kind = kind;
+    file_id_take(id);
+    return id;
+}
+
+DtdFileId *
+dtd_file_id_new(const char *path, DtdIdKind kind)
+{
+    return dtd_file_id_new_at(-1, path, kind);
+}
+
+gboolean
+dtd_file_id_unchanged(const DtdFileId *id)
+{
+    DtdFileId now = { .dirfd = id->dirfd, .path = id->path, .kind = id->kind };
+    gboolean same;
+
+    file_id_take(&now);
+    switch (id->kind) {
+    case DTD_ID_LINK:
+        same = now.err == id->err && g_strcmp0(now.target, id->target) == 0;
+        break;
+    case DTD_ID_NO_DIR:
+        same = now.err != 0 || now.mode != S_IFDIR;
+        break;
+    case DTD_ID_NODE:
+        same = now.err == id->err &&
+               (now.err != 0 || (now.mode == id->mode && now.ino == id->ino && now.dev == id->dev));
+        break;
+    case DTD_ID_FILE:
+    default:
+        same = now.err == id->err &&
+               (now.err != 0 ||
+                (now.mode == id->mode && now.dev == id->dev && now.ino == id->ino &&
+                 now.size == id->size && now.mtime.tv_sec == id->mtime.tv_sec &&
+                 now.mtime.tv_nsec == id->mtime.tv_nsec && now.ctime.tv_sec == id->ctime.tv_sec &&
+                 now.ctime.tv_nsec == id->ctime.tv_nsec));
+        break;
+    }
+    g_free(now.target);
+    return same;
+}
+
+const char *
+dtd_file_id_path(const DtdFileId *id)
+{
+    return id->path;
+}
+
+void
+dtd_file_id_free(DtdFileId *id)
+{
+    if (!id)
+        return;
+    g_free(id->path);
+    g_free(id->target);
+    g_free(id);
+}
+
+/* ---- device signatures -------------------------------------------------- */
+
+static void
+append_link(GString *s, int dirfd, const char *path)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlinkat(dirfd, path, buf, sizeof(buf) - 1);
+
+    if (n < 0)
+        g_string_append_printf(s, "!%d\n", errno);
+    else {
+        g_string_append_len(s, buf, n);
+        g_string_append_c(s, '\n');
+    }
+}
+
+char *
+dtd_device_sig(const DtPaths *paths, int root_fd, const DtPciAddr *addr)
+{
+    char path[PATH_MAX];
+    GString *s = g_string_sized_new(192);
+    int dirfd = root_fd >= 0 ? root_fd : AT_FDCWD;
+    int n;
+
+    /* below an open root the walk starts there, not at / (a sysroot on
+     * /dev/shm costs a mount crossing and four lookups more per call) */
+    n = g_snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%04x:%02x:%02x.%x",
+                   root_fd >= 0 ? "." : paths->root, addr->domain, addr->bus, addr->slot,
+                   addr->function);
+    if (n <= 0 || (gsize) n + sizeof("/iommu_group") >= sizeof(path)) {
+        g_string_append(s, "!path");
+        return g_string_free(s, FALSE);
+    }
+    append_link(s, dirfd, path);
+    if (s->str[0] == '!')
+        /* no entry: neither a driver nor a group to read */
+        return g_string_free(s, FALSE);
+    memcpy(path + n, "/driver", sizeof("/driver"));
+    append_link(s, dirfd, path);
+    memcpy(path + n, "/iommu_group", sizeof("/iommu_group"));
+    append_link(s, dirfd, path);
+    return g_string_free(s, FALSE);
+}
+
+guint64
+dtd_pci_addr_pack(const DtPciAddr *a)
+{
+    return ((guint64) a->domain << 16) | ((guint64) a->bus << 8) | ((guint64) a->slot << 3) |
+           a->function;
+}
+
+/* ---- the decision cache ----------------------------------------------------- */
+
+#define SEEN_SLOTS 4096
+
+struct DtdDecisionCache {
+    GHashTable *entries;     /* DtdCacheKey* (in the entry) -> DtdCacheEntry* */
+    guint seen[SEEN_SLOTS];  /* key hashes asked for, one per slot (16 KiB) */
+    GQueue lru;              /* most recent first */
+    guint max_entries;
+    gsize max_bytes;
+    gsize bytes;
+};
+
+/* A 64-bit multiply-and-rotate hash over 8-byte words: the key is a few
+ * kilobytes of XML, hashed on every call, and equality compares the whole
+ * text anyway. */
+static guint64
+mix(guint64 h, guint64 v)
+{
+    h ^= v * 0x9e3779b97f4a7c15ULL;
+    h = (h << 27) | (h >> 37);
+    return h * 0xff51afd7ed558ccdULL + 0x165667b19e3779f9ULL;
+}
+
+static guint64
+hash_bytes(guint64 h, const char *p, gsize n)
+{
+    guint64 v;
+
+    h = mix(h, n);
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&v, p, 8);
+        h = mix(h, v);
+    }
+    v = 0;
+    memcpy(&v, p, n);
+    return mix(h, v);
+}
+
+static guint64
+hash_str(guint64 h, const char *s)
+{
+    return s ? hash_bytes(h, s, strlen(s)) : mix(h, 0x5bd1e995);
+}
+
+guint
+dtd_cache_key_hash(const DtdCacheKey *k)
+{
+    guint64 h = mix(0, k->role + 1);
+
+    h = hash_str(h, k->qemu_version);
+    h = hash_str(h, k->libvirt_version);
+    h = hash_bytes(h, k->xml, k->xml_len);
+    return (guint) (h ^ (h >> 32));
+}
+
+static guint
+key_hash(gconstpointer p)
+{
+    return ((const DtdCacheKey *) p)->hash;
+}
+
+static gboolean
+key_equal(gconstpointer a, gconstpointer b)
+{
+    const DtdCacheKey *x = a, *y = b;
+
+    return x->hash == y->hash && x->role == y->role && x->xml_len == y->xml_len &&
+           g_strcmp0(x->qemu_version, y->qemu_version) == 0 &&
+           g_strcmp0(x->libvirt_version, y->libvirt_version) == 0 &&
+           memcmp(x->xml, y->xml, x->xml_len) == 0;
+}
+
+void
+dtd_cache_entry_free(DtdCacheEntry *e)
+{
+    if (!e)
+        return;
+    g_free((char *) e->key.qemu_version);
+    g_free((char *) e->key.libvirt_version);
+    g_free((char *) e->key.xml);
+    if (e->reply)
+        dbus_message_unref(e->reply);
+    dt_decision_free(e->decision);
+    g_free(e->reasons_json);
+    g_free(e->domain_name);
+    if (e->dev_addrs)
+        g_array_unref(e->dev_addrs);
+    if (e->dev_sigs)
+        g_ptr_array_unref(e->dev_sigs);
+    if (e->ids)
+        g_ptr_array_unref(e->ids);
+    g_free(e);
+}
+
+DtdDecisionCache *
+dtd_cache_new(guint max_entries, gsize max_bytes)
+{
+    DtdDecisionCache *c = g_new0(DtdDecisionCache, 1);
+
+    c->entries = g_hash_table_new(key_hash, key_equal);
+    g_queue_init(&c->lru);
+    c->max_entries = MAX(max_entries, 1);
+    c->max_bytes = max_bytes;
+    return c;
+}
+
+void
+dtd_cache_remove(DtdDecisionCache *c, DtdCacheEntry *e)
+{
+    g_hash_table_remove(c->entries, &e->key);
+    g_queue_delete_link(&c->lru, e->lru);
+    c->bytes -= e->bytes;
+    dtd_cache_entry_free(e);
+}
+
+void
+dtd_cache_free(DtdDecisionCache *c)
+{
+    if (!c)
+        return;
+    while (c->lru.head)
+        dtd_cache_remove(c, c->lru.head->data);
+    g_hash_table_unref(c->entries);
+    g_free(c);
+}
+
+gboolean
+dtd_cache_admit(DtdDecisionCache *c, guint hash)
+{
+    guint *slot = &c->seen[hash % SEEN_SLOTS];
+
+    if (*slot == hash)
+        return TRUE;
+    *slot = hash;
+    return FALSE;
+}
+
+DtdCacheEntry *
+dtd_cache_lookup(DtdDecisionCache *c, const DtdCacheKey *key)
+{
+    DtdCacheEntry *e = g_hash_table_lookup(c->entries, key);
+
+    if (e && e->lru != c->lru.head) {
+        g_queue_unlink(&c->lru, e->lru);
+        g_queue_push_head_link(&c->lru, e->lru);
+    }
+    return e;
+}
+
+void
+dtd_cache_insert(DtdDecisionCache *c, DtdCacheEntry *e)
+{
+    DtdCacheEntry *old = g_hash_table_lookup(c->entries, &e->key);
+
+    if (old)
+        dtd_cache_remove(c, old);
+    /* the XML, the reply, and the decision it was rendered from (about as
+     * large: the same strings), the signatures */
+    e->bytes = sizeof(*e) + e->key.xml_len + 2 * e->report_bytes +
+               (e->dev_sigs ? e->dev_sigs->len * 200 : 0);
+    if (e->bytes > c->max_bytes) {
+        dtd_cache_entry_free(e);
+        return;
+    }
+    g_queue_push_head(&c->lru, e);
+    e->lru = c->lru.head;
+    g_hash_table_insert(c->entries, &e->key, e);
+    c->bytes += e->bytes;
+    while (c->lru.length > c->max_entries || c->bytes > c->max_bytes)
+        dtd_cache_remove(c, c->lru.tail->data);
+}
+
+guint
+dtd_cache_size(const DtdDecisionCache *c)
+{
+    return c ? c->lru.length : 0;
+}
+
+/* ---- watches: cheap "nothing changed" for a sysroot ---------------------------
+
+ * Checking a cached answer's files costs a few dozen lookups below the
+ * sysroot.  A fixture sysroot is an ordinary file system, so inotify can
+ * say instead that nothing changed: every directory the lookup of a
+ * checked path passes through is watched (links followed, their own
+ * directories too), and any event in any of them -- a link replaced, a
+ * file written, an entry created, renamed or removed, a watch lost, the
+ * queue overflowing -- moves the generation on.  An answer whose checks
+ * passed at generation G needs no check while the generation is G; after
+ * any event it is checked in full again.  (Real sysfs sends no inotify
+ * events: the real root relies on uevents and the checks themselves.) */
+
+#define DTD_WATCH_MAX 1024
+#define DTD_WATCH_MASK (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | \
+                        IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF)
+
+struct DtdWatch {
+    int fd;
+    guint64 gen;
+    GHashTable *wds;        /* wd -> path: one per directory (inode) watched */
+};
+
+DtdWatch *
+dtd_watch_new(void)
+{
+    DtdWatch *w;
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+    if (fd < 0)
+        return NULL;
+    w = g_new0(DtdWatch, 1);
+    w->fd = fd;
+    w->wds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    return w;
+}
+
+void
+dtd_watch_free(DtdWatch *w)
+{
+    if (!w)
+        return;
+    close(w->fd);
+    g_hash_table_unref(w->wds);
+    g_free(w);
+}
+
+int
+dtd_watch_fd(const DtdWatch *w)
+{
+    return w->fd;
+}
+
+guint64
+dtd_watch_poll(DtdWatch *w)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t n;
+
+    while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
+        w->gen++;
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *) p;
+
+            if (ev->mask & IN_IGNORED)
+                /* gone: watched again, as another inode, when next asked */
+                g_hash_table_remove(w->wds, GINT_TO_POINTER(ev->wd));
+            else if (ev->mask & IN_MOVE_SELF)
+                /* moved away: its path may name another directory now */
+                inotify_rm_watch(w->fd, ev->wd);
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return w->gen;
+}
+
+/* inotify keeps one watch per inode: adding a directory watched already
+ * returns its descriptor, a new directory at a watched path gets a new
+ * one. */
+static gboolean
+watch_dir(DtdWatch *w, const char *dir)
+{
+    int wd = inotify_add_watch(w->fd, dir, DTD_WATCH_MASK | IN_ONLYDIR);
+
+    if (wd < 0)
+        return FALSE;
+    if (g_hash_table_contains(w->wds, GINT_TO_POINTER(wd)))
+        return TRUE;
+    if (g_hash_table_size(w->wds) >= DTD_WATCH_MAX) {
+        inotify_rm_watch(w->fd, wd);
+        return FALSE;
+    }
+    g_hash_table_insert(w->wds, GINT_TO_POINTER(wd), g_strdup(dir));
+    return TRUE;
+}
+
+/* Watches dir (absolute, a directory) and every directory the lookup of
+ * rel from it passes through. */
+static gboolean
+watch_walk(DtdWatch *w, const char *dir, const char *rel, guint depth)
+{
+    g_autofree char *cur = g_strdup(dir);
+    g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
+
+    if (depth > 16 || !watch_dir(w, cur))
+        return FALSE;
+    for (guint i = 0; parts[i]; i++) {
+        const char *c = parts[i];
+        g_autofree char *next = NULL;
+        struct stat st;
+
+        if (!*c || g_str_equal(c, "."))
+            continue;
+        if (g_str_equal(c, "..")) {
+            char *up = g_path_get_dirname(cur);
+
+            g_free(cur);
+            cur = up;
+            if (!watch_dir(w, cur))
+                return FALSE;
+            continue;
+        }
+        next = g_build_filename(cur, c, NULL);
+        if (lstat(next, &st) < 0)
+            /* absent: its creation is an event in cur */
+            return TRUE;
+        if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = readlink(next, target, sizeof(target) - 1);
+            g_autofree char *tail = NULL;
+            g_autofree char *follow = NULL;
+
+            if (n < 0)
+                return FALSE;
+            target[n] = '\0';
+            /* the link's own directory (cur) is watched: go on from its target */
+            tail = g_strjoinv("/", parts + i + 1);
+            follow = g_strconcat(target[0] == '/' ? target + 1 : target, "/", tail, NULL);
+            return watch_walk(w, target[0] == '/' ? "/" : cur, follow, depth + 1);
+        }
+        if (!S_ISDIR(st.st_mode))
+            /* a file: its changes are events in cur */
+            return TRUE;
+        g_free(cur);
+        cur = g_steal_pointer(&next);
+        if (!watch_dir(w, cur))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+dtd_watch_path(DtdWatch *w, const char *root, const char *path)
+{
+    if (root && *root && g_str_has_prefix(path, root) && path[strlen(root)] == '/')
+        return watch_walk(w, root, path + strlen(root) + 1, 0);
+    return g_path_is_absolute(path) && watch_walk(w, "/", path + 1, 0);
+}
+
+char *
+dtd_file_id_abspath(const DtdFileId *id, const char *root)
+{
+    if (id->dirfd < 0)
+        return g_strdup(id->path);
+    return g_build_filename(root, id->path, NULL);
+}
