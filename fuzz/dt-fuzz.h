@@ -1,4 +1,5 @@
-/* dt-fuzz.h: the fuzz entry points, one per parser family.
+/* dt-fuzz.h: the fuzz entry points, one per parser family (and one for the
+ * daemon's D-Bus methods).
  *
  * Each fuzz/fuzz-*.c file implements one dt_fuzz_*() function and, unless
  * DT_FUZZ_NO_MAIN is defined, the libFuzzer entry point that calls it.  The

@@ -8,7 +8,8 @@
  *     judged on kernels either side of every band edge;
  *   - the eight bytes after the first NUL (if any) as a memory size whose
  *     unit is the text before it;
- *   - the first line as a device modalias and the rest as modules.alias.
+ *   - the first line as a device modalias (its ids, round trip) and the
+ *     rest as modules.alias.
  * Where a parser promises a round trip (address, version, number), it is
  * checked, because a parser that accepts what its printer cannot reproduce
  * lets two spellings of one device compare unequal.
@@ -118,6 +119,16 @@ aliases(const char *text, gsize len)
     g_autoptr(DtAliasTable) t = dt_alias_table_parse(rest, len - (gsize)(rest - text));
     const char *module;
 
+    /* the ids a device's modalias gives instead of five files: exactly
+     * the kernel's shape, so the printer reproduces the line */
+    {
+        DtPciIds ids;
+        if (dt_pci_modalias_parse(modalias, &ids)) {
+            g_autofree char *back = dt_pci_modalias_print(&ids);
+            dt_fuzz_check(strcmp(back, modalias) == 0);
+            dt_fuzz_check(ids.vendor != 0 && ids.class_code <= 0xffffff);
+        }
+    }
     module = dt_alias_table_lookup(t, modalias);
     if (module)
         dt_fuzz_check(strcmp(module, "vfio_pci") != 0 && *module != '\0');

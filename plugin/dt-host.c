@@ -626,22 +626,41 @@ probe_one(ProbeCtx *ctx, const DtPciAddr *addr)
     DtPciDev *d;
     guint64 v;
     char *s = NULL;
+    DtPciIds ids;
 
     if (!dir)
         return NULL;
     d = dt_pcidev_new();
     d->addr = *addr;
 
-    if (read_hex_at(dfd, "vendor", 0xffff, &v) == 0)
-        d->vendor = (guint16)v;
-    if (read_hex_at(dfd, "device", 0xffff, &v) == 0)
-        d->device = (guint16)v;
-    if (read_hex_at(dfd, "subsystem_vendor", 0xffff, &v) == 0)
-        d->subsys_vendor = (guint16)v;
-    if (read_hex_at(dfd, "subsystem_device", 0xffff, &v) == 0)
-        d->subsys_device = (guint16)v;
-    if (read_hex_at(dfd, "class", 0xffffff, &v) == 0)
-        d->class_code = (guint32)v;
+    if (read_small_at(dfd, "modalias", &s) == 0) {
+        if (modalias_ok(s))
+            d->modalias = s;
+        else
+            g_free(s);
+        s = NULL;
+    }
+    /* One file instead of five: the kernel prints modalias from the same
+     * config-space values as vendor, device, subsystem_* and class.  A
+     * modalias in any other shape leaves the ids to those files. */
+    if (d->modalias && dt_pci_modalias_parse(d->modalias, &ids)) {
+        d->vendor = ids.vendor;
+        d->device = ids.device;
+        d->subsys_vendor = ids.subsys_vendor;
+        d->subsys_device = ids.subsys_device;
+        d->class_code = ids.class_code;
+    } else {
+        if (read_hex_at(dfd, "vendor", 0xffff, &v) == 0)
+            d->vendor = (guint16)v;
+        if (read_hex_at(dfd, "device", 0xffff, &v) == 0)
+            d->device = (guint16)v;
+        if (read_hex_at(dfd, "subsystem_vendor", 0xffff, &v) == 0)
+            d->subsys_vendor = (guint16)v;
+        if (read_hex_at(dfd, "subsystem_device", 0xffff, &v) == 0)
+            d->subsys_device = (guint16)v;
+        if (read_hex_at(dfd, "class", 0xffffff, &v) == 0)
+            d->class_code = (guint32)v;
+    }
     if (read_link_base_at(dfd, "driver", &s) == 0)
         d->driver = s;
     if (read_link_base_at(dfd, "iommu_group", &s) == 0) {
@@ -660,14 +679,9 @@ probe_one(ProbeCtx *ctx, const DtPciAddr *addr)
         }
         g_free(s);
     }
-    d->num_vfs = count_virtfns(dfd);
+    /* a VF is never a PF itself: only PFs have virtfnN links to count */
+    d->num_vfs = d->is_vf ? 0 : count_virtfns(dfd);
     d->vfio_cdev = find_vfio_cdev(dfd);
-    if (read_small_at(dfd, "modalias", &s) == 0) {
-        if (modalias_ok(s))
-            d->modalias = s;
-        else
-            g_free(s);
-    }
 
     {
         /* A missing modalias file is rebuilt from the ids the kernel would
@@ -675,10 +689,9 @@ probe_one(ProbeCtx *ctx, const DtPciAddr *addr)
         g_autofree char *built = NULL;
         const char *ma = d->modalias;
         if (!ma && d->vendor && d->class_code) {
-            built = g_strdup_printf("pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
-                                    d->vendor, d->device, d->subsys_vendor, d->subsys_device,
-                                    (d->class_code >> 16) & 0xff, (d->class_code >> 8) & 0xff,
-                                    d->class_code & 0xff);
+            ids = (DtPciIds){ d->vendor, d->device, d->subsys_vendor, d->subsys_device,
+                              d->class_code };
+            built = dt_pci_modalias_print(&ids);
             ma = built;
         }
         if (ma) {

@@ -99,6 +99,73 @@ dt_pci_addr_equal(const DtPciAddr *a, const DtPciAddr *b)
            a->slot == b->slot && a->function == b->function;
 }
 
+/* N upper-case hex digits at *p, advancing *p. */
+static gboolean
+take_upper_hex(const char **p, guint n, guint32 *out)
+{
+    guint32 v = 0;
+
+    for (guint i = 0; i < n; i++) {
+        char c = (*p)[i];
+        guint32 x;
+
+        if (c >= '0' && c <= '9')
+            x = (guint32)(c - '0');
+        else if (c >= 'A' && c <= 'F')
+            x = (guint32)(c - 'A' + 10);
+        else
+            return FALSE;
+        v = (v << 4) | x;
+    }
+    *p += n;
+    *out = v;
+    return TRUE;
+}
+
+static gboolean
+take_literal(const char **p, const char *lit)
+{
+    gsize n = strlen(lit);
+
+    if (strncmp(*p, lit, n) != 0)
+        return FALSE;
+    *p += n;
+    return TRUE;
+}
+
+gboolean
+dt_pci_modalias_parse(const char *s, DtPciIds *out)
+{
+    const char *p = s;
+    guint32 ven, dev, sven, sdev, bc, sc, pi;
+
+    if (!take_literal(&p, "pci:v") || !take_upper_hex(&p, 8, &ven) ||
+        !take_literal(&p, "d") || !take_upper_hex(&p, 8, &dev) ||
+        !take_literal(&p, "sv") || !take_upper_hex(&p, 8, &sven) ||
+        !take_literal(&p, "sd") || !take_upper_hex(&p, 8, &sdev) ||
+        !take_literal(&p, "bc") || !take_upper_hex(&p, 2, &bc) ||
+        !take_literal(&p, "sc") || !take_upper_hex(&p, 2, &sc) ||
+        !take_literal(&p, "i") || !take_upper_hex(&p, 2, &pi) || *p != '\0')
+        return FALSE;
+    if (ven == 0 || ven > 0xffff || dev > 0xffff || sven > 0xffff || sdev > 0xffff)
+        return FALSE;
+    out->vendor = (guint16)ven;
+    out->device = (guint16)dev;
+    out->subsys_vendor = (guint16)sven;
+    out->subsys_device = (guint16)sdev;
+    out->class_code = (bc << 16) | (sc << 8) | pi;
+    return TRUE;
+}
+
+char *
+dt_pci_modalias_print(const DtPciIds *ids)
+{
+    return g_strdup_printf("pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", ids->vendor,
+                           ids->device, ids->subsys_vendor, ids->subsys_device,
+                           (ids->class_code >> 16) & 0xff, (ids->class_code >> 8) & 0xff,
+                           ids->class_code & 0xff);
+}
+
 gboolean
 dt_version_parse(const char *s, DtVersion *out)
 {

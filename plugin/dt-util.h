@@ -32,6 +32,18 @@ gboolean dt_pci_addr_parse(const char *s, DtPciAddr *out);
 char *dt_pci_addr_to_string(const DtPciAddr *a);   /* "0000:06:12.1" */
 gboolean dt_pci_addr_equal(const DtPciAddr *a, const DtPciAddr *b);
 
+/* A PCI function's ids as its sysfs modalias file has them. */
+typedef struct {
+    guint16 vendor, device, subsys_vendor, subsys_device;
+    guint32 class_code;
+} DtPciIds;
+/* Exactly the kernel's "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X"
+ * (drivers/pci/pci-sysfs.c modalias_show), upper-case hex, 16-bit ids, a
+ * vendor other than 0; anything else is FALSE.  Round trip: the printer
+ * reproduces every accepted string. */
+gboolean dt_pci_modalias_parse(const char *s, DtPciIds *out);
+char *dt_pci_modalias_print(const DtPciIds *ids);
+
 /* "7.2.22", "9.0", "6.1.0-28-amd64", "QEMU emulator version 8.2.2 (...)":
  * the first run of digits and dots is taken.  Returns FALSE if none. */
 gboolean dt_version_parse(const char *s, DtVersion *out);

@@ -160,7 +160,9 @@ env -i LC_ALL=C PATH=/usr/bin:/bin HOME=/root \
     "$HOOK" mlx5-vf migrate begin - <"$DOMAINS/mlx5-vf.xml" >"$T/out2" 2>"$T/err2"
 rc=$?
 run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin
-if [ "$rc" = "$(cat "$T/rc")" ] && cmp -s "$T/out" "$T/out2" && [ $(( $(now_ms) - t0 )) -lt 5000 ]; then
+# (the two runs may fall into different seconds: compare without the time)
+if [ "$rc" = "$(cat "$T/rc")" ] && [ -s "$T/out" ] &&
+   [ "$(normalise "$T/out")" = "$(normalise "$T/out2")" ] && [ $(( $(now_ms) - t0 )) -lt 5000 ]; then
     tap_ok "no D-Bus variables: same answer as without a daemon"
 else
     tap_fail "no D-Bus variables: same answer as without a daemon (rc $rc)"

@@ -585,6 +585,7 @@ test_missing_and_junk_files(void)
     g_autoptr(DtHost) h = NULL;
     const char *vf1 = "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.1";
     const char *vf2 = "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.2";
+    const char *pf = "/sys/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.0";
     g_autofree char *p = NULL;
     const DtPciDev *d;
 
@@ -600,15 +601,34 @@ test_missing_and_junk_files(void)
     g_free(p);
     p = g_strconcat(vf2, "/modalias", NULL);
     remove_path(&c, p);
+    g_free(p);
+    /* the same junk where no modalias carries the ids instead */
+    p = g_strconcat(pf, "/vendor", NULL);
+    write_file(&c, p, "0xzz15b3\n");
+    g_free(p);
+    p = g_strconcat(pf, "/class", NULL);
+    write_file(&c, p, "");
+    g_free(p);
+    p = g_strconcat(pf, "/modalias", NULL);
+    write_file(&c, p, "pci:v000015b3d00001021sv000015B3sd00000040bc02sc00i00\n");
     h = probe_dir(c.root);
 
+    /* an intact modalias has the ids (the kernel prints both from the
+     * same registers): the junk files are not read */
     d = probe_dev(h, c.root, "0000:3b:00.1");
-    g_assert_cmphex(d->vendor, ==, 0);            /* junk: unknown, not a guess */
+    g_assert_cmphex(d->vendor, ==, 0x15b3);
     g_assert_cmphex(d->device, ==, 0x101e);
-    g_assert_cmphex(d->class_code, ==, 0);
+    g_assert_cmphex(d->class_code, ==, 0x020000);
     g_assert_cmpint(d->iommu_group, ==, -1);
     g_assert_cmpstr(d->driver, ==, "mlx5_vfio_pci");
     g_assert_cmpstr(d->alias_driver, ==, "mlx5_vfio_pci");   /* from modalias */
+
+    /* a modalias not in the kernel's exact shape (lower-case hex here) is
+     * no source of ids: the files are, and junk in them stays unknown */
+    d = probe_dev(h, c.root, "0000:3b:00.0");
+    g_assert_cmphex(d->vendor, ==, 0);            /* junk: unknown, not a guess */
+    g_assert_cmphex(d->device, ==, 0x1021);
+    g_assert_cmphex(d->class_code, ==, 0);
 
     d = probe_dev(h, c.root, "0000:3b:00.2");
     g_assert_null(d->modalias);

@@ -35,6 +35,37 @@ test_pci_addr_valid(void)
 }
 
 static void
+test_pci_modalias_ids(void)
+{
+    static const char *const refused[] = {
+        "pci:v000015b3d0000101Esv000015B3sd00000026bc02sc00i00",   /* lower case */
+        "pci:v000015B3d0000101Esv000015B3sd00000026bc02sc00i00\n", /* trailing */
+        "pci:v000015B3d0000101Esv000015B3sd00000026bc02sc00i0",    /* short */
+        "pci:v000115B3d0000101Esv000015B3sd00000026bc02sc00i00",   /* > 16 bits */
+        "pci:v00000000d0000101Esv000015B3sd00000026bc02sc00i00",   /* vendor 0 */
+        "pci:v*d*sv*sd*bc*sc*i*",                                  /* a pattern */
+        "pci:v000015B3d0000101Esv000015B3sd00000026bc02sc00i00x",
+        "vfio_pci:v000015B3d0000101Esv000015B3sd00000026bc02sc00i00",
+        "pci:v 00015B3d0000101Esv000015B3sd00000026bc02sc00i00",
+        "",
+    };
+    const char *ok = "pci:v000015B3d0000101Esv000015B3sd00000026bc02sc00i00";
+    g_autofree char *back = NULL;
+    DtPciIds ids;
+
+    g_assert_true(dt_pci_modalias_parse(ok, &ids));
+    g_assert_cmphex(ids.vendor, ==, 0x15b3);
+    g_assert_cmphex(ids.device, ==, 0x101e);
+    g_assert_cmphex(ids.subsys_vendor, ==, 0x15b3);
+    g_assert_cmphex(ids.subsys_device, ==, 0x0026);
+    g_assert_cmphex(ids.class_code, ==, 0x020000);
+    back = dt_pci_modalias_print(&ids);
+    g_assert_cmpstr(back, ==, ok);
+    for (guint i = 0; i < G_N_ELEMENTS(refused); i++)
+        g_assert_false(dt_pci_modalias_parse(refused[i], &ids));
+}
+
+static void
 test_pci_addr_hostile(void)
 {
     static const char *const bad[] = {
@@ -400,6 +431,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/util/pci-addr/valid", test_pci_addr_valid);
     g_test_add_func("/util/pci-addr/hostile-refused", test_pci_addr_hostile);
+    g_test_add_func("/util/pci-modalias/ids", test_pci_modalias_ids);
     g_test_add_func("/util/version/parse-and-compare", test_version);
     g_test_add_func("/util/u64/strict", test_parse_u64);
     g_test_add_func("/util/memory/units-to-kib", test_memory_units);
