@@ -17,12 +17,6 @@
 
 static const char *const kernels[] = { "6.1.0", "6.6.0", "6.12.0", "7.0.0", NULL };
 
-static gboolean
-version_eq(const DtVersion *a, const DtVersion *b)
-{
-    return a->known == b->known && (!a->known || dt_version_cmp(a, b) == 0);
-}
-
 /* The loader reads with its own simple parser and falls back to libxml2;
  * the answer must be exactly libxml2's (dt_vdb_parse_reference). */
 static gboolean
@@ -34,48 +28,7 @@ same_as_reference(const DtVdb *db, const GError *error, const uint8_t *data, siz
     if (!db || !ref)
         return !db && !ref && error && ref_error &&
                g_strcmp0(error->message, ref_error->message) == 0;
-    if (dt_vdb_size(db) != dt_vdb_size(ref))
-        return FALSE;
-    for (guint i = 0; i < dt_vdb_size(db); i++) {
-        const DtVdbEntry *a = dt_vdb_get(db, i), *b = dt_vdb_get(ref, i);
-
-        if (g_strcmp0(a->driver, b->driver) || g_strcmp0(a->module, b->module) ||
-            g_strcmp0(a->arch, b->arch) || g_strcmp0(a->conditions, b->conditions) ||
-            !version_eq(&a->since, &b->since) ||
-            !version_eq(&a->migration_since, &b->migration_since) ||
-            !version_eq(&a->pre_copy_since, &b->pre_copy_since) ||
-            !version_eq(&a->dma_logging_since, &b->dma_logging_since) ||
-            a->mig_flags != b->mig_flags || a->dma_logging != b->dma_logging ||
-            a->stop_copy_bytes != b->stop_copy_bytes || a->ids->len != b->ids->len)
-            return FALSE;
-        for (guint j = 0; j < a->ids->len; j++) {
-            const DtVdbId *x = &g_array_index(a->ids, DtVdbId, j);
-            const DtVdbId *y = &g_array_index(b->ids, DtVdbId, j);
-
-            if (x->vendor != y->vendor || x->device != y->device ||
-                !version_eq(&x->since, &y->since))
-                return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-static gboolean
-tree_equal(const DtXmlElem *a, const DtXmlElem *b)
-{
-    for (; a && b; a = a->next, b = b->next) {
-        if (strcmp(a->name, b->name) != 0 || a->in_ns != b->in_ns ||
-            strcmp(a->text, b->text) != 0 || a->n_attrs != b->n_attrs)
-            return FALSE;
-        for (guint i = 0; i < a->n_attrs; i++)
-            if (strcmp(a->attrs[i].name, b->attrs[i].name) != 0 ||
-                g_strcmp0(a->attrs[i].value, b->attrs[i].value) != 0 ||
-                a->attrs[i].in_ns != b->attrs[i].in_ns)
-                return FALSE;
-        if (!tree_equal(a->children, b->children))
-            return FALSE;
-    }
-    return a == NULL && b == NULL;
+    return dt_vdb_equal(db, ref);
 }
 
 /* What dt-xml's simple parser accepts, libxml2 must read the same. */
@@ -92,7 +45,7 @@ simple_tree_as_libxml(const uint8_t *data, size_t size)
     if (!doc)
         return FALSE;
     ref = dt_xml_tree_from_doc(doc);
-    return tree_equal(dt_xml_tree_root(simple), dt_xml_tree_root(ref));
+    return dt_xml_elem_equal(dt_xml_tree_root(simple), dt_xml_tree_root(ref));
 }
 
 int

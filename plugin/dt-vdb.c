@@ -648,6 +648,41 @@ dt_vdb_get(const DtVdb *db, guint i)
     return g_ptr_array_index(db->entries, i);
 }
 
+static gboolean
+version_eq(const DtVersion *a, const DtVersion *b)
+{
+    return a->known == b->known && (!a->known || dt_version_cmp(a, b) == 0);
+}
+
+gboolean
+dt_vdb_equal(const DtVdb *x, const DtVdb *y)
+{
+    if (dt_vdb_size(x) != dt_vdb_size(y))
+        return FALSE;
+    for (guint i = 0; i < dt_vdb_size(x); i++) {
+        const DtVdbEntry *a = dt_vdb_get(x, i), *b = dt_vdb_get(y, i);
+
+        if (g_strcmp0(a->driver, b->driver) || g_strcmp0(a->module, b->module) ||
+            g_strcmp0(a->arch, b->arch) || g_strcmp0(a->conditions, b->conditions) ||
+            !version_eq(&a->since, &b->since) ||
+            !version_eq(&a->migration_since, &b->migration_since) ||
+            !version_eq(&a->pre_copy_since, &b->pre_copy_since) ||
+            !version_eq(&a->dma_logging_since, &b->dma_logging_since) ||
+            a->mig_flags != b->mig_flags || a->dma_logging != b->dma_logging ||
+            a->stop_copy_bytes != b->stop_copy_bytes || a->ids->len != b->ids->len)
+            return FALSE;
+        for (guint j = 0; j < a->ids->len; j++) {
+            const DtVdbId *p = &g_array_index(a->ids, DtVdbId, j);
+            const DtVdbId *q = &g_array_index(b->ids, DtVdbId, j);
+
+            if (p->vendor != q->vendor || p->device != q->device ||
+                !version_eq(&p->since, &q->since))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 const DtVdbEntry *
 dt_vdb_find_driver(const DtVdb *db, const char *driver)
 {

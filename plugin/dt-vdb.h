@@ -45,6 +45,9 @@ DtVdb *dt_vdb_load_default(GError **error);
 void dt_vdb_free(DtVdb *db);
 guint dt_vdb_size(const DtVdb *db);
 const DtVdbEntry *dt_vdb_get(const DtVdb *db, guint i);
+/* Same entries in the same order, field by field (the loader's two roads
+ * must agree: tests and fuzzing compare them). */
+gboolean dt_vdb_equal(const DtVdb *a, const DtVdb *b);
 const DtVdbEntry *dt_vdb_find_driver(const DtVdb *db, const char *driver);
 /* Driver entry (not vfio-pci) claiming vendor:device, or NULL. */
 const DtVdbEntry *dt_vdb_find_device(const DtVdb *db, guint16 vendor, guint16 device);

@@ -358,6 +358,24 @@ dt_xml_elem_prop(const DtXmlElem *e, const char *name)
     return NULL;
 }
 
+gboolean
+dt_xml_elem_equal(const DtXmlElem *a, const DtXmlElem *b)
+{
+    for (; a && b; a = a->next, b = b->next) {
+        if (strcmp(a->name, b->name) != 0 || a->in_ns != b->in_ns ||
+            strcmp(a->text, b->text) != 0 || a->n_attrs != b->n_attrs)
+            return FALSE;
+        for (guint i = 0; i < a->n_attrs; i++)
+            if (strcmp(a->attrs[i].name, b->attrs[i].name) != 0 ||
+                g_strcmp0(a->attrs[i].value, b->attrs[i].value) != 0 ||
+                a->attrs[i].in_ns != b->attrs[i].in_ns)
+                return FALSE;
+        if (!dt_xml_elem_equal(a->children, b->children))
+            return FALSE;
+    }
+    return a == NULL && b == NULL;
+}
+
 /* ---- from a libxml2 document: the reference ---------------------------------- */
 
 static const char *

@@ -90,6 +90,9 @@ const DtXmlElem *dt_xml_tree_root(const DtXmlTree *t);
 void dt_xml_tree_free(DtXmlTree *t);
 /* The attribute xmlGetNoNsProp() would give, without a copy; NULL if absent. */
 const char *dt_xml_elem_prop(const DtXmlElem *e, const char *name);
+/* Two element lists (and their subtrees) with the same names, namespace
+ * flags, texts and attributes in the same order. */
+gboolean dt_xml_elem_equal(const DtXmlElem *a, const DtXmlElem *b);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtXmlTree, dt_xml_tree_free)
 

@@ -503,60 +503,6 @@ test_default_env(void)
  * Every input must get exactly libxml2's answer: the same entries, or the
  * same error message. */
 
-static gboolean
-version_eq(const DtVersion *a, const DtVersion *b)
-{
-    return a->known == b->known && (!a->known || dt_version_cmp(a, b) == 0);
-}
-
-static gboolean
-vdb_equal(const DtVdb *x, const DtVdb *y)
-{
-    if (dt_vdb_size(x) != dt_vdb_size(y))
-        return FALSE;
-    for (guint i = 0; i < dt_vdb_size(x); i++) {
-        const DtVdbEntry *a = dt_vdb_get(x, i), *b = dt_vdb_get(y, i);
-
-        if (g_strcmp0(a->driver, b->driver) || g_strcmp0(a->module, b->module) ||
-            g_strcmp0(a->arch, b->arch) || g_strcmp0(a->conditions, b->conditions) ||
-            !version_eq(&a->since, &b->since) ||
-            !version_eq(&a->migration_since, &b->migration_since) ||
-            !version_eq(&a->pre_copy_since, &b->pre_copy_since) ||
-            !version_eq(&a->dma_logging_since, &b->dma_logging_since) ||
-            a->mig_flags != b->mig_flags || a->dma_logging != b->dma_logging ||
-            a->stop_copy_bytes != b->stop_copy_bytes || a->ids->len != b->ids->len)
-            return FALSE;
-        for (guint j = 0; j < a->ids->len; j++) {
-            const DtVdbId *p = &g_array_index(a->ids, DtVdbId, j);
-            const DtVdbId *q = &g_array_index(b->ids, DtVdbId, j);
-
-            if (p->vendor != q->vendor || p->device != q->device ||
-                !version_eq(&p->since, &q->since))
-                return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-/* The simple parser's tree against the one converted from libxml2's. */
-static gboolean
-tree_equal(const DtXmlElem *a, const DtXmlElem *b)
-{
-    for (; a && b; a = a->next, b = b->next) {
-        if (strcmp(a->name, b->name) != 0 || a->in_ns != b->in_ns ||
-            strcmp(a->text, b->text) != 0 || a->n_attrs != b->n_attrs)
-            return FALSE;
-        for (guint i = 0; i < a->n_attrs; i++)
-            if (strcmp(a->attrs[i].name, b->attrs[i].name) != 0 ||
-                g_strcmp0(a->attrs[i].value, b->attrs[i].value) != 0 ||
-                a->attrs[i].in_ns != b->attrs[i].in_ns)
-                return FALSE;
-        if (!tree_equal(a->children, b->children))
-            return FALSE;
-    }
-    return a == NULL && b == NULL;
-}
-
 /* What the simple parser accepts, libxml2 reads the same. */
 static gboolean
 simple_tree_ok(const char *buf, gsize len)
@@ -571,7 +517,7 @@ simple_tree_ok(const char *buf, gsize len)
     if (!doc)
         return FALSE;
     ref = dt_xml_tree_from_doc(doc);
-    return tree_equal(dt_xml_tree_root(simple), dt_xml_tree_root(ref));
+    return dt_xml_elem_equal(dt_xml_tree_root(simple), dt_xml_tree_root(ref));
 }
 
 /* Asserts that both roads answer alike; returns whether it loaded. */
@@ -582,7 +528,7 @@ assert_same_as_reference(const char *what, const char *buf, gsize len)
     g_autoptr(DtVdb) a = dt_vdb_parse(buf, len, &e1);
     g_autoptr(DtVdb) b = dt_vdb_parse_reference(buf, len, &e2);
 
-    if ((a == NULL) != (b == NULL) || (a && !vdb_equal(a, b)) ||
+    if ((a == NULL) != (b == NULL) || (a && !dt_vdb_equal(a, b)) ||
         (!a && g_strcmp0(e1->message, e2->message) != 0) || !simple_tree_ok(buf, len)) {
         g_autofree char *shown = g_strescape(g_strndup(buf, MIN(len, 400)), NULL);
         g_test_message("%s: loader %s (%s), libxml2 %s (%s); input: %s", what,
