@@ -981,13 +981,14 @@ test_evaluate_follows_host_file(void)
                            "10.0.0", NULL };
     g_autofree char *xml = read_domain("mlx5-vf");
     g_autofree char *cmdline = g_build_filename(T.host_copy, "proc", "cmdline", NULL);
-    g_autofree char *saved = NULL, *edited = NULL;
+    g_autofree char *saved = NULL, *line = NULL, *edited = NULL;
     g_autofree char *before = NULL, *after = NULL, *back = NULL;
 
     REQUIRE_READY();
     g_assert_true(g_file_get_contents(cmdline, &saved, NULL, NULL));
     before = evaluate_report(xml, opts, 4);
-    edited = g_strconcat(g_strchomp(g_strdup(saved)), " intel_iommu=sm_off\n", NULL);
+    line = g_strchomp(g_strdup(saved));
+    edited = g_strconcat(line, " intel_iommu=sm_off\n", NULL);
     g_assert_true(g_file_set_contents(cmdline, edited, -1, NULL));
     after = evaluate_report(xml, opts, 3);
     g_assert_cmpstr(after, !=, before);

@@ -1880,6 +1880,8 @@ dtd_manager_flush_waiters(DtdDaemon *d)
         for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
             DtdWaiter *w = g_ptr_array_index(lists[l], i);
 
+            if (dbus_message_get_no_reply(w->msg))
+                continue;
             dtbus_send_message(d->conn, dtd_error_reply_code(w->msg, DT_ERROR_FAILED,
                                                              _("The service is stopping")));
         }
