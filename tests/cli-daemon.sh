@@ -15,20 +15,8 @@ if ! command -v dbus-daemon >/dev/null 2>&1 || [ ! -x "$DAEMON" ]; then
     exit $?
 fi
 
-cat > "$TAP_TMP/bus.conf" <<X
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$TAP_TMP/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-X
-dbus-daemon --config-file="$TAP_TMP/bus.conf" --nofork --nopidfile > /dev/null 2>&1 &
-BUS_PID=$!
+tap_start_bus "$TAP_TMP"
+BUS_PID=$TAP_BUS_PID
 DAEMON_PID=
 cleanup() {
     [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
@@ -37,9 +25,7 @@ cleanup() {
     rm -rf "$TAP_TMP"
 }
 trap cleanup EXIT
-ADDR="unix:path=$TAP_TMP/bus"
-i=0
-while [ ! -S "$TAP_TMP/bus" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+ADDR=$TAP_BUS
 
 export DIRTYTRACK_BUS_ADDRESS="$ADDR"
 unset DIRTYTRACK_VIA_DAEMON

@@ -199,26 +199,9 @@ LIMIT=$((DEADLINE + 500))
 DBUS_DAEMON="${DBUS_DAEMON:-$(command -v dbus-daemon)}"
 
 start_bus() {
-    cat >"$T/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$T/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-EOF
-    rm -f "$T/bus"
-    "$DBUS_DAEMON" --config-file="$T/bus.conf" --nofork --nopidfile >/dev/null 2>&1 &
-    BUS_PID=$!
-    i=0
-    while [ ! -S "$T/bus" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    BUS="unix:path=$T/bus"
+    tap_start_bus "$T"
+    BUS_PID=$TAP_BUS_PID
+    BUS=$TAP_BUS
 }
 
 # start_fake MODE [FILE]: a fake dirtytrackd owning the name

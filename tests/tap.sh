@@ -59,3 +59,33 @@ tap_tmpdir() {
     TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/dirtytrack-test.XXXXXX")
     trap 'rm -rf "$TAP_TMP"' EXIT
 }
+
+# tap_start_bus DIR: a private dbus-daemon listening on DIR/bus (config in
+# DIR/bus.conf), with a policy that lets every test client own names, call
+# and eavesdrop.  Sets TAP_BUS (its address) and TAP_BUS_PID (the caller
+# stops it by that pid); returns non-zero if the socket never appears.
+tap_start_bus() {
+    _dir=$1
+    cat >"$_dir/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$_dir/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOF
+    rm -f "$_dir/bus"
+    "${DBUS_DAEMON:-dbus-daemon}" --config-file="$_dir/bus.conf" --nofork --nopidfile \
+        >/dev/null 2>&1 &
+    TAP_BUS_PID=$!
+    TAP_BUS="unix:path=$_dir/bus"
+    _i=0
+    while [ ! -S "$_dir/bus" ] && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
+    [ -S "$_dir/bus" ]
+}
