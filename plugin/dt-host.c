@@ -425,28 +425,30 @@ ctx_aliases(ProbeCtx *ctx)
     return ctx->aliases;
 }
 
-/* realpath(3) reads every component of its path, so ROOT/sys/devices is
- * resolved once per batch rather than once per device. */
+/* realpath(3) reads every component of its path, so ROOT/sys/devices and
+ * ROOT/sys/bus/pci/devices are resolved once per batch rather than once
+ * per device: *out is PATH (under the sysroot) resolved, or NULL. */
+static const char *
+ctx_realpath_once(ProbeCtx *ctx, const char *path, gboolean *tried, char **out)
+{
+    if (!*tried) {
+        g_autofree char *p = dt_paths_get(ctx->paths, path);
+        *tried = TRUE;
+        *out = realpath(p, NULL);
+    }
+    return *out;
+}
+
 static const char *
 ctx_real_devices(ProbeCtx *ctx)
 {
-    if (!ctx->real_devices_tried) {
-        g_autofree char *devices = dt_paths_get(ctx->paths, "/sys/devices");
-        ctx->real_devices_tried = TRUE;
-        ctx->real_devices = realpath(devices, NULL);
-    }
-    return ctx->real_devices;
+    return ctx_realpath_once(ctx, "/sys/devices", &ctx->real_devices_tried, &ctx->real_devices);
 }
 
 static const char *
 ctx_real_bus(ProbeCtx *ctx)
 {
-    if (!ctx->real_bus_tried) {
-        g_autofree char *bus = dt_paths_get(ctx->paths, "/sys/bus/pci/devices");
-        ctx->real_bus_tried = TRUE;
-        ctx->real_bus = realpath(bus, NULL);
-    }
-    return ctx->real_bus;
+    return ctx_realpath_once(ctx, "/sys/bus/pci/devices", &ctx->real_bus_tried, &ctx->real_bus);
 }
 
 static int

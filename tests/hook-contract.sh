@@ -209,11 +209,7 @@ start_fake() {
     rm -f "$T/fake.ready"
     "$FAKE" "$BUS" "$@" >"$T/fake.ready" 2>"$T/fake.err" &
     FAKE_PID=$!
-    i=0
-    while ! grep -q ready "$T/fake.ready" 2>/dev/null && [ $i -lt 100 ]; do
-        sleep 0.05
-        i=$((i + 1))
-    done
+    tap_wait_line "$T/fake.ready" ready
 }
 
 stop_pid() {

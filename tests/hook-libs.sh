@@ -219,11 +219,7 @@ else
     "$FAKE" "$BUS" deny >"$T/fake.ready" 2>"$T/fake.err" &
     FAKE_PID=$!
     trap 'kill $FAKE_PID $BUS_PID 2>/dev/null; wait $FAKE_PID $BUS_PID 2>/dev/null; rm -rf "$TAP_TMP"' EXIT
-    i=0
-    while ! grep -q ready "$T/fake.ready" 2>/dev/null && [ $i -lt 100 ]; do
-        sleep 0.05
-        i=$((i + 1))
-    done
+    tap_wait_line "$T/fake.ready" ready
 
     run intel-dirty "$DOMAINS/mlx5-vf.xml" migrate DIRTYTRACK_BUS_ADDRESS="$BUS"
     if [ "$(rc)" = 1 ] && said "via daemon" && said "fake-daemon-deny" && loads 'libjson-glib'; then
@@ -247,11 +243,7 @@ else
     # an allow whose report has notes only: nothing to list, no json-glib
     "$FAKE" "$BUS" allow >"$T/fake.ready" 2>"$T/fake.err" &
     FAKE_PID=$!
-    i=0
-    while ! grep -q ready "$T/fake.ready" 2>/dev/null && [ $i -lt 100 ]; do
-        sleep 0.05
-        i=$((i + 1))
-    done
+    tap_wait_line "$T/fake.ready" ready
     run intel-dirty "$DOMAINS/mlx5-vf.xml" migrate DIRTYTRACK_BUS_ADDRESS="$BUS"
     if [ "$(rc)" = 0 ] && said "via daemon" && grep -q fake-daemon-allowed "$T/out" &&
             [ "$(grep -vc '^dirtytrack-hook: ' "$T/err")" = 0 ] && ! loads 'libjson-glib|libgobject|libgio'; then

@@ -89,3 +89,14 @@ EOF
     while [ ! -S "$_dir/bus" ] && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
     [ -S "$_dir/bus" ]
 }
+
+# tap_wait_line FILE PATTERN: waits up to 5 s for a line matching PATTERN
+# in FILE (a helper process saying it is ready); non-zero if none came.
+tap_wait_line() {
+    _i=0
+    while ! grep -q "$2" "$1" 2>/dev/null && [ $_i -lt 100 ]; do
+        sleep 0.05
+        _i=$((_i + 1))
+    done
+    grep -q "$2" "$1" 2>/dev/null
+}
