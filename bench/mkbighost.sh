@@ -278,7 +278,6 @@ alias vfio_pci:v00001AF4d00001041sv*sd*bc*sc*i* virtio_vfio_pci
 alias vfio_pci:v00008086d00004941sv*sd*bc*sc*i* qat_vfio_pci
 alias vfio_pci:v00008086d00004943sv*sd*bc*sc*i* qat_vfio_pci
 alias vfio_pci:v00008086d00004945sv*sd*bc*sc*i* qat_vfio_pci
-alias vfio_pci:v00008086d00004947sv*sd*bc*sc*i* qat_vfio_pci
 alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci
 alias pci:v00001AF4d00001041sv*sd*bc*sc*i* virtio_pci
 EOF

@@ -17,6 +17,7 @@
 
 #include "dt-cost.h"
 #include "dt-util.h"
+#include "dt-versions.h"
 
 #define MIB 1048576.0
 #define DT_COST_MAX_ROUNDS_LIMIT 10000
@@ -59,7 +60,7 @@ void
 dt_cost_inputs_from_decision(DtCostInputs *out, const DtDecision *dec,
                              const DtPolicy *policy, const DtHost *host)
 {
-    DtVersion qemu_band = { 0 };
+    const DtQemuBand *band;
     gboolean any_unknown = FALSE;
     DtSource weakest = DT_SOURCE_NONE;
     gboolean counts_state;
@@ -77,8 +78,8 @@ dt_cost_inputs_from_decision(DtCostInputs *out, const DtDecision *dec,
 
     /* QEMU accounts the device state through vfio_state_pending_exact()
      * from the v2 protocol on (8.0); before that nothing here migrates. */
-    counts_state = dec->qemu_band && dt_version_parse(dec->qemu_band, &qemu_band) &&
-                   dt_version_at_least(&qemu_band, 8, 0, 0);
+    band = dt_versions_qemu_band_by_name(dec->qemu_band);
+    counts_state = band && band->v2;
 
     for (guint i = 0; dec->devices && i < dec->devices->len; i++) {
         const DtDeviceFinding *f = g_ptr_array_index(dec->devices, i);
@@ -97,7 +98,7 @@ dt_cost_inputs_from_decision(DtCostInputs *out, const DtDecision *dec,
     out->device_state_source = any_unknown ? DT_SOURCE_NONE : weakest;
     /* MIG_DATA_SIZE appeared in kernel 6.2: before it the ioctl fails for
      * every device and QEMU counts its 100 GiB stand-in. */
-    if (counts_state && host && host->kernel.known && !dt_version_at_least(&host->kernel, 6, 2, 0))
+    if (counts_state && host && dt_versions_kernel_has(DT_KF_PRE_COPY, &host->kernel) == DT_TRI_NO)
         out->n_state_query_fails = out->n_devices;
 
     /* VFIO maps all of guest RAM for DMA unless told otherwise. */
@@ -401,6 +402,7 @@ dt_cost_recommend(const DtCostInputs *in, const DtCostResult *r,
                   const DtVersion *qemu, const DtVersion *libvirt)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)dt_cost_advice_free);
+    const DtQemuBand *band;
 
     if (in->n_devices == 0)
         return out;
@@ -434,7 +436,8 @@ dt_cost_recommend(const DtCostInputs *in, const DtCostResult *r,
                                r->limit_used_ms, r->rounds, r->downtime_ms));
     }
 
-    if ((in->device_mig_flags & DT_MIG_PRE_COPY) && dt_version_at_least(qemu, 8, 1, 0))
+    band = dt_versions_qemu_band(qemu);
+    if ((in->device_mig_flags & DT_MIG_PRE_COPY) && band && band->switchover_ack)
         advise(out, DT_COST_ADV_SWITCHOVER_ACK, FALSE, "switchover-ack", g_strdup("on"),
                g_strdup(_("A device supports PRE_COPY: turn on QEMU's switchover-ack migration "
                           "capability (with return-path) on both source and destination, so "
@@ -443,8 +446,8 @@ dt_cost_recommend(const DtCostInputs *in, const DtCostResult *r,
                           "for it: set it with QMP migrate-set-capabilities (virsh "
                           "qemu-monitor-command) on both sides.")));
 
-    if (dt_version_at_least(qemu, 10, 0, 0) && in->device_state_bytes >= DT_COST_LARGE_STATE_BYTES) {
-        gboolean can = dt_version_at_least(libvirt, 5, 2, 0);
+    if (band && band->multifd_device_state && in->device_state_bytes >= DT_COST_LARGE_STATE_BYTES) {
+        gboolean can = dt_versions_libvirt_has(DT_LV_PARALLEL, libvirt);
         advise(out, DT_COST_ADV_PARALLEL, can, "VIR_MIGRATE_PARALLEL", NULL,
                can ? g_strdup_printf(_("The devices' stop-copy state is %" PRIu64
                                        " MiB: with QEMU 10.0 or newer it travels over multifd "
@@ -458,8 +461,8 @@ dt_cost_recommend(const DtCostInputs *in, const DtCostResult *r,
                                      in->device_state_bytes >> 20));
     }
 
-    if (dt_version_at_least(qemu, 8, 2, 0)) {
-        gboolean can = dt_version_at_least(libvirt, 11, 1, 0);
+    if (band && band->avail_switchover_bw) {
+        gboolean can = dt_versions_libvirt_has(DT_LV_AVAIL_SWITCHOVER, libvirt);
         advise(out, DT_COST_ADV_AVAIL_SWITCHOVER, can, "bandwidth.avail.switchover",
                g_strdup_printf("%" PRIu64, in->bandwidth_mib_s),
                can ? g_strdup_printf(_("Tell QEMU the link's real bandwidth for its switch-over "

@@ -23,60 +23,16 @@
 #include "dt-domain.h"
 #include "dt-qemu.h"
 #include "dt-util.h"
+#include "dt-versions.h"
 
-/* ---- QEMU version bands (qemu-libvirt.md §1.3, §1.4) ------------------- */
+/* ---- QEMU version bands: dt-versions.c -------------------------------------- */
 
-typedef struct {
-    const char *name;             /* dt_qemu_band() name */
-    gboolean v2;                  /* VFIO migration protocol v2 (8.0) */
-    gboolean enable_migration;    /* OnOffAuto enable-migration replaces x-enable-migration (8.1) */
-    gboolean auto_needs_tracking; /* under auto a device without tracking is a blocker (8.1) */
-    gboolean on_fails_realize;    /* enable-migration=on turns blockers into realize errors (8.1) */
-    gboolean multi_p2p;           /* several devices allowed if all have P2P (8.2) */
-    gboolean postcopy_refused;    /* vfio_save_prepare refuses post-copy (8.2) */
-    gboolean iommufd;             /* iommufd backend, vfio-pci iommufd= (9.0) */
-    gboolean iommufd_dirty;       /* iommufd HWPT dirty tracking (9.1) */
-    gboolean device_dirty_prop;   /* x-device-dirty-page-tracking (9.1) */
-    guint log_ranges;             /* DMA logging ranges: 0 none, 2 (8.0), 3 (8.2) */
-    const char *source;
-} DtBand;
-
-static const DtBand bands[] = {
-    { .name = "7.2", .log_ranges = 0,
-      .source = "qemu-libvirt.md §1.3 (5.2-7.2: protocol v1, x-enable-migration), §6" },
-    { .name = "8.0", .v2 = TRUE, .log_ranges = 2,
-      .source = "qemu-libvirt.md §1.3 (8.0: v2, DMA logging with 2 ranges, multi-device blocker)" },
-    { .name = "8.1", .v2 = TRUE, .enable_migration = TRUE, .auto_needs_tracking = TRUE,
-      .on_fails_realize = TRUE, .log_ranges = 2,
-      .source = "qemu-libvirt.md §1.3 (8.1: enable-migration, auto requires device dirty tracking)" },
-    { .name = "8.2", .v2 = TRUE, .enable_migration = TRUE, .auto_needs_tracking = TRUE,
-      .on_fails_realize = TRUE, .multi_p2p = TRUE, .postcopy_refused = TRUE, .log_ranges = 3,
-      .source = "qemu-libvirt.md §1.3 (8.2: P2P multi-device, post-copy refused, pci64 range)" },
-    { .name = "9.0", .v2 = TRUE, .enable_migration = TRUE, .auto_needs_tracking = TRUE,
-      .on_fails_realize = TRUE, .multi_p2p = TRUE, .postcopy_refused = TRUE, .iommufd = TRUE,
-      .log_ranges = 3,
-      .source = "qemu-libvirt.md §1.3 (9.0: iommufd backend without dirty tracking)" },
-    { .name = "9.1", .v2 = TRUE, .enable_migration = TRUE, .auto_needs_tracking = TRUE,
-      .on_fails_realize = TRUE, .multi_p2p = TRUE, .postcopy_refused = TRUE, .iommufd = TRUE,
-      .iommufd_dirty = TRUE, .device_dirty_prop = TRUE, .log_ranges = 3,
-      .source = "qemu-libvirt.md §1.3 (9.1: iommufd HWPT dirty tracking, x-device-dirty-page-tracking)" },
-    { .name = "10.0", .v2 = TRUE, .enable_migration = TRUE, .auto_needs_tracking = TRUE,
-      .on_fails_realize = TRUE, .multi_p2p = TRUE, .postcopy_refused = TRUE, .iommufd = TRUE,
-      .iommufd_dirty = TRUE, .device_dirty_prop = TRUE, .log_ranges = 3,
-      .source = "qemu-libvirt.md §1.3 (10.0: multifd device state; tracking rules as 9.1)" },
-    { .name = "10.1+", .v2 = TRUE, .enable_migration = TRUE, .auto_needs_tracking = TRUE,
-      .on_fails_realize = TRUE, .multi_p2p = TRUE, .postcopy_refused = TRUE, .iommufd = TRUE,
-      .iommufd_dirty = TRUE, .device_dirty_prop = TRUE, .log_ranges = 3,
-      .source = "qemu-libvirt.md §1.1-§1.2 (current logic, same since 10.1)" },
-};
+typedef DtQemuBand DtBand;
 
 static const DtBand *
 band_by_name(const char *name)
 {
-    for (guint i = 0; i < G_N_ELEMENTS(bands); i++)
-        if (g_strcmp0(bands[i].name, name) == 0)
-            return &bands[i];
-    return NULL;
+    return dt_versions_qemu_band_by_name(name);
 }
 
 /* ---- rules: every reason and every explain step cites one of these ------ */
@@ -461,28 +417,24 @@ static gboolean
 qemu_has_prop(const Ctx *c, const char *name)
 {
     const DtQemuCaps *q = c->in->qemu;
-    gboolean band_has;
+    gboolean band_has = dt_versions_band_has_prop(c->band, name);
     gboolean caps_has;
 
-    if (strcmp(name, "x-enable-migration") == 0) {
-        band_has = !c->band->enable_migration;
+    if (!q->props_known)
+        return band_has;
+    if (strcmp(name, "x-enable-migration") == 0)
         caps_has = q->has_x_enable_migration;
-    } else if (strcmp(name, "enable-migration") == 0) {
-        band_has = c->band->enable_migration;
+    else if (strcmp(name, "enable-migration") == 0)
         caps_has = q->has_enable_migration;
-    } else if (strcmp(name, "x-device-dirty-page-tracking") == 0) {
-        band_has = c->band->device_dirty_prop;
+    else if (strcmp(name, "x-device-dirty-page-tracking") == 0)
         caps_has = q->has_x_device_dirty_page_tracking;
-    } else if (strcmp(name, "x-pre-copy-dirty-page-tracking") == 0) {
-        band_has = TRUE;   /* since 5.2 */
+    else if (strcmp(name, "x-pre-copy-dirty-page-tracking") == 0)
         caps_has = q->has_x_pre_copy_dirty_page_tracking;
-    } else if (strcmp(name, "iommufd") == 0) {
-        band_has = c->band->iommufd;
+    else if (strcmp(name, "iommufd") == 0)
         caps_has = q->has_iommufd;
-    } else {
-        return FALSE;
-    }
-    return q->props_known ? (band_has && caps_has) : band_has;
+    else
+        caps_has = band_has;
+    return band_has && caps_has;
 }
 
 static char *
@@ -633,7 +585,7 @@ resolve_driver(Ctx *c, DevCtx *d, const char *addr)
     const DtHostdev *h = d->h;
     const DtPciDev *pci = d->pci;
     DtDeviceFinding *f = d->f;
-    gboolean lv10 = dt_version_at_least(&in->libvirt, 10, 0, 0);
+    gboolean lv10 = dt_versions_libvirt_has(DT_LV_VARIANT_MANAGED, &in->libvirt);
     DtRuleId rule;
 
     if (!h->managed) {
@@ -783,9 +735,9 @@ device_backend(Ctx *c, DevCtx *d, const char *addr)
             via_override = TRUE;
     }
     if (via_hostdev)
-        ok = dt_version_at_least(&in->libvirt, 12, 1, 0);
+        ok = dt_versions_libvirt_has(DT_LV_IOMMUFD_HOSTDEV, &in->libvirt);
     else if (via_domain)
-        ok = dt_version_at_least(&in->libvirt, 12, 2, 0);
+        ok = dt_versions_libvirt_has(DT_LV_IOMMUFD_DOMAIN, &in->libvirt);
     else if (via_override)
         ok = c->overrides_effective;
     else
@@ -825,9 +777,9 @@ device_iommu(Ctx *c, DevCtx *d)
     if (fact_is_probed(&pci->iommu_dirty))
         d->f->iommu_dirty = pci->iommu_dirty;
 
-    kernel_ok = dt_version_at_least(&host->kernel, 6, 7, 0) &&
+    kernel_ok = dt_versions_kernel_has(DT_KF_HWPT_DIRTY, &host->kernel) == DT_TRI_YES &&
                 (!unit || unit->vendor != DT_IOMMU_VENDOR_SMMUV3 ||
-                 dt_version_at_least(&host->kernel, 6, 11, 0));
+                 dt_versions_kernel_has(DT_KF_SMMUV3_DIRTY, &host->kernel) == DT_TRI_YES);
     if (!unit && !fact_is_probed(&pci->iommu_dirty))
         d->why_no_iommu = g_strdup("no IOMMU unit");
     else if (!kernel_ok)
@@ -877,7 +829,7 @@ device_props(Ctx *c, DevCtx *d, const char *addr)
         DtOnOffAuto v = parse_on_off_auto(prop_value(c, h, "x-enable-migration", NULL));
         d->xem = v == OOA_ON ? 1 : 0;
     }
-    if (c->band->device_dirty_prop)
+    if (dt_versions_band_has_prop(c->band, "x-device-dirty-page-tracking"))
         d->dev_dirty = parse_on_off_auto(prop_value(c, h, "x-device-dirty-page-tracking", NULL));
 }
 
@@ -1482,7 +1434,7 @@ pick_band(Ctx *c)
             b = band_by_name("8.1");
     }
     if (!b)
-        b = &bands[0];
+        b = dt_versions_qemu_band_at(0);
     add_reason(c, R_BAND_UNKNOWN, DT_SEVERITY_WARNING, KIND_NOTE, NULL,
                _("The QEMU version is unknown; dirtytrack assumes the %s rules. Give the version "
                  "with --qemu-version or make the QEMU binary readable."), b->name);
@@ -1589,7 +1541,7 @@ dt_decide(const DtDecideInput *in)
     dec->ram_bytes = dom->memory_kib * 1024;
     dec->log_page_size = 0;
     dec->tracking_granularity = in->host->page_size ? in->host->page_size : 4096;
-    c->overrides_effective = dt_version_at_least(&in->libvirt, 8, 2, 0);
+    c->overrides_effective = dt_versions_libvirt_has(DT_LV_QEMU_OVERRIDE, &in->libvirt);
 
     if (dt_domain_n_vfio(dom) == 0 || dom->hostdevs->len == 0) {
         add_reason(c, R_NO_VFIO, DT_SEVERITY_INFO, KIND_NOTE, NULL,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dt-iommu.h"
+#include "dt-versions.h"
 #include "dt-util.h"
 
 #define BIT_SET(v, b) ((((v) >> (b)) & 1ULL) != 0)
@@ -33,10 +34,10 @@ set_note(char **note, const char *text)
 gboolean
 dt_iommu_intel_needs_smpwc(const DtVersion *kernel)
 {
-    /* 6.18 upstream, backported to 6.12.y and 6.17.y: treating every kernel
-     * from 6.12 on as needing it errs towards "no dirty tracking", which is
-     * the safe side for a migration gate. */
-    return dt_version_at_least(kernel, 6, 12, 0);
+    /* Upstream 6.18 and the stable releases it went to (dt-versions.c);
+     * older kernels report dirty tracking without SMPWC.  For an unknown
+     * kernel dt_iommu_intel_dirty() answers "unknown" anyway. */
+    return dt_versions_kernel_has(DT_KF_INTEL_SMPWC_GATE, kernel) == DT_TRI_YES;
 }
 
 DtTri
@@ -67,7 +68,7 @@ dt_iommu_intel_dirty(guint64 ecap, const DtVersion *kernel, gboolean sm_off, cha
         set_note(note, "kernel version unknown");
         return DT_TRI_UNKNOWN;
     }
-    if (!dt_version_at_least(kernel, 6, 7, 0)) {
+    if (dt_versions_kernel_has(DT_KF_HWPT_DIRTY, kernel) != DT_TRI_YES) {
         set_note(note, "kernel < 6.7");
         return DT_TRI_NO;
     }
@@ -138,7 +139,7 @@ dt_iommu_amd_dirty(guint64 efr, const DtVersion *kernel, char **note)
         set_note(note, "kernel version unknown");
         return DT_TRI_UNKNOWN;
     }
-    if (!dt_version_at_least(kernel, 6, 7, 0)) {
+    if (dt_versions_kernel_has(DT_KF_HWPT_DIRTY, kernel) != DT_TRI_YES) {
         set_note(note, "kernel < 6.7");
         return DT_TRI_NO;
     }

@@ -324,7 +324,7 @@ typedef struct {
     DtRange ranges[4];      /* IOVA ranges QEMU hands to DMA logging */
     guint n_ranges;
     guint64 log_page_size;
-    char *qemu_band;        /* "7.2", "8.0", ... "10.1+" */
+    char *qemu_band;        /* "7.2", "8.0", ... "11.0+" (dt-versions.c) */
     char *fingerprint;      /* hex digest over mode and devices */
     /* inputs the cost model needs */
     guint64 ram_bytes;

@@ -13,7 +13,7 @@
  * it started) and the caller gets DT_ERROR_TIMEOUT instead of a hung hook.
  *
  * When the user states a version instead, the property set comes from the
- * version bands of qemu-libvirt.md §1.3/§1.4 (dt_qemu_caps_from_version).
+ * version tables of dt-versions.c (dt_qemu_caps_from_version).
  */
 #include "config.h"
 
@@ -31,6 +31,7 @@
 #include <json-glib/json-glib.h>
 
 #include "dt-qemu.h"
+#include "dt-versions.h"
 #include "dt-util.h"
 
 #define DT_QEMU_OUTPUT_MAX (1024 * 1024)   /* help text is ~3 KiB; QMP replies less */
@@ -38,55 +39,37 @@
 
 /* ---- version bands ------------------------------------------------------- */
 
-typedef struct {
-    guint major, minor;
-    const char *name;
-} Band;
-
-/* Lower bound of each band, newest first (qemu-libvirt.md §1.3). */
-static const Band bands[] = {
-    { 10, 1, "10.1+" },
-    { 10, 0, "10.0" },
-    { 9, 1, "9.1" },
-    { 9, 0, "9.0" },
-    { 8, 2, "8.2" },
-    { 8, 1, "8.1" },
-    { 8, 0, "8.0" },
-};
-
+/* The bands and the property table live in dt-versions.c; this module only
+ * reads binaries. */
 const char *
 dt_qemu_band(const DtVersion *v)
 {
-    if (!v || !v->known)
-        return "unknown";
-    for (guint i = 0; i < G_N_ELEMENTS(bands); i++)
-        if (dt_version_at_least(v, bands[i].major, bands[i].minor, 0))
-            return bands[i].name;
-    /* 7.2 and everything older: VFIO migration protocol v1 only */
-    return "7.2";
+    const DtQemuBand *b = dt_versions_qemu_band(v);
+    return b ? b->name : "unknown";
 }
 
 DtQemuCaps *
 dt_qemu_caps_from_version(const DtVersion *v)
 {
     DtQemuCaps *caps = dt_qemu_caps_new();
+    const DtQemuBand *b;
 
     caps->source = DT_SOURCE_CONFIG;
     caps->props_known = FALSE;
     if (!v || !v->known)
         return caps;
     caps->version = *v;
-    /* qemu-libvirt.md §1.4: when each vfio-pci property appeared or left */
-    caps->has_x_enable_migration = !dt_version_at_least(v, 8, 1, 0) &&
-                                   dt_version_at_least(v, 5, 2, 0);
-    caps->has_enable_migration = dt_version_at_least(v, 8, 1, 0);
-    caps->has_x_pre_copy_dirty_page_tracking = dt_version_at_least(v, 5, 2, 0);
-    caps->has_iommufd = dt_version_at_least(v, 9, 0, 0);
-    caps->has_x_device_dirty_page_tracking = dt_version_at_least(v, 9, 1, 0);
-    caps->has_migration_events = dt_version_at_least(v, 9, 1, 0);
-    caps->has_multifd_transfer = dt_version_at_least(v, 10, 0, 0);
-    /* §1.6: a migration capability since 8.1 */
-    caps->has_switchover_ack = dt_version_at_least(v, 8, 1, 0);
+    b = dt_versions_qemu_band(v);
+    caps->has_x_enable_migration = dt_versions_qemu_has_prop(v, "x-enable-migration");
+    caps->has_enable_migration = dt_versions_qemu_has_prop(v, "enable-migration");
+    caps->has_x_pre_copy_dirty_page_tracking =
+        dt_versions_qemu_has_prop(v, "x-pre-copy-dirty-page-tracking");
+    caps->has_iommufd = dt_versions_qemu_has_prop(v, "iommufd");
+    caps->has_x_device_dirty_page_tracking =
+        dt_versions_qemu_has_prop(v, "x-device-dirty-page-tracking");
+    caps->has_migration_events = dt_versions_qemu_has_prop(v, "migration-events");
+    caps->has_multifd_transfer = dt_versions_qemu_has_prop(v, "x-migration-multifd-transfer");
+    caps->has_switchover_ack = b && b->switchover_ack;
     return caps;
 }
 

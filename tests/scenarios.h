@@ -107,6 +107,7 @@ typedef struct {
 #define Q91  "9.1.3"
 #define Q100 "10.0.3"
 #define Q101 "10.1.2"
+#define Q102 "10.2.1"
 #define Q110 "11.0.0"
 
 #define LV90  "9.0.0"
@@ -139,6 +140,8 @@ static const Scenario scenarios[] = {
       DEVICE, ALLOW, "postcopy-unsupported", "no-dirty-tracking", R_11 " step 2"),
     S("/decide/qemu-10.1/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q101, LV100, 0, NULL, 0, SRC,
       DEVICE, ALLOW, "postcopy-unsupported", "no-dirty-tracking", R_11 " step 2 (current logic)"),
+    S("/decide/qemu-10.2/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q102, LV100, 0, NULL, 0, SRC,
+      DEVICE, ALLOW, "postcopy-unsupported", "no-dirty-tracking", "QEMU hw/vfio/listener.c vfio_listener_log_global_start() (10.2 renames only)"),
     S("/decide/qemu-11.0/mlx5/all-devices-log -> device", H_INTEL_DIRTY, DEV_MLX5, Q110, LV100, 0, NULL, 0, SRC,
       DEVICE, ALLOW, "postcopy-unsupported", "no-dirty-tracking", R_11 " (same since 10.1)"),
 

@@ -455,7 +455,7 @@ static const RangeCase range_cases[] = {
     { "8.0", "pc-q35-8.0", 8 * G, 0, 2, { { 0, 4 * G }, { 4 * G, 38 * G } }, "q35 8G: RAM 4G..10G, hole 10G..42G" },
     { "8.1", "q35", 8 * G, 0, 2, { { 0, 4 * G }, { 4 * G, 38 * G } }, "q35 8G" },
     { "8.2", "pc-q35-8.2", 8 * G, 0, 3, { { 0, 4 * G }, { 4 * G, 6 * G }, { 10 * G, 32 * G } }, "q35 8G" },
-    { "10.1+", "pc-q35-10.1", 8 * G, 0, 3, { { 0, 4 * G }, { 4 * G, 6 * G }, { 10 * G, 32 * G } }, "q35 8G" },
+    { "10.1", "pc-q35-10.1", 8 * G, 0, 3, { { 0, 4 * G }, { 4 * G, 6 * G }, { 10 * G, 32 * G } }, "q35 8G" },
     { "8.1", "pc-q35-8.1", 64 * G, 0, 2, { { 0, 4 * G }, { 4 * G, 94 * G } }, "q35 64G: RAM to 66G, hole 66G..98G" },
     { "9.1", "pc-q35-9.1", 64 * G, 0, 3, { { 0, 4 * G }, { 4 * G, 62 * G }, { 66 * G, 32 * G } }, "q35 64G" },
     { "8.0", "pc-q35-8.0", 2 * G, 0, 2, { { 0, 4 * G }, { 4 * G, 32 * G } }, "q35 2G: all RAM low, hole at 4G" },
@@ -1012,7 +1012,7 @@ test_matrix_shape(void)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     guint bands_seen = 0;
-    const char *const band_names[] = { "7.2", "8.0", "8.1", "8.2", "9.0", "9.1", "10.0", "10.1+" };
+    const char *const band_names[] = { "7.2", "8.0", "8.1", "8.2", "9.0", "9.1", "10.0", "10.1", "10.2", "11.0+" };
 
     g_assert_cmpuint(G_N_ELEMENTS(scenarios), >=, 150);
     for (guint i = 0; i < G_N_ELEMENTS(scenarios); i++) {

@@ -3,7 +3,7 @@
  * Register values are taken from real machines (tests/data/hosts/README.md
  * names the sources); edge cases flip single bits of a real value so each
  * test isolates one rule of kernel-uapi.md §4: the Intel ECAP bits, the
- * SMPWC band (6.12+), intel_iommu=sm_off, the 6.7 floor, AMD HDSup, the
+ * SMPWC gate (6.18, stable 6.17.3 and 6.12.53), intel_iommu=sm_off, the 6.7 floor, AMD HDSup, the
  * HATS=3 hatdis rule of 7.x, and the three orders of the AMD features file.
  */
 #include "config.h"
@@ -108,9 +108,17 @@ test_smpwc_band(void)
     /* 6.7..6.11 mainline did not look at SMPWC */
     assert_intel(no_smpwc, "6.7.0", FALSE, DT_TRI_YES, NULL);
     assert_intel(no_smpwc, "6.11.11", FALSE, DT_TRI_YES, NULL);
-    /* 6.12.y and 6.17.y stable got the backport, 6.18 has it upstream */
-    assert_intel(no_smpwc, "6.12.0", FALSE, DT_TRI_NO, "ECAP.SMPWC=0");
-    assert_intel(no_smpwc, "6.17.4", FALSE, DT_TRI_NO, "ECAP.SMPWC=0");
+    /* upstream commit 57f55048e564 (6.18), backported to 6.17.3 and
+     * 6.12.53 (October 2025 stable): older releases of both series and
+     * 6.13..6.16 report dirty tracking without SMPWC */
+    assert_intel(no_smpwc, "6.12.0", FALSE, DT_TRI_YES, NULL);
+    assert_intel(no_smpwc, "6.12.52", FALSE, DT_TRI_YES, NULL);
+    assert_intel(no_smpwc, "6.12.53", FALSE, DT_TRI_NO, "ECAP.SMPWC=0");
+    assert_intel(no_smpwc, "6.12.107", FALSE, DT_TRI_NO, "ECAP.SMPWC=0");
+    assert_intel(no_smpwc, "6.14.5", FALSE, DT_TRI_YES, NULL);
+    assert_intel(no_smpwc, "6.16.12", FALSE, DT_TRI_YES, NULL);
+    assert_intel(no_smpwc, "6.17.2", FALSE, DT_TRI_YES, NULL);
+    assert_intel(no_smpwc, "6.17.3", FALSE, DT_TRI_NO, "ECAP.SMPWC=0");
     assert_intel(no_smpwc, "6.18.0", FALSE, DT_TRI_NO, "ECAP.SMPWC=0");
     /* unknown kernel: could be either side of the band */
     assert_intel(no_smpwc, NULL, FALSE, DT_TRI_UNKNOWN, NULL);
@@ -125,6 +133,8 @@ test_needs_smpwc(void)
     v = ver("6.11.11");
     g_assert_false(dt_iommu_intel_needs_smpwc(&v));
     v = ver("6.12.0");
+    g_assert_false(dt_iommu_intel_needs_smpwc(&v));
+    v = ver("6.12.53");
     g_assert_true(dt_iommu_intel_needs_smpwc(&v));
     v = ver("7.0");
     g_assert_true(dt_iommu_intel_needs_smpwc(&v));
@@ -243,7 +253,7 @@ main(int argc, char **argv)
     g_test_add_func("/iommu/intel/sapphire-rapids/unknown-kernel -> unknown", test_spr_unknown_kernel);
     g_test_add_func("/iommu/intel/cascade-and-ice-lake/no-scalable-mode -> no", test_legacy_parts);
     g_test_add_func("/iommu/intel/missing-slads-slts-smts -> no", test_single_bits);
-    g_test_add_func("/iommu/intel/no-smpwc/needed-from-6.12", test_smpwc_band);
+    g_test_add_func("/iommu/intel/no-smpwc/needed-from-6.18-6.17.3-6.12.53", test_smpwc_band);
     g_test_add_func("/iommu/intel/needs-smpwc/bands", test_needs_smpwc);
     g_test_add_func("/iommu/amd/features/5.10-single-efr", test_amd_single_value);
     g_test_add_func("/iommu/amd/features/6.0-to-6.6-efr2-first", test_amd_efr2_first);

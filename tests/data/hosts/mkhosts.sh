@@ -188,7 +188,7 @@ aliases() {   # aliases RELEASE DRIVER...
             pds) echo "alias vfio_pci:v00001DD8d00001003sv*sd*bc*sc*i* pds_vfio_pci" ;;
             virtio) echo "alias vfio_pci:v00001AF4d00001041sv*sd*bc*sc*i* virtio_vfio_pci" ;;
             qat)
-                for id in 4941 4943 4945 4947; do
+                for id in 4941 4943 4945; do
                     echo "alias vfio_pci:v00008086d0000${id}sv*sd*bc*sc*i* qat_vfio_pci"
                 done
                 ;;
