@@ -47,6 +47,7 @@
 #include "dt-dbus-api.h"
 #include "dt-domain.h"
 #include "dt-eval.h"
+#include "dt-file.h"
 #include "dt-hook-lazy.h"
 #include "dt-rewrite.h"
 #include "dt-util.h"
@@ -706,22 +707,6 @@ dt_hook_work(const DtHook *h, DtHookResult *r)
 
 /* ---- the deadline: a child in its own process group ---------------------- */
 
-static gboolean
-dt_write_all(int fd, const char *buf, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return FALSE;
-        buf += n;
-        len -= (gsize)n;
-    }
-    return TRUE;
-}
-
 /* Hands the result to the parent and ends the worker. */
 static G_GNUC_NORETURN void
 dt_hook_child_report(int fd, const DtHookResult *r)
@@ -729,8 +714,8 @@ dt_hook_child_report(int fd, const DtHookResult *r)
     g_autofree char *header = g_strdup_printf(DT_HOOK_RESULT_MAGIC " %d %zu %zu %s\n", r->status,
                                               r->out->len, r->err->len, r->via);
 
-    if (!dt_write_all(fd, header, strlen(header)) || !dt_write_all(fd, r->out->str, r->out->len) ||
-        !dt_write_all(fd, r->err->str, r->err->len))
+    if (!dt_file_write_all(fd, header, strlen(header)) || !dt_file_write_all(fd, r->out->str, r->out->len) ||
+        !dt_file_write_all(fd, r->err->str, r->err->len))
         _exit(3);
     _exit(0);
 }
@@ -994,9 +979,9 @@ main(int argc, char **argv)
     }
 
     if (r.out->len > 0 && (h.kind == DT_HOOK_OP_MIGRATE || h.kind == DT_HOOK_OP_RESTORE))
-        dt_write_all(STDOUT_FILENO, r.out->str, r.out->len);
+        dt_file_write_all(STDOUT_FILENO, r.out->str, r.out->len);
     if (r.err->len > 0)
-        dt_write_all(STDERR_FILENO, r.err->str, r.err->len);
+        dt_file_write_all(STDERR_FILENO, r.err->str, r.err->len);
     if (h.kind == DT_HOOK_OP_EVENT || h.kind == DT_HOOK_OP_IGNORED)
         r.status = 0;
     dt_hook_debug(&h, &r, start_us);

@@ -95,13 +95,10 @@ parse_format(const char *s, gboolean allow_xml, Format *out)
 static int
 write_out(char *text)
 {
-    size_t n = strlen(text);
-    int ok = fwrite(text, 1, n, stdout) == n && fflush(stdout) == 0;
+    int rc = dt_cli_write_output(NULL, text);
 
     g_free(text);
-    if (!ok)
-        return dt_cli_fail(_("cannot write the report to standard output"));
-    return 0;
+    return rc;
 }
 
 static gboolean

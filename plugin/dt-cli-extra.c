@@ -35,19 +35,10 @@ parse(const char *cmd, const char *summary, const char *description, GOptionEntr
 }
 
 static int
-print_text(const char *text)
-{
-    size_t n = strlen(text);
-    if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0)
-        return dt_cli_fail(_("cannot write to standard output"));
-    return 0;
-}
-
-static int
 print_line(const char *line)
 {
     g_autofree char *text = g_strconcat(line, "\n", NULL);
-    return print_text(text);
+    return dt_cli_write_output(NULL, text);
 }
 
 int
@@ -71,7 +62,7 @@ dt_cli_export(int argc, char **argv)
         { "expiry", 0, 0, G_OPTION_ARG_INT64, &expiry,
           N_("nfd: features expire SECONDS after writing (0: never)"), N_("SECONDS") },
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-          N_("Write to FILE atomically instead of standard output"), N_("FILE") },
+          N_("Write to FILE atomically (a regular file; - is standard output)"), N_("FILE") },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
         { NULL }
     };
@@ -108,12 +99,7 @@ dt_cli_export(int argc, char **argv)
     if (!ex)
         return dt_cli_fail("%s", error->message);
     text = dt_export_render(ex, fmt);
-    if (output) {
-        if (!dt_export_write_atomic(output, text, &error))
-            return dt_cli_fail("%s", error->message);
-        return 0;
-    }
-    return print_text(text);
+    return dt_cli_write_output(output, text);
 }
 
 int
@@ -172,10 +158,10 @@ dt_cli_apply(int argc, char **argv)
                                                    r->name);
             return print_line(msg);
         }
-        return print_text(r->diff);
+        return dt_cli_write_output(NULL, r->diff);
     }
     if (print_result)
-        return print_text(r->defined_xml ? r->defined_xml : r->old_xml);
+        return dt_cli_write_output(NULL, r->defined_xml ? r->defined_xml : r->old_xml);
     {
         g_autofree char *msg = r->defined
             ? g_strdup_printf(_("Domain '%s' defined with this host's policy (verdict %s, tracking %s)."),

@@ -411,7 +411,6 @@ dt_cli_predict(int argc, char **argv)
     DtCostInputs in;
     DtCostResult r;
     Report rep = { 0 };
-    size_t n;
 
     g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
     g_option_context_set_summary(ctx, _("Predict pre-copy rounds, total time and the guest's "
@@ -480,8 +479,5 @@ dt_cli_predict(int argc, char **argv)
     }
 
     out = json ? report_json(&rep) : report_text(&rep);
-    n = strlen(out);
-    if (fwrite(out, 1, n, stdout) != n || fflush(stdout) != 0)
-        return dt_cli_fail(_("cannot write to standard output"));
-    return 0;
+    return dt_cli_write_output(NULL, out);
 }

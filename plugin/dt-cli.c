@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "dt-cli.h"
+#include "dt-file.h"
 #include "dt-util.h"
 #include "dt-xml.h"
 
@@ -70,4 +71,20 @@ dt_cli_read_domain(const char *arg, gsize *len, GError **error)
             return NULL;
         return xml;
     }
+}
+
+int
+dt_cli_write_output(const char *path, const char *text)
+{
+    g_autoptr(GError) error = NULL;
+    size_t n = strlen(text);
+
+    if (!path || strcmp(path, "-") == 0) {
+        if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0)
+            return dt_cli_fail(_("cannot write to standard output"));
+        return 0;
+    }
+    if (!dt_file_replace(path, text, n, &error))
+        return dt_cli_fail("%s", error->message);
+    return 0;
 }

@@ -9,7 +9,7 @@
  * The assessment is per device, as a one-device VM without vIOMMU would
  * see it with the given QEMU and libvirt: it needs no domain XML, only the
  * host probe and the driver database.  Rendering is pure; the only I/O is
- * in dt_export_gather() and dt_export_write_atomic().
+ * in dt_export_gather(); the CLI writes the text (dt-file.h).
  */
 #pragma once
 
@@ -76,10 +76,5 @@ GPtrArray *dt_export_assess(const DtHost *host, const DtVdb *vdb, const DtQemuCa
                             const DtVersion *libvirt);
 
 char *dt_export_render(const DtExport *e, DtExportFormat format);
-
-/* Write text to path so that a reader sees the old file or the new one,
- * never a part: a hidden temporary in the same directory (NFD skips dot
- * files, node_exporter reads only *.prom), fsync, rename. */
-gboolean dt_export_write_atomic(const char *path, const char *text, GError **error);
 
 G_END_DECLS

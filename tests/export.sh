@@ -133,6 +133,76 @@ if [ -d "$I/sys" ]; then
         tap_fail "-o into a missing directory: exit 3, one line (rc $rc)"; tap_diag "$(cat "$TAP_TMP/err")"
     fi
 fi
+
+# --- -o never replaces or writes through anything but a regular file --------------
+# (root, as the export runs from a unit, replaced /dev/null with a file)
+if [ -d "$I/sys" ]; then
+    S="$TAP_TMP/safe"
+    mkdir "$S" "$S/dir"
+    mkfifo "$S/fifo"
+    printf 'precious\n' >"$S/target"
+    ln -s target "$S/link"
+    ln -s /dev/null "$S/link-dev"
+    # NAME:what it is:ls type letter:how the test names it
+    kinds="fifo:FIFO:p:a_FIFO link:symbolic_link:l:a_symlink_to_a_file \
+link-dev:symbolic_link:l:a_symlink_to_/dev/null dir:directory:d:a_directory"
+    # a character device of our own where we may make one (root)
+    if mknod "$S/chr" c 1 3 2>/dev/null; then
+        kinds="$kinds chr:character_device:c:a_character_device_(mknod_c_1_3)"
+    else
+        tap_skip "-o onto a character device: mknod needs root"
+    fi
+    for k in $kinds; do
+        name=$(echo "$k" | cut -d: -f1) type=$(echo "$k" | cut -d: -f3)
+        what=$(echo "$k" | cut -d: -f2 | tr _ ' ') desc=$(echo "$k" | cut -d: -f4 | tr _ ' ')
+        before=$(ls -ld "$S/$name")
+        # shellcheck disable=SC2086
+        timeout 10 "$DT" export --sysroot "$I" --format nfd $V91 -o "$S/$name" 2>"$TAP_TMP/err" </dev/null
+        rc=$?
+        after=$(ls -ld "$S/$name")
+        if [ $rc -eq 3 ] && one_line_error "$TAP_TMP/err" && grep -q "is a $what" "$TAP_TMP/err" &&
+           [ "$before" = "$after" ] && [ "$(echo "$after" | cut -c1)" = "$type" ]; then
+            tap_ok "-o onto $desc: exit 3, one line naming it, left as it was"
+        else
+            tap_fail "-o onto $desc: exit 3, one line naming it, left as it was (rc $rc)"
+            tap_diag "$(cat "$TAP_TMP/err")" "before: $before" "after: $after"
+        fi
+    done
+    if [ "$(cat "$S/target")" = precious ] && [ -z "$(ls -A "$S/dir")" ] &&
+       [ -z "$(ls -A "$S" | grep tmp)" ]; then
+        tap_ok "-o refusals: the symlink's target and the directory unchanged, no temporary left"
+    else
+        tap_fail "-o refusals: the symlink's target and the directory unchanged, no temporary left"
+    fi
+    if [ -c /dev/null ]; then
+        tap_ok "/dev/null is still a character device"
+    else
+        tap_fail "/dev/null is still a character device"
+    fi
+    # a regular file is replaced (a new inode: readers see old or new),
+    # keeping its permission bits; - is standard output
+    printf 'old\n' >"$S/file.nfd"
+    chmod 640 "$S/file.nfd"
+    ino=$(stat -c %i "$S/file.nfd")
+    # shellcheck disable=SC2086
+    "$DT" export --sysroot "$I" --format nfd $V91 -o "$S/file.nfd" 2>"$TAP_TMP/err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(stat -c %i "$S/file.nfd")" != "$ino" ] &&
+       [ "$(stat -c %a "$S/file.nfd")" = 640 ] && "$CHECK" nfd "$S/file.nfd" 2>/dev/null; then
+        tap_ok "-o onto a regular file: replaced by rename, mode kept"
+    else
+        tap_fail "-o onto a regular file: replaced by rename, mode kept (rc $rc)"
+    fi
+    # shellcheck disable=SC2086
+    "$DT" export --sysroot "$I" --format nfd $V91 -o - >"$S/stdout.nfd" 2>"$TAP_TMP/err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ ! -e ./- ] && cmp -s "$S/stdout.nfd" "$S/file.nfd"; then
+        tap_ok "-o - writes to standard output"
+    else
+        tap_fail "-o - writes to standard output (rc $rc)"
+    fi
+fi
+
 "$DT" export --format yaml > /dev/null 2> "$TAP_TMP/err"
 rc=$?
 if [ $rc -eq 3 ] && one_line_error "$TAP_TMP/err"; then
