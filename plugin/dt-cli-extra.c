@@ -90,10 +90,9 @@ dt_cli_export(int argc, char **argv)
         return dt_cli_fail("%s", error->message);
 
     eo.sysroot = sysroot;
+    eo.config = cfg;
     eo.qemu_version = qemu_version;
     eo.libvirt_version = libvirt_version;
-    eo.qemu_binary = cfg->qemu_binary;
-    eo.cache_dir = cfg->cache_dir ? cfg->cache_dir : g_getenv("DIRTYTRACK_CACHE_DIR");
     eo.expiry_s = (guint64)expiry;
     ex = dt_export_gather(&eo, &error);
     if (!ex)

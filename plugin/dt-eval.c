@@ -42,56 +42,63 @@ parse_version_option(const char *what, const char *value, DtVersion *out, GError
     return TRUE;
 }
 
-/* QEMU capabilities: an explicit version wins (option, then environment);
- * otherwise the binary the domain names, or the configured one, or the
- * default for the domain's architecture is probed.  With no binary at all
- * the version stays unknown and the decision engine says so. */
-static DtQemuCaps *
-find_qemu_caps(const DtDomain *dom, const DtEvalOptions *opts, const DtConfig *cfg,
-               GError **error)
+DtQemuCaps *
+dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir,
+                  GError **error)
 {
-    const char *v = opts->qemu_version;
-    g_autofree char *binary = NULL;
     g_autoptr(GError) local = NULL;
     DtQemuCaps *caps;
     DtVersion ver;
 
-    if (!v || !*v)
-        v = g_getenv("DIRTYTRACK_QEMU_VERSION");
-    if (v && *v) {
-        if (!parse_version_option("QEMU", v, &ver, error))
+    if (!version || !*version)
+        version = g_getenv("DIRTYTRACK_QEMU_VERSION");
+    if (version && *version) {
+        if (!parse_version_option("QEMU", version, &ver, error))
             return NULL;
         return dt_qemu_caps_from_version(&ver);
     }
-
-    if (cfg->qemu_binary)
-        binary = g_strdup(cfg->qemu_binary);
-    else if (dom->emulator && g_file_test(dom->emulator, G_FILE_TEST_IS_EXECUTABLE))
-        binary = g_strdup(dom->emulator);
-    else
-        binary = dt_qemu_default_binary(dom->arch ? dom->arch : "x86_64");
-
     if (binary) {
-        const char *cache = cfg->cache_dir ? cfg->cache_dir : g_getenv("DIRTYTRACK_CACHE_DIR");
-        caps = dt_qemu_caps_probe(binary, cache, DT_QEMU_PROBE_TIMEOUT_MS, &local);
+        if (!cache_dir)
+            cache_dir = g_getenv("DIRTYTRACK_CACHE_DIR");
+        caps = dt_qemu_caps_probe(binary, cache_dir, DT_QEMU_PROBE_TIMEOUT_MS, &local);
         if (caps)
             return caps;
         g_debug("QEMU probe of %s failed: %s", binary, local ? local->message : "?");
     }
     caps = dt_qemu_caps_new();
-    caps->binary = g_steal_pointer(&binary);
+    caps->binary = g_strdup(binary);
     return caps;
 }
 
-static gboolean
-find_libvirt_version(const DtEvalOptions *opts, DtVersion *out, GError **error)
+/* The binary: the configured one, or the one the domain names, or the
+ * default for the domain's architecture. */
+static DtQemuCaps *
+find_qemu_caps(const DtDomain *dom, const DtEvalOptions *opts, const DtConfig *cfg,
+               GError **error)
 {
-    const char *v = opts->libvirt_version;
+    g_autofree char *binary = NULL;
+    const char *v = opts->qemu_version && *opts->qemu_version ? opts->qemu_version
+                                                              : g_getenv("DIRTYTRACK_QEMU_VERSION");
 
-    if (!v || !*v)
-        v = g_getenv("DIRTYTRACK_LIBVIRT_VERSION");
-    if (v && *v)
-        return parse_version_option("libvirt", v, out, error);
+    /* a version given needs no binary (and no search for one) */
+    if (!v || !*v) {
+        if (cfg->qemu_binary)
+            binary = g_strdup(cfg->qemu_binary);
+        else if (dom->emulator && g_file_test(dom->emulator, G_FILE_TEST_IS_EXECUTABLE))
+            binary = g_strdup(dom->emulator);
+        else
+            binary = dt_qemu_default_binary(dom->arch ? dom->arch : "x86_64");
+    }
+    return dt_eval_qemu_caps(v, binary, cfg->cache_dir, error);
+}
+
+gboolean
+dt_eval_libvirt_version(const char *version, DtVersion *out, GError **error)
+{
+    if (!version || !*version)
+        version = g_getenv("DIRTYTRACK_LIBVIRT_VERSION");
+    if (version && *version)
+        return parse_version_option("libvirt", version, out, error);
     /* The libvirt this build was made against: the hook must not ask the
      * daemon (it would deadlock), and on a distribution the two match. */
     out->major = LIBVIR_VERSION_NUMBER / 1000000;
@@ -99,6 +106,32 @@ find_libvirt_version(const DtEvalOptions *opts, DtVersion *out, GError **error)
     out->micro = LIBVIR_VERSION_NUMBER % 1000;
     out->known = TRUE;
     return TRUE;
+}
+
+void
+dt_eval_kernel_facts(DtHost *host, const DtPaths *paths, gboolean probe_ioctl)
+{
+    for (guint i = 0; i < host->devices->len; i++) {
+        DtPciDev *dev = g_ptr_array_index(host->devices, i);
+        g_autoptr(GError) local = NULL;
+        g_autoptr(DtVfioReport) rep = NULL;
+        g_autofree char *addr = NULL;
+        g_autofree char *dbg = NULL;
+
+        if (!dt_driver_is_vfio(dev->driver))
+            continue;
+        if (!probe_ioctl) {
+            addr = dt_pci_addr_to_string(&dev->addr);
+            dbg = dt_paths_printf(paths, "/sys/kernel/debug/vfio/%s/migration", addr);
+            if (!g_file_test(dbg, G_FILE_TEST_IS_DIR))
+                continue;
+        }
+        rep = dt_vfio_probe_device(host, paths, dev,
+                                   probe_ioctl ? DT_VFIO_PROBE_IOCTL : DT_VFIO_PROBE_NO_HOLDER,
+                                   &local);
+        if (!rep)
+            g_debug("kernel probe: %s", local ? local->message : "?");
+    }
 }
 
 DtEvaluation *
@@ -119,7 +152,7 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
     if (!e->domain)
         return NULL;
 
-    if (!find_libvirt_version(opts, &e->libvirt, error))
+    if (!dt_eval_libvirt_version(opts->libvirt_version, &e->libvirt, error))
         return NULL;
 
     paths = dt_paths_new(opts->sysroot);
@@ -156,27 +189,7 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
     /* Kernel facts over database facts: by ioctl only when asked (opening
      * an idle device resets it), else from vfio debugfs (6.18+), which is
      * safe while QEMU holds the device and costs nothing where absent. */
-    for (guint i = 0; i < e->host->devices->len; i++) {
-        DtPciDev *dev = g_ptr_array_index(e->host->devices, i);
-        g_autoptr(GError) local = NULL;
-        g_autoptr(DtVfioReport) rep = NULL;
-        g_autofree char *addr = NULL;
-        g_autofree char *dbg = NULL;
-
-        if (!dt_driver_is_vfio(dev->driver))
-            continue;
-        if (!opts->probe_ioctl) {
-            addr = dt_pci_addr_to_string(&dev->addr);
-            dbg = dt_paths_printf(paths, "/sys/kernel/debug/vfio/%s/migration", addr);
-            if (!g_file_test(dbg, G_FILE_TEST_IS_DIR))
-                continue;
-        }
-        rep = dt_vfio_probe_device(e->host, paths, dev,
-                                   opts->probe_ioctl ? DT_VFIO_PROBE_IOCTL
-                                                     : DT_VFIO_PROBE_NO_HOLDER, &local);
-        if (!rep)
-            g_debug("kernel probe: %s", local ? local->message : "?");
-    }
+    dt_eval_kernel_facts(e->host, paths, opts->probe_ioctl);
 
     e->qemu = find_qemu_caps(e->domain, opts, cfg, error);
     if (!e->qemu)

@@ -10,6 +10,7 @@
 #include <glib.h>
 #include "dt-config.h"
 #include "dt-model.h"
+#include "dt-paths.h"
 #include "dt-vdb.h"
 
 G_BEGIN_DECLS
@@ -42,6 +43,21 @@ typedef struct {
     DtVersion libvirt;
     DtDecision *decision;
 } DtEvaluation;
+
+/* The pieces of an evaluation that `export` needs too, so both faces read
+ * the same facts the same way. */
+
+/* QEMU capabilities: an explicit version wins (version, then
+ * $DIRTYTRACK_QEMU_VERSION); else the binary is probed (NULL: none, and the
+ * version stays unknown, which the decision engine reports). */
+DtQemuCaps *dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir,
+                              GError **error);
+/* version, else $DIRTYTRACK_LIBVIRT_VERSION, else the libvirt of this build. */
+gboolean dt_eval_libvirt_version(const char *version, DtVersion *out, GError **error);
+/* Kernel facts over database facts for every VFIO-bound device of host: by
+ * ioctl only when asked (opening an idle device resets it), else from vfio
+ * debugfs (6.18+), which is safe while QEMU holds the device. */
+void dt_eval_kernel_facts(DtHost *host, const DtPaths *paths, gboolean probe_ioctl);
 
 DtEvaluation *dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **error);
 void dt_evaluation_free(DtEvaluation *e);

@@ -1,12 +1,14 @@
 /* dt-export.c: host capabilities for fleet engines (see dt-export.h).
  *
- * The per-device assessment follows QEMU's choice for a container holding
- * that one device (qemu-libvirt.md §1.1-§1.3): no migration driver or a
- * QEMU before the v2 protocol means none; DMA logging means device mode;
- * else IOMMU dirty tracking through iommufd (QEMU >= 9.1, /dev/iommu, a
- * VFIO cdev, a unit that tracks) means iommu mode; else every page stays
- * dirty (perpetual), which is migration in name only, so such a device is
- * not advertised as live-migratable.
+ * Nothing here decides.  Each device is a question to the one engine,
+ * dt_decide(), with a one-device domain built in code: the VM an
+ * orchestrator defines for that device alone (q35 or virt, no vIOMMU, no
+ * iommufd backend, default properties; managed='no' for a variant driver,
+ * as the Nova line below says).  The engine's verdict, mode and reasons are
+ * what `dirtytrack check` gives for that same domain, and this file only
+ * maps them: live-migratable means the engine does not deny and tracks
+ * with the device or the IOMMU.  Perpetual mode (every DMA-mapped page
+ * dirty every round) is migration in name only, so it is not advertised.
  *
  * Each format is written to its consumer's grammar, not to ours: Nova reads
  * oslo.config MultiStr values holding JSON objects, NFD reads `name=value`
@@ -28,19 +30,20 @@
 #include <libvirt/libvirt.h>
 
 #include "dt-decide.h"
+#include "dt-eval.h"
 #include "dt-export.h"
 #include "dt-host.h"
 #include "dt-paths.h"
 #include "dt-qemu.h"
 #include "dt-util.h"
 
-#define DT_QEMU_PROBE_TIMEOUT_MS 3000
 #define NFD_PREFIX "dirtytrack.io/"
 /* Kubernetes label name part and value: at most 63 characters. */
 #define K8S_LABEL_MAX 63
-/* Not an engine rule: a reason for the export only, when nothing says
- * which QEMU will run the VM. */
-#define DT_R_QEMU_UNKNOWN "qemu-version-unknown"
+/* The memory of the VM each device is asked about.  It sizes the DMA
+ * logging ranges and the cost of perpetual mode; 8 GiB is a common flavour
+ * and is what the scenario matrix assumes. */
+#define DT_EXPORT_VM_MEMORY_KIB (G_GUINT64_CONSTANT(8) << 20)
 
 gboolean
 dt_export_format_from_string(const char *s, DtExportFormat *out)
@@ -66,6 +69,8 @@ dt_export_device_free(DtExportDevice *d)
     g_free(d->address);
     g_free(d->driver);
     g_free(d->iommu_unit);
+    dt_decision_free(d->decision);
+    g_free(d->reasons);
     g_free(d);
 }
 
@@ -81,83 +86,90 @@ dt_export_free(DtExport *e)
     g_free(e);
 }
 
-/* ---- assessment ------------------------------------------------------------ */
+/* ---- the question: one device, asked of the engine ------------------------- */
 
-static const DtVdbEntry *
-entry_for_driver(const DtHost *host, const DtVdb *vdb, const char *driver)
+gboolean
+dt_export_device_managed(const DtPciDev *dev)
 {
-    const DtVdbEntry *e = vdb ? dt_vdb_find_driver(vdb, driver) : NULL;
+    /* a variant driver must stay bound: libvirt's managed detach would
+     * rebind plain vfio-pci (Nova admin guide, "managed": "no") */
+    return g_strcmp0(dev->driver, "vfio-pci") == 0;
+}
 
-    if (e && e->arch && host->arch && strcmp(e->arch, host->arch) != 0)
-        return NULL;
-    return e;
+DtDomain *
+dt_export_device_domain(const DtHost *host, const DtPciDev *dev)
+{
+    g_autoptr(DtDomain) dom = dt_domain_new();
+    DtHostdev *h = dt_hostdev_new(DT_HOSTDEV_PCI);
+    gboolean arm = g_strcmp0(host->arch, "aarch64") == 0;
+
+    dom->type = g_strdup("kvm");
+    dom->name = g_strdup("dirtytrack-export");
+    dom->memory_kib = DT_EXPORT_VM_MEMORY_KIB;
+    dom->current_memory_kib = dom->memory_kib;
+    dom->vcpus = 1;
+    dom->arch = g_strdup(host->arch ? host->arch : "x86_64");
+    dom->machine = g_strdup(arm ? "virt" : "q35");
+    h->addr = dev->addr;
+    h->has_addr = TRUE;
+    h->managed = dt_export_device_managed(dev);
+    h->driver_name = g_strdup("vfio");
+    g_ptr_array_add(dom->hostdevs, h);
+    return g_steal_pointer(&dom);
+}
+
+/* The code to show when the device is not live-migratable: the first
+ * refusal, else the first warning (perpetual mode says why there). */
+static const char *
+blocking_reason(const DtDecision *dec)
+{
+    for (DtSeverity sev = DT_SEVERITY_ERROR; sev >= DT_SEVERITY_WARNING; sev--)
+        for (guint i = 0; i < dec->reasons->len; i++) {
+            const DtReason *r = g_ptr_array_index(dec->reasons, i);
+            if (r->severity == sev)
+                return r->code;
+        }
+    return NULL;
 }
 
 static DtExportDevice *
 assess_one(const DtHost *host, const DtVdb *vdb, const DtQemuCaps *qemu,
-           const DtVersion *libvirt, const DtPciDev *d)
+           const DtVersion *libvirt, const DtPolicy *policy, const DtPciDev *d)
 {
+    g_autoptr(DtDomain) dom = dt_export_device_domain(host, d);
     DtExportDevice *x = g_new0(DtExportDevice, 1);
-    const DtVdbEntry *e = entry_for_driver(host, vdb, d->driver);
-    const DtIommu *unit = d->iommu_unit ? dt_host_find_iommu(host, d->iommu_unit) : NULL;
-    gboolean has_migration;
+    DtDecideInput in = { 0 };
+    g_autoptr(GPtrArray) codes = g_ptr_array_new();
 
     x->address = dt_pci_addr_to_string(&d->addr);
     x->vendor = d->vendor;
     x->device = d->device;
     x->driver = g_strdup(d->driver);
     x->iommu_unit = g_strdup(d->iommu_unit);
+    x->managed = dt_export_device_managed(d);
 
-    /* What the kernel said for this very device beats the database. */
-    if (d->migration.source != DT_SOURCE_NONE) {
-        x->migration = d->migration;
-        x->mig_flags = d->migration.value == DT_TRI_YES ? d->mig_flags : 0;
-    } else if (e) {
-        x->mig_flags = dt_vdb_entry_flags_on(e, &host->kernel);
-        x->migration.value = (x->mig_flags & DT_MIG_STOP_COPY) ? DT_TRI_YES : DT_TRI_NO;
-        x->migration.source = DT_SOURCE_DATABASE;
-    } else {
-        x->migration = DT_FACT_UNKNOWN;
-    }
-    if (d->dma_logging.source != DT_SOURCE_NONE) {
-        x->dma_logging = d->dma_logging;
-    } else if (e) {
-        x->dma_logging.value = dt_vdb_entry_logs_on(e, &host->kernel) ? DT_TRI_YES : DT_TRI_NO;
-        x->dma_logging.source = DT_SOURCE_DATABASE;
-    } else {
-        x->dma_logging = DT_FACT_UNKNOWN;
-    }
-    if (d->iommu_dirty.source != DT_SOURCE_NONE)
-        x->iommu_dirty = d->iommu_dirty;
-    else if (unit)
-        x->iommu_dirty = unit->dirty_tracking;
-    else
-        x->iommu_dirty = DT_FACT_UNKNOWN;
-    x->iommufd_usable = host->dev_iommu && host->vfio_cdev_support && d->vfio_cdev != NULL;
+    in.role = DT_ROLE_SOURCE;
+    in.domain = dom;
+    in.host = host;
+    in.qemu = qemu;
+    if (libvirt)
+        in.libvirt = *libvirt;
+    in.vdb = vdb;
+    in.policy = *policy;
+    x->decision = dt_decide(&in);
+    x->finding = x->decision->devices->len ? g_ptr_array_index(x->decision->devices, 0) : NULL;
 
-    has_migration = x->migration.value == DT_TRI_YES && (x->mig_flags & DT_MIG_STOP_COPY);
-    x->mode = DT_MODE_NONE;
-    if (!has_migration) {
-        x->reason = DT_R_NO_MIGRATION_DRIVER;
-    } else if (!qemu || !qemu->version.known) {
-        x->reason = DT_R_QEMU_UNKNOWN;
-    } else if (!dt_version_at_least(&qemu->version, 8, 0, 0)) {
-        /* QEMU <= 7.2 speaks the v1 protocol the variant drivers never had */
-        x->reason = DT_R_QEMU_PROTOCOL_MISMATCH;
-    } else if (libvirt && libvirt->known && !dt_version_at_least(libvirt, 8, 6, 0)) {
-        /* before 8.6 libvirt refused every PCI hostdev itself (§4) */
-        x->reason = DT_R_LIBVIRT_TOO_OLD;
-    } else if (x->dma_logging.value == DT_TRI_YES) {
-        x->mode = DT_MODE_DEVICE;
-    } else if (x->iommu_dirty.value == DT_TRI_YES && x->iommufd_usable &&
-               dt_version_at_least(&qemu->version, 9, 1, 0) &&
-               (!qemu->props_known || qemu->has_iommufd)) {
-        x->mode = DT_MODE_IOMMU;
-    } else {
-        x->mode = DT_MODE_PERPETUAL;
-        x->reason = DT_R_NO_DIRTY_TRACKING;
+    x->live_migratable = x->decision->verdict != DT_VERDICT_DENY &&
+                         (x->decision->mode == DT_MODE_DEVICE || x->decision->mode == DT_MODE_IOMMU);
+    x->reason = x->live_migratable ? NULL : blocking_reason(x->decision);
+    /* the codes that count (errors and warnings), in the engine's order */
+    for (guint i = 0; i < x->decision->reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(x->decision->reasons, i);
+        if (r->severity != DT_SEVERITY_INFO)
+            g_ptr_array_add(codes, r->code);
     }
-    x->live_migratable = x->mode == DT_MODE_DEVICE || x->mode == DT_MODE_IOMMU;
+    g_ptr_array_add(codes, NULL);
+    x->reasons = g_strjoinv(",", (char **)codes->pdata);
     return x;
 }
 
@@ -171,15 +183,20 @@ cmp_device(gconstpointer a, gconstpointer b)
 
 GPtrArray *
 dt_export_assess(const DtHost *host, const DtVdb *vdb, const DtQemuCaps *qemu,
-                 const DtVersion *libvirt)
+                 const DtVersion *libvirt, const DtPolicy *policy)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)dt_export_device_free);
+    DtPolicy defaults;
 
+    if (!policy) {
+        dt_policy_init_defaults(&defaults);
+        policy = &defaults;
+    }
     for (guint i = 0; i < host->devices->len; i++) {
         const DtPciDev *d = g_ptr_array_index(host->devices, i);
         /* Only functions a VM can be given today: bound to a VFIO driver. */
         if (d->driver && dt_driver_is_vfio(d->driver))
-            g_ptr_array_add(out, assess_one(host, vdb, qemu, libvirt, d));
+            g_ptr_array_add(out, assess_one(host, vdb, qemu, libvirt, policy, d));
     }
     g_ptr_array_sort(out, cmp_device);
     return out;
@@ -187,67 +204,35 @@ dt_export_assess(const DtHost *host, const DtVdb *vdb, const DtQemuCaps *qemu,
 
 /* ---- gathering (the I/O) ------------------------------------------------------ */
 
-static gboolean
-version_option(const char *what, const char *opt, const char *env, DtVersion *out,
-               gboolean *given, GError **error)
-{
-    const char *v = opt && *opt ? opt : g_getenv(env);
-
-    *given = FALSE;
-    if (!v || !*v)
-        return TRUE;
-    if (!dt_version_parse(v, out)) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT, _("invalid %s version '%s'"), what, v);
-        return FALSE;
-    }
-    *given = TRUE;
-    return TRUE;
-}
-
 DtExport *
 dt_export_gather(const DtExportOptions *opts, GError **error)
 {
     g_autoptr(DtExport) e = g_new0(DtExport, 1);
     g_autoptr(DtPaths) paths = dt_paths_new(opts->sysroot);
     g_autoptr(DtVdb) own_vdb = NULL;
+    g_autoptr(DtConfig) own_cfg = NULL;
+    g_autofree char *binary = NULL;
+    const DtConfig *cfg = opts->config;
     const DtVdb *vdb = opts->vdb;
-    DtVersion qv = { 0 };
-    gboolean given;
 
+    if (!cfg)
+        cfg = own_cfg = dt_config_new_defaults();
     e->host = dt_host_probe(paths, error);
     if (!e->host || !dt_host_probe_all_devices(e->host, paths, error)) {
         g_prefix_error(error, _("cannot probe the host: "));
         return NULL;
     }
+    /* the facts `check` reads for the same device (debugfs, never an ioctl) */
+    dt_eval_kernel_facts(e->host, paths, FALSE);
 
-    if (!version_option("QEMU", opts->qemu_version, "DIRTYTRACK_QEMU_VERSION", &qv, &given, error))
+    binary = opts->qemu_binary ? g_strdup(opts->qemu_binary)
+           : cfg->qemu_binary ? g_strdup(cfg->qemu_binary)
+           : dt_qemu_default_binary(e->host->arch ? e->host->arch : "x86_64");
+    /* No QEMU: the version stays unknown and the engine says what it assumed. */
+    e->qemu = dt_eval_qemu_caps(opts->qemu_version, binary,
+                                opts->cache_dir ? opts->cache_dir : cfg->cache_dir, error);
+    if (!e->qemu || !dt_eval_libvirt_version(opts->libvirt_version, &e->libvirt, error))
         return NULL;
-    if (given) {
-        e->qemu = dt_qemu_caps_from_version(&qv);
-    } else {
-        g_autofree char *binary = opts->qemu_binary
-            ? g_strdup(opts->qemu_binary)
-            : dt_qemu_default_binary(e->host->arch ? e->host->arch : "x86_64");
-        g_autoptr(GError) local = NULL;
-
-        if (binary)
-            e->qemu = dt_qemu_caps_probe(binary, opts->cache_dir, DT_QEMU_PROBE_TIMEOUT_MS, &local);
-        if (!e->qemu) {
-            /* No QEMU: the version stays unknown and no device is advertised. */
-            g_debug("QEMU probe failed: %s", local ? local->message : "no binary");
-            e->qemu = dt_qemu_caps_new();
-        }
-    }
-
-    if (!version_option("libvirt", opts->libvirt_version, "DIRTYTRACK_LIBVIRT_VERSION",
-                        &e->libvirt, &given, error))
-        return NULL;
-    if (!given) {
-        e->libvirt.major = LIBVIR_VERSION_NUMBER / 1000000;
-        e->libvirt.minor = (LIBVIR_VERSION_NUMBER / 1000) % 1000;
-        e->libvirt.micro = LIBVIR_VERSION_NUMBER % 1000;
-        e->libvirt.known = TRUE;
-    }
 
     if (!vdb) {
         vdb = own_vdb = dt_vdb_load_default(error);
@@ -256,7 +241,7 @@ dt_export_gather(const DtExportOptions *opts, GError **error)
             return NULL;
         }
     }
-    e->devices = dt_export_assess(e->host, vdb, e->qemu, &e->libvirt);
+    e->devices = dt_export_assess(e->host, vdb, e->qemu, &e->libvirt, &cfg->policy);
     e->now = g_get_real_time() / G_USEC_PER_SEC;
     e->expiry_s = opts->expiry_s;
     return g_steal_pointer(&e);
@@ -287,16 +272,36 @@ count_devices(const DtExport *e, gboolean (*pred)(const DtExportDevice *))
     return n;
 }
 
+/* The device's facts as the engine found them (the kernel's answer where
+ * there was one, else the database's). */
+static DtFact
+get_migration(const DtExportDevice *d)
+{
+    return d->finding ? d->finding->migration : DT_FACT_UNKNOWN;
+}
+
+static DtFact
+get_logging(const DtExportDevice *d)
+{
+    return d->finding ? d->finding->dma_logging : DT_FACT_UNKNOWN;
+}
+
+static DtFact
+get_iommu_dirty(const DtExportDevice *d)
+{
+    return d->finding ? d->finding->iommu_dirty : DT_FACT_UNKNOWN;
+}
+
 static gboolean
 pred_migration(const DtExportDevice *d)
 {
-    return d->migration.value == DT_TRI_YES;
+    return get_migration(d).value == DT_TRI_YES;
 }
 
 static gboolean
 pred_logging(const DtExportDevice *d)
 {
-    return d->migration.value == DT_TRI_YES && d->dma_logging.value == DT_TRI_YES;
+    return pred_migration(d) && get_logging(d).value == DT_TRI_YES;
 }
 
 static gboolean
@@ -308,13 +313,13 @@ pred_live(const DtExportDevice *d)
 static gboolean
 pred_mode_device(const DtExportDevice *d)
 {
-    return d->mode == DT_MODE_DEVICE;
+    return d->decision->mode == DT_MODE_DEVICE;
 }
 
 static gboolean
 pred_mode_iommu(const DtExportDevice *d)
 {
-    return d->mode == DT_MODE_IOMMU;
+    return d->decision->mode == DT_MODE_IOMMU;
 }
 
 /* Every unit tracks dirty pages (and there is one). */
@@ -353,18 +358,16 @@ render_nova(const DtExport *e, GString *out)
     g_string_append(out, "[pci]\n");
     for (guint i = 0; i < e->devices->len; i++) {
         const DtExportDevice *d = g_ptr_array_index(e->devices, i);
-        /* variant drivers must stay bound: libvirt's managed detach would
-         * rebind plain vfio-pci (Nova admin guide, "managed": "no") */
-        gboolean variant = strcmp(d->driver, "vfio-pci") != 0;
 
-        g_string_append_printf(out, "# %s %s: tracking %s%s%s\n", d->address, d->driver,
-                               dt_mode_to_string(d->mode), d->reason ? ", " : "",
-                               d->reason ? d->reason : "");
+        g_string_append_printf(out, "# %s %s: %s, tracking %s%s%s\n", d->address, d->driver,
+                               dt_verdict_to_string(d->decision->verdict),
+                               dt_mode_to_string(d->decision->mode), *d->reasons ? ", " : "",
+                               d->reasons);
         g_string_append_printf(out,
                                "device_spec = {\"vendor_id\": \"%04x\", \"product_id\": \"%04x\", "
                                "\"address\": \"%s\"%s, \"live_migratable\": \"%s\"}\n",
                                d->vendor, d->device, d->address,
-                               variant ? ", \"managed\": \"no\"" : "",
+                               d->managed ? "" : ", \"managed\": \"no\"",
                                d->live_migratable ? "yes" : "no");
     }
 }
@@ -507,24 +510,6 @@ prom_device_fact(GString *out, const DtExport *e, const char *name, const char *
 }
 
 static DtFact
-get_migration(const DtExportDevice *d)
-{
-    return d->migration;
-}
-
-static DtFact
-get_logging(const DtExportDevice *d)
-{
-    return d->dma_logging;
-}
-
-static DtFact
-get_iommu_dirty(const DtExportDevice *d)
-{
-    return d->iommu_dirty;
-}
-
-static DtFact
 get_live(const DtExportDevice *d)
 {
     DtFact f = { d->live_migratable ? DT_TRI_YES : DT_TRI_NO, DT_SOURCE_NONE };
@@ -583,15 +568,19 @@ render_prometheus(const DtExport *e, GString *out)
                      get_live);
 
     prom_header(out, "dirtytrack_device_tracking_mode",
-                "Tracking QEMU would use for a VM with this device alone (device, iommu, perpetual, none); always 1.");
+                "dirtytrack's decision for a VM with this device alone: verdict (allow, warn, deny), "
+                "tracking mode (device, iommu, perpetual, none), the reason it is not "
+                "live-migratable and every warning or refusal; always 1.");
     for (guint i = 0; i < e->devices->len; i++) {
         const DtExportDevice *d = g_ptr_array_index(e->devices, i);
         g_string_append(out, "dirtytrack_device_tracking_mode{address=\"");
         prom_escape(out, d->address);
         g_string_append(out, "\",driver=\"");
         prom_escape(out, d->driver);
-        g_string_append_printf(out, "\",mode=\"%s\",reason=\"%s\"} 1\n", dt_mode_to_string(d->mode),
-                               d->reason ? d->reason : "");
+        g_string_append_printf(out, "\",verdict=\"%s\",mode=\"%s\",reason=\"%s\",reasons=\"%s\"} 1\n",
+                               dt_verdict_to_string(d->decision->verdict),
+                               dt_mode_to_string(d->decision->mode),
+                               d->reason ? d->reason : "", d->reasons);
     }
 
     prom_header(out, "dirtytrack_export_timestamp_seconds",

@@ -6,14 +6,17 @@
  *   nfd         a Kubernetes Node Feature Discovery local feature file
  *   prometheus  a node_exporter textfile-collector file
  *
- * The assessment is per device, as a one-device VM without vIOMMU would
- * see it with the given QEMU and libvirt: it needs no domain XML, only the
- * host probe and the driver database.  Rendering is pure; the only I/O is
- * in dt_export_gather(); the CLI writes the text (dt-file.h).
+ * The assessment is per device and is the decision engine's: each device
+ * is asked of dt_decide() as a VM with that device alone (see
+ * dt_export_device_domain()), with the given QEMU and libvirt and the
+ * configured policy, so `export` and `check` cannot disagree about it.
+ * Rendering is pure; the only I/O is in dt_export_gather(); the CLI writes
+ * the text (dt-file.h).
  */
 #pragma once
 
 #include <glib.h>
+#include "dt-config.h"
 #include "dt-model.h"
 #include "dt-vdb.h"
 
@@ -33,14 +36,12 @@ typedef struct {
     guint16 vendor, device;
     char *driver;            /* bound VFIO driver */
     char *iommu_unit;        /* NULL if none */
-    DtFact migration;        /* the driver migrates this device on this kernel */
-    guint32 mig_flags;
-    DtFact dma_logging;      /* the driver logs DMA (device tracking) */
-    DtFact iommu_dirty;      /* its IOMMU unit can track dirty pages */
-    gboolean iommufd_usable; /* /dev/iommu and a VFIO cdev for this device */
-    DtMode mode;             /* what QEMU would use for a one-device VM */
-    gboolean live_migratable;/* mode is device or iommu */
-    const char *reason;      /* stable code when not live-migratable, else NULL */
+    gboolean managed;        /* the hostdev asked about is managed='yes' */
+    DtDecision *decision;    /* the engine's answer for a VM with this device alone */
+    const DtDeviceFinding *finding; /* its facts, in decision (NULL if none) */
+    gboolean live_migratable;/* verdict not deny, mode device or iommu */
+    const char *reason;      /* code (in decision) that keeps it from that, else NULL */
+    char *reasons;           /* every warning and refusal code, comma-separated */
 } DtExportDevice;
 
 void dt_export_device_free(DtExportDevice *d);
@@ -60,6 +61,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtExport, dt_export_free)
 
 typedef struct {
     const char *sysroot;          /* NULL: $DIRTYTRACK_SYSROOT or / */
+    const DtConfig *config;       /* policy, QEMU binary, cache; NULL: built-in defaults */
     const char *qemu_version;     /* NULL: $DIRTYTRACK_QEMU_VERSION, else probe */
     const char *libvirt_version;  /* NULL: $DIRTYTRACK_LIBVIRT_VERSION, else the build's */
     const char *qemu_binary;      /* NULL: the configured or default binary for the arch */
@@ -71,9 +73,17 @@ typedef struct {
 /* Probe the host and every PCI function, find QEMU and libvirt, assess. */
 DtExport *dt_export_gather(const DtExportOptions *opts, GError **error);
 
-/* Pure: assess every device bound to a VFIO driver in host->devices. */
+/* The question asked for one device: a domain with that hostdev alone, as
+ * an orchestrator defines it (q35, or virt on aarch64; 8 GiB; no vIOMMU,
+ * no iommufd backend, QEMU's default properties; managed='yes' only for a
+ * device on plain vfio-pci).  Built in code, no XML. */
+DtDomain *dt_export_device_domain(const DtHost *host, const DtPciDev *dev);
+gboolean dt_export_device_managed(const DtPciDev *dev);
+
+/* Pure: ask the engine about every device bound to a VFIO driver in
+ * host->devices.  policy NULL: the built-in defaults. */
 GPtrArray *dt_export_assess(const DtHost *host, const DtVdb *vdb, const DtQemuCaps *qemu,
-                            const DtVersion *libvirt);
+                            const DtVersion *libvirt, const DtPolicy *policy);
 
 char *dt_export_render(const DtExport *e, DtExportFormat format);
 
