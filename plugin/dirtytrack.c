@@ -300,6 +300,7 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
                       error->message);
             goto out;
         }
+        dt_cli_note_evaluation(ev);
         dec = ev->decision;
         dom = ev->domain;
     }

@@ -449,6 +449,7 @@ dt_cli_predict(int argc, char **argv)
     if (!ev)
         return dt_cli_fail("%s: %s", strcmp(args[0], "-") == 0 ? _("standard input") : args[0],
                     error->message);
+    dt_cli_note_evaluation(ev);
 
     dt_cost_inputs_from_decision(&in, ev->decision, &ev->policy, ev->host);
     if (bandwidth)

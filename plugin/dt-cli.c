@@ -88,3 +88,10 @@ dt_cli_write_output(const char *path, const char *text)
         return dt_cli_fail("%s", error->message);
     return 0;
 }
+
+void
+dt_cli_note_evaluation(const DtEvaluation *ev)
+{
+    if (ev && ev->qemu_untrusted)
+        g_printerr("dirtytrack: %s\n", ev->qemu_untrusted);
+}

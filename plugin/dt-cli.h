@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "dt-eval.h"
 
 G_BEGIN_DECLS
 
@@ -23,5 +24,9 @@ char *dt_cli_read_domain(const char *arg, gsize *len, GError **error);
  * a device, FIFO, symlink or directory).  Returns 0, or 3 after the one
  * error line. */
 int dt_cli_write_output(const char *path, const char *text);
+
+/* Says on stderr what an evaluation chose not to do that the user should
+ * know of: a domain's emulator not run (root runs only trusted QEMU). */
+void dt_cli_note_evaluation(const DtEvaluation *ev);
 
 G_END_DECLS

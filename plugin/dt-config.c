@@ -47,6 +47,7 @@ static const KeyDef dt_config_keys[] = {
     { "hook", "gate-start", KEY_BOOL, OFF(gate_start), 0 },
     { "hook", "preflight", KEY_BOOL, OFF(hook_preflight), 0 },
     { "qemu", "binary", KEY_STRING, OFF(qemu_binary), 0 },
+    { "qemu", "trusted", KEY_STRING, OFF(qemu_trusted), 0 },
     { "qemu", "cache-dir", KEY_STRING, OFF(cache_dir), 0 },
 };
 
@@ -147,6 +148,7 @@ dt_config_free(DtConfig *c)
     if (!c)
         return;
     g_free(c->qemu_binary);
+    g_free(c->qemu_trusted);
     g_free(c->cache_dir);
     g_free(c->path);
     g_free(c);

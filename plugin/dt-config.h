@@ -20,6 +20,7 @@ typedef struct {
     gboolean hook_preflight;    /* [hook] preflight: dry-run DMA logging / HWPT on free devices
                                  * before accepting an incoming migration (opens them) */
     char *qemu_binary;          /* [qemu] binary, NULL = by arch */
+    char *qemu_trusted;         /* [qemu] trusted: more binaries root may probe (';'-list) */
     char *cache_dir;            /* [qemu] cache-dir */
     char *path;                 /* file it came from, NULL = built-in defaults */
 } DtConfig;

@@ -50,6 +50,9 @@ DtDecision *dt_decide(const DtDecideInput *in);
 /* Destination: the source's fingerprint (metadata) names another device
  * type or variant driver at the same hostdev position. */
 #define DT_R_FINGERPRINT_MISMATCH   "fingerprint-mismatch"
+/* The domain names a QEMU binary root does not trust, so it was not run
+ * (dt-qemu-registry.h); added by the evaluation, not the engine. */
+#define DT_R_QEMU_UNTRUSTED         "qemu-untrusted"
 /* A property this QEMU does not have any more (x-enable-migration >= 8.1). */
 #define DT_R_QEMU_PROPERTY_UNKNOWN  "qemu-property-unknown"
 

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <unistd.h>
+
 #include <libvirt/libvirt.h>
 
 #include "dt-decide.h"
@@ -14,10 +16,9 @@
 #include "dt-host.h"
 #include "dt-paths.h"
 #include "dt-qemu.h"
+#include "dt-qemu-registry.h"
 #include "dt-util.h"
 #include "dt-vfio.h"
-
-#define DT_QEMU_PROBE_TIMEOUT_MS 3000
 
 void
 dt_evaluation_free(DtEvaluation *e)
@@ -28,6 +29,7 @@ dt_evaluation_free(DtEvaluation *e)
     dt_host_free(e->host);
     dt_qemu_caps_free(e->qemu);
     dt_decision_free(e->decision);
+    g_free(e->qemu_untrusted);
     g_free(e);
 }
 
@@ -58,9 +60,9 @@ dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir
         return dt_qemu_caps_from_version(&ver);
     }
     if (binary) {
-        if (!cache_dir)
-            cache_dir = g_getenv("DIRTYTRACK_CACHE_DIR");
-        caps = dt_qemu_caps_probe(binary, cache_dir, DT_QEMU_PROBE_TIMEOUT_MS, &local);
+        g_autofree char *cache = dt_qemu_cache_dir(cache_dir);
+
+        caps = dt_qemu_caps_probe(binary, cache, DT_QEMU_PROBE_TIMEOUT_MS, &local);
         if (caps)
             return caps;
         g_debug("QEMU probe of %s failed: %s", binary, local ? local->message : "?");
@@ -70,26 +72,62 @@ dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir
     return caps;
 }
 
-/* The binary: the configured one, or the one the domain names, or the
- * default for the domain's architecture. */
+/* The binary.  Root (the daemon, the hook, the CLI run by root) runs only
+ * binaries the registry trusts, whatever the domain's <emulator> says
+ * (dt-qemu-registry.h); anyone else runs, as themselves, the configured
+ * one, or the one the domain names, or the default for the domain's
+ * architecture. */
 static DtQemuCaps *
-find_qemu_caps(const DtDomain *dom, const DtEvalOptions *opts, const DtConfig *cfg,
+find_qemu_caps(DtEvaluation *e, const DtEvalOptions *opts, const DtConfig *cfg,
                GError **error)
 {
+    const DtDomain *dom = e->domain;
     g_autofree char *binary = NULL;
     const char *v = opts->qemu_version && *opts->qemu_version ? opts->qemu_version
                                                               : g_getenv("DIRTYTRACK_QEMU_VERSION");
 
     /* a version given needs no binary (and no search for one) */
-    if (!v || !*v) {
-        if (cfg->qemu_binary)
-            binary = g_strdup(cfg->qemu_binary);
-        else if (dom->emulator && g_file_test(dom->emulator, G_FILE_TEST_IS_EXECUTABLE))
-            binary = g_strdup(dom->emulator);
-        else
-            binary = dt_qemu_default_binary(dom->arch ? dom->arch : "x86_64");
+    if (v && *v)
+        return dt_eval_qemu_caps(v, NULL, NULL, error);
+    if (opts->qemu_registry || geteuid() == 0) {
+        g_autoptr(DtQemuRegistry) own = NULL;
+        DtQemuRegistry *reg = opts->qemu_registry;
+
+        if (!reg)
+            reg = own = dt_qemu_registry_new_for_config(cfg);
+        return dt_qemu_registry_caps(reg, dom->emulator, dom->arch, &e->qemu_untrusted);
     }
-    return dt_eval_qemu_caps(v, binary, cfg->cache_dir, error);
+    if (cfg->qemu_binary)
+        binary = g_strdup(cfg->qemu_binary);
+    else if (dom->emulator && g_file_test(dom->emulator, G_FILE_TEST_IS_EXECUTABLE))
+        binary = g_strdup(dom->emulator);
+    else
+        binary = dt_qemu_default_binary(dom->arch ? dom->arch : "x86_64");
+    return dt_eval_qemu_caps(NULL, binary, cfg->cache_dir, error);
+}
+
+/* The evaluation's own finding, beside the engine's: the QEMU facts are
+ * not the domain's emulator's, because root would not run it.  A warning,
+ * so the verdict says it too. */
+static void
+note_untrusted_qemu(DtEvaluation *e)
+{
+    DtReason *r;
+
+    if (!e->qemu_untrusted)
+        return;
+    r = g_new0(DtReason, 1);
+    r->code = g_strdup(DT_R_QEMU_UNTRUSTED);
+    r->severity = DT_SEVERITY_WARNING;
+    r->message = g_strdup_printf(_("%s The QEMU version is taken as unknown. Only root-owned "
+                                   "binaries that nobody else may change, named in the [qemu] "
+                                   "section of the configuration or installed as the system's "
+                                   "emulators, are probed."),
+                                 e->qemu_untrusted);
+    r->rule = g_strdup("docs/security.md (what runs as root)");
+    g_ptr_array_add(e->decision->reasons, r);
+    if (e->decision->verdict == DT_VERDICT_ALLOW)
+        e->decision->verdict = DT_VERDICT_WARN;
 }
 
 gboolean
@@ -191,7 +229,7 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
      * safe while QEMU holds the device and costs nothing where absent. */
     dt_eval_kernel_facts(e->host, paths, opts->probe_ioctl);
 
-    e->qemu = find_qemu_caps(e->domain, opts, cfg, error);
+    e->qemu = find_qemu_caps(e, opts, cfg, error);
     if (!e->qemu)
         return NULL;
 
@@ -214,6 +252,7 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
     in.vdb = vdb;
     in.policy = e->policy;
     e->decision = dt_decide(&in);
+    note_untrusted_qemu(e);
     if (opts->preflight) {
         g_autoptr(GError) local = NULL;
         /* a refusal is recorded in the decision (deny, preflight-failed) */

@@ -11,6 +11,7 @@
 #include "dt-config.h"
 #include "dt-model.h"
 #include "dt-paths.h"
+#include "dt-qemu-registry.h"
 #include "dt-vdb.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,8 @@ typedef struct {
     gboolean probe_ioctl;         /* ask idle VFIO devices through ioctls (resets them) */
     gboolean preflight;           /* dry-run the chosen tracking on free devices (opens them) */
     DtEvalHostFunc host_func;     /* NULL: probe the host (sysroot) */
+    DtQemuRegistry *qemu_registry; /* the binaries that may be run; NULL: one made from the
+                                    * config when running as root, else any (as this user) */
     gpointer host_data;
 } DtEvalOptions;
 
@@ -42,6 +45,7 @@ typedef struct {
     DtPolicy policy;
     DtVersion libvirt;
     DtDecision *decision;
+    char *qemu_untrusted;         /* why the domain's emulator was not run, or NULL */
 } DtEvaluation;
 
 /* The pieces of an evaluation that `export` needs too, so both faces read
@@ -49,7 +53,9 @@ typedef struct {
 
 /* QEMU capabilities: an explicit version wins (version, then
  * $DIRTYTRACK_QEMU_VERSION); else the binary is probed (NULL: none, and the
- * version stays unknown, which the decision engine reports). */
+ * version stays unknown, which the decision engine reports), with the cache
+ * of dt_qemu_cache_dir(cache_dir).  The caller answers for the binary: a
+ * domain's <emulator> goes through dt-qemu-registry.h first. */
 DtQemuCaps *dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir,
                               GError **error);
 /* version, else $DIRTYTRACK_LIBVIRT_VERSION, else the libvirt of this build. */

@@ -4,9 +4,12 @@
  * property list from `-device vfio-pci,help`, and QMP
  * `query-migrate-capabilities` for switchover-ack.  Running QEMU three
  * times costs a few hundred milliseconds, too much for a libvirt hook on
- * every call, so answers are cached per binary (absolute path, size and
- * mtime in a small key file) and any cache file that does not match or
- * does not parse is simply probed again and rewritten.
+ * every call, so answers are cached per binary (absolute path, device,
+ * inode, size and mtime in a small key file) and any cache file that does
+ * not match or does not parse is simply probed again and rewritten.  A
+ * cache file is believed only when it belongs to the user reading it and
+ * nobody else may write it: root's decisions must not rest on a file a
+ * user could have written.
  *
  * QEMU is run without a shell, in its own process group, under one hard
  * deadline for the whole probe: a wedged binary is killed (with anything
@@ -35,7 +38,7 @@
 #include "dt-util.h"
 
 #define DT_QEMU_OUTPUT_MAX (1024 * 1024)   /* help text is ~3 KiB; QMP replies less */
-#define DT_QEMU_CACHE_FORMAT 1
+#define DT_QEMU_CACHE_FORMAT 2   /* 2: device and inode in the key */
 
 /* ---- version bands ------------------------------------------------------- */
 
@@ -407,8 +410,14 @@ cache_read(const char *file, const char *binary, const GStatBuf *st)
     g_autofree char *path = NULL;
     g_autofree char *version = NULL;
     GError *e = NULL;
-    gint64 size, mtime, mtime_ns, format;
+    gint64 size, mtime, mtime_ns, format, dev, ino;
+    GStatBuf own;
 
+    if (g_lstat(file, &own) < 0 || !S_ISREG(own.st_mode) || own.st_uid != geteuid() ||
+        (own.st_mode & (S_IWGRP | S_IWOTH))) {
+        g_debug("ignoring QEMU cache %s: absent, or not ours alone", file);
+        return NULL;
+    }
     if (!g_key_file_load_from_file(kf, file, G_KEY_FILE_NONE, NULL))
         return NULL;
     format = g_key_file_get_int64(kf, "binary", "format", &e);
@@ -416,6 +425,12 @@ cache_read(const char *file, const char *binary, const GStatBuf *st)
         goto bad;
     path = g_key_file_get_string(kf, "binary", "path", &e);
     if (e || g_strcmp0(path, binary) != 0)
+        goto bad;
+    dev = g_key_file_get_int64(kf, "binary", "device", &e);
+    if (e || dev != (gint64)st->st_dev)
+        goto bad;
+    ino = g_key_file_get_int64(kf, "binary", "inode", &e);
+    if (e || ino != (gint64)st->st_ino)
         goto bad;
     size = g_key_file_get_int64(kf, "binary", "size", &e);
     if (e || size != (gint64)st->st_size)
@@ -455,15 +470,17 @@ cache_write(const char *cache_dir, const char *file, const DtQemuCaps *caps,
     g_autofree char *vline = g_strdup_printf("QEMU emulator version %s", ver);
     gsize len = 0;
 
-    if (g_mkdir_with_parents(cache_dir, 0755) < 0) {
+    if (g_mkdir_with_parents(cache_dir, 0700) < 0) {
         g_debug("cannot create QEMU cache directory %s: %s", cache_dir, g_strerror(errno));
         return;
     }
     g_key_file_set_comment(kf, NULL, NULL,
-                           " dirtytrack: QEMU capabilities, valid while path, size and mtime match",
+                           " dirtytrack: QEMU capabilities, valid while path, inode, size and mtime match",
                            NULL);
     g_key_file_set_int64(kf, "binary", "format", DT_QEMU_CACHE_FORMAT);
     g_key_file_set_string(kf, "binary", "path", caps->binary);
+    g_key_file_set_int64(kf, "binary", "device", (gint64)st->st_dev);
+    g_key_file_set_int64(kf, "binary", "inode", (gint64)st->st_ino);
     g_key_file_set_int64(kf, "binary", "size", (gint64)st->st_size);
     g_key_file_set_int64(kf, "binary", "mtime", (gint64)st->st_mtime);
     g_key_file_set_int64(kf, "binary", "mtime-nsec", (gint64)st->st_mtim.tv_nsec);
@@ -475,7 +492,8 @@ cache_write(const char *cache_dir, const char *file, const DtQemuCaps *caps,
     data = g_key_file_to_data(kf, &len, NULL);
     /* g_file_set_contents writes a temporary file and renames it: a reader
      * never sees half a cache file */
-    if (!g_file_set_contents(file, data, (gssize)len, &e))
+    if (!g_file_set_contents_full(file, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                  &e))
         g_debug("cannot write QEMU cache %s: %s", file, e->message);
 }
 
@@ -590,7 +608,7 @@ dt_qemu_caps_probe(const char *binary, const char *cache_dir, guint timeout_ms,
 }
 
 char *
-dt_qemu_default_binary(const char *arch)
+dt_qemu_system_name(const char *arch)
 {
     /* libvirt arch names where the QEMU system emulator is named differently */
     static const struct {
@@ -600,7 +618,6 @@ dt_qemu_default_binary(const char *arch)
         { "armv7l", "arm" }, { "armv6l", "arm" }, { "ppc64le", "ppc64" },
     };
     const char *target = arch;
-    g_autofree char *prog = NULL;
 
     if (!arch || !*arch)
         return NULL;
@@ -610,6 +627,39 @@ dt_qemu_default_binary(const char *arch)
     for (guint i = 0; i < G_N_ELEMENTS(names); i++)
         if (strcmp(arch, names[i].arch) == 0)
             target = names[i].qemu;
-    prog = g_strdup_printf("qemu-system-%s", target);
-    return g_find_program_in_path(prog);
+    return g_strdup_printf("qemu-system-%s", target);
+}
+
+char *
+dt_qemu_default_binary(const char *arch)
+{
+    g_autofree char *prog = dt_qemu_system_name(arch);
+
+    return prog ? g_find_program_in_path(prog) : NULL;
+}
+
+DtQemuCaps *
+dt_qemu_caps_copy(const DtQemuCaps *caps)
+{
+    DtQemuCaps *c = dt_qemu_caps_new();
+
+    *c = *caps;
+    c->binary = g_strdup(caps->binary);
+    return c;
+}
+
+char *
+dt_qemu_cache_dir(const char *configured)
+{
+    const char *env = g_getenv("DIRTYTRACK_CACHE_DIR");
+
+    if (configured && *configured)
+        return g_strdup(configured);
+    if (env && *env)
+        return g_strdup(env);
+    /* root's cache is the system's (FHS: /var/cache/<package>); a user's
+     * lives with the user's other caches ($XDG_CACHE_HOME) */
+    if (geteuid() == 0)
+        return g_strdup(LOCALSTATEDIR "/cache/dirtytrack");
+    return g_build_filename(g_get_user_cache_dir(), "dirtytrack", NULL);
 }

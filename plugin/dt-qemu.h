@@ -1,8 +1,9 @@
 /* dt-qemu.h: what a QEMU binary can do for VFIO migration.
  *
  * Read from the real binary (`-version`, `-device vfio-pci,help`, and QMP
- * `query-migrate-capabilities` where needed), cached by path and mtime so a
- * hook does not run QEMU on every call.  A version given by the user
+ * `query-migrate-capabilities` where needed), cached by path, inode, size
+ * and mtime so a hook does not run QEMU on every call.  Which binaries
+ * root may run at all is dt-qemu-registry.h's business, not this module's.  A version given by the user
  * (--qemu-version, DIRTYTRACK_QEMU_VERSION) overrides the probe; then the
  * property set is inferred from the version tables in dt-versions.c.
  */
@@ -13,6 +14,9 @@
 
 G_BEGIN_DECLS
 
+/* The deadline of one probe (three runs of QEMU). */
+#define DT_QEMU_PROBE_TIMEOUT_MS 3000
+
 /* Probe binary; cache_dir NULL = no cache.  Bounded in time (timeout_ms). */
 DtQemuCaps *dt_qemu_caps_probe(const char *binary, const char *cache_dir,
                                guint timeout_ms, GError **error);
@@ -20,10 +24,18 @@ DtQemuCaps *dt_qemu_caps_probe(const char *binary, const char *cache_dir,
 DtQemuCaps *dt_qemu_caps_from_version(const DtVersion *v);
 /* Parse `-device vfio-pci,help` output into caps (props_known = TRUE). */
 gboolean dt_qemu_caps_parse_help(DtQemuCaps *caps, const char *text);
+DtQemuCaps *dt_qemu_caps_copy(const DtQemuCaps *caps);
+/* The probe cache's directory: the configured one, else
+ * $DIRTYTRACK_CACHE_DIR, else LOCALSTATEDIR/cache/dirtytrack for root and
+ * $XDG_CACHE_HOME/dirtytrack for anyone else. */
+char *dt_qemu_cache_dir(const char *configured);
 /* Version band name used by the rules (dt-versions.c): "7.2" (and older),
  * "8.0", "8.1", "8.2", "9.0", "9.1", "10.0", "10.1", "10.2", "11.0+";
  * "unknown". */
 const char *dt_qemu_band(const DtVersion *v);
+/* The system emulator's name for a libvirt arch ("x86_64" ->
+ * "qemu-system-x86_64"), NULL for a name that is not an arch. */
+char *dt_qemu_system_name(const char *arch);
 /* Default binary for an arch ("x86_64" -> qemu-system-x86_64 in PATH). */
 char *dt_qemu_default_binary(const char *arch);
 

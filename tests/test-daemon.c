@@ -407,6 +407,7 @@ start_daemon(Instance *inst, const char *sysroot)
                            "--threads", "2", inst == &T.open ? "--max-queue" : NULL,
                            OPEN_MAX_QUEUE, NULL };
     g_autoptr(GError) error = NULL;
+    g_auto(GStrv) env = NULL;
     DBusConnection *c;
     gint64 deadline;
     int log_fd;
@@ -416,7 +417,15 @@ start_daemon(Instance *inst, const char *sysroot)
     inst->log = g_strdup_printf("%s/daemon-%s.log", T.tmpdir, inst->name);
     log_fd = open(inst->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     g_assert_cmpint(log_fd, >=, 0);
-    spawned = g_spawn_async(NULL, (char **) argv, NULL,
+    if (inst == &T.policy) {
+        /* like a system daemon: no QEMU version pinned, so it probes the
+         * QEMU binaries it trusts (into a cache of the test's own) */
+        g_autofree char *cache = g_build_filename(T.tmpdir, "qemu-cache", NULL);
+
+        env = g_environ_unsetenv(g_get_environ(), "DIRTYTRACK_QEMU_VERSION");
+        env = g_environ_setenv(env, "DIRTYTRACK_CACHE_DIR", cache, TRUE);
+    }
+    spawned = g_spawn_async(NULL, (char **) argv, env,
                             G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_LEAVE_DESCRIPTORS_OPEN,
                             die_with_parent, GINT_TO_POINTER(log_fd), &inst->daemon_pid, &error);
     close(log_fd);
@@ -550,9 +559,11 @@ teardown(void)
 
 /* ---- non-root child ------------------------------------------------------- */
 
-/* Runs as uid 65534: one call, prints "ok" or the error name. */
+/* Runs as uid 65534: one call, prints "ok" or the error name.  For
+ * Evaluate and Filter, file is the domain XML, and the answer's strings
+ * follow "ok", one per line. */
 static int
-child_main(const char *address, const char *method)
+child_main(const char *address, const char *method, const char *file)
 {
     DBusConnection *c = client_connect(address);
     g_autoptr(DBusMessage) reply = NULL;
@@ -560,6 +571,16 @@ child_main(const char *address, const char *method)
 
     if (!c)
         return 2;
+    if (file) {
+        if (!g_file_get_contents(file, &xml, NULL, NULL))
+            return 2;
+        reply = send_call(c, eval_call(method, xml, NULL), CALL_TIMEOUT_MS);
+        g_print("%s\n", error_name(reply) ? error_name(reply) : "ok");
+        for (int i = 0; !error_name(reply) && i < 3; i++)
+            g_print("%s\n", reply_string(reply, i));
+        client_close(c);
+        return 0;
+    }
     if (g_str_equal(method, "HookEvent")) {
         xml = read_domain("mlx5-vf");
         reply = send_call(c, hook_call("mlx5-vf", "prepare", "begin", xml), CALL_TIMEOUT_MS);
@@ -572,14 +593,15 @@ child_main(const char *address, const char *method)
 }
 
 /* Returns what the child printed, or NULL when it cannot run here.
- * gid: a supplementary group for the child, or NULL for none. */
+ * gid: a supplementary group for the child, or NULL for none; file: the
+ * domain XML of an Evaluate or Filter call, or NULL. */
 static char *
-run_as_nobody_in(const char *address, const char *method, const char *gid)
+run_as_nobody_with(const char *address, const char *method, const char *gid, const char *file)
 {
     g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
     g_autofree char *groups = gid ? g_strconcat("--groups=", gid, NULL) : g_strdup("--clear-groups");
     const char *argv[] = { "setpriv", "--reuid=" NOBODY_ID, "--regid=" NOBODY_ID,
-                           groups, self, "--child", address, method, NULL };
+                           groups, self, "--child", address, method, file, NULL };
     g_autoptr(GError) error = NULL;
     char *out = NULL;
     int status;
@@ -595,6 +617,12 @@ run_as_nobody_in(const char *address, const char *method, const char *gid)
         return NULL;
     }
     return g_strstrip(out);
+}
+
+static char *
+run_as_nobody_in(const char *address, const char *method, const char *gid)
+{
+    return run_as_nobody_with(address, method, gid, NULL);
 }
 
 static char *
@@ -1558,6 +1586,54 @@ test_policy_root_may_change(void)
     assert_ok(r);
 }
 
+/* A user's own program, named as the domain's <emulator>, is never run
+ * by the root daemon: under the shipped policy an unprivileged caller's
+ * Evaluate and Filter are answered without executing it (it would leave a
+ * marker), and the answer names it under the reason qemu-untrusted. */
+static void
+test_policy_untrusted_emulator_not_run(void)
+{
+    const char *methods[] = { "Evaluate", "Filter" };
+    g_autofree char *dir = g_build_filename(T.tmpdir, "nobody-home", NULL);
+    g_autofree char *evil = g_build_filename(dir, "qemu-system-x86_64", NULL);
+    g_autofree char *marker = g_build_filename(dir, "ran-as-root", NULL);
+    g_autofree char *domain = g_build_filename(dir, "evil.xml", NULL);
+    g_autofree char *script = g_strdup_printf("#!/bin/sh\nid -u >'%s'\n"
+                                              "echo 'QEMU emulator version 9.2.0'\n", marker);
+    g_autofree char *xml = read_domain("mlx5-vf");
+    g_autofree char *emulator = g_strdup_printf("<emulator>%s</emulator>", evil);
+    g_autoptr(GRegex) re = g_regex_new("<emulator>[^<]*</emulator>", 0, 0, NULL);
+    g_autofree char *evil_xml = g_regex_replace_literal(re, xml, -1, 0, emulator, 0, NULL);
+
+    REQUIRE_READY();
+    if (getuid() != 0 || !g_find_program_in_path("setpriv")) {
+        g_test_skip("needs root and setpriv");
+        return;
+    }
+    /* the user's directory and files, as the user would make them */
+    g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(evil, script, -1, NULL));
+    g_assert_true(g_file_set_contents(domain, evil_xml, -1, NULL));
+    g_assert_cmpint(g_chmod(evil, 0755), ==, 0);
+    g_assert_cmpint(chown(dir, 65534, 65534), ==, 0);
+    g_assert_cmpint(chown(evil, 65534, 65534), ==, 0);
+    g_assert_cmpint(chown(domain, 65534, 65534), ==, 0);
+    g_assert_nonnull(strstr(evil_xml, emulator));
+
+    for (guint i = 0; i < G_N_ELEMENTS(methods); i++) {
+        g_autofree char *out = run_as_nobody_with(T.policy.address, methods[i], NULL, domain);
+
+        g_assert_nonnull(out);
+        g_test_message("%s as uid " NOBODY_ID " with <emulator> %s: %.40s...", methods[i], evil,
+                       out);
+        /* first: it did not run (before the fix it ran, as uid 0) */
+        g_assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
+        g_assert_true(g_str_has_prefix(out, "ok\n"));
+        g_assert_nonnull(strstr(out, "\"qemu-untrusted\""));
+        g_assert_nonnull(strstr(out, evil));
+    }
+}
+
 /* ---- losing the bus ------------------------------------------------------------ */
 
 static void
@@ -1756,8 +1832,8 @@ main(int argc, char **argv)
 {
     int ret;
 
-    if (argc == 4 && g_str_equal(argv[1], "--child"))
-        return child_main(argv[2], argv[3]);
+    if ((argc == 4 || argc == 5) && g_str_equal(argv[1], "--child"))
+        return child_main(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 
     g_test_init(&argc, &argv, NULL);
     if (!DBUS_DAEMON[0])
@@ -1803,6 +1879,8 @@ main(int argc, char **argv)
     g_test_add_func("/daemon/policy/root-may-refresh-under-shipped-policy", test_policy_root_may_change);
     g_test_add_func("/daemon/policy/" DT_DBUS_GROUP "-member-may-refresh-under-shipped-policy",
                     test_policy_group_member_may_change);
+    g_test_add_func("/daemon/policy/nobody-evaluate-own-emulator-never-run-qemu-untrusted",
+                    test_policy_untrusted_emulator_not_run);
     g_test_add_func("/daemon/bus-lost/daemon-logs-and-exits-1", test_bus_lost_daemon_exits);
     g_test_add_func("/daemon/hook/migrate-begin-verdict-via-daemon", test_hook_asks_daemon);
     g_test_add_func("/daemon/deadline/sigstopped-daemon-no-reply-in-500ms-hook-within-deadline",

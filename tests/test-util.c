@@ -330,7 +330,7 @@ test_sample_config(void)
     static const char *const keys[] = {
         "require-migratable", "perpetual", "prefer", "max-downtime-ms", "bandwidth-mib-s",
         "dirty-rate-mib-s", "deadline-ms", "on-timeout", "use-daemon", "gate-start", "preflight", "binary",
-        "cache-dir", NULL,
+        "trusted", "cache-dir", NULL,
     };
 
     g_assert_no_error(error);

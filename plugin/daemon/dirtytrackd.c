@@ -126,6 +126,50 @@ resolve_group(DtdDaemon *d)
     }
 }
 
+/* The trusted QEMU binaries, probed once at start (from the probe cache
+ * when they have not changed) in a thread of their own, so neither the
+ * loop nor a worker waits for them; an evaluation that needs one first
+ * waits for that binary's probe only.  Not with a version pinned
+ * ($DIRTYTRACK_QEMU_VERSION): then nothing is ever probed. */
+static gpointer
+qemu_probe_thread(gpointer data)
+{
+    DtdDaemon *d = data;
+    guint n = dt_qemu_registry_refresh(d->qemu);
+
+    g_debug("probed %u QEMU binaries", n);
+    g_atomic_int_set(&d->qemu_probe_done, 1);
+    return NULL;
+}
+
+static void
+start_qemu_probe(DtdDaemon *d)
+{
+    const char *pinned = g_getenv("DIRTYTRACK_QEMU_VERSION");
+
+    d->qemu = dt_qemu_registry_new_for_config(d->config);
+    if (pinned && *pinned) {
+        d->qemu_probe_done = 1;
+        return;
+    }
+    d->qemu_probe = g_thread_new("qemu-probe", qemu_probe_thread, d);
+}
+
+static void
+stop_qemu_probe(DtdDaemon *d)
+{
+    if (d->qemu_probe && !g_atomic_int_get(&d->qemu_probe_done)) {
+        /* a probe still running (each is bounded, but shutdown must not
+         * wait for it): the process ends with the thread and what it uses */
+        g_thread_unref(g_steal_pointer(&d->qemu_probe));
+        d->qemu = NULL;
+        return;
+    }
+    if (d->qemu_probe)
+        g_thread_join(g_steal_pointer(&d->qemu_probe));
+    g_clear_pointer(&d->qemu, dt_qemu_registry_free);
+}
+
 static void
 daemon_free(DtdDaemon *d)
 {
@@ -157,6 +201,7 @@ daemon_free(DtdDaemon *d)
         g_main_loop_unref(d->loop);
     dtd_vdb_clear(d);
     g_mutex_clear(&d->vdb_lock);
+    stop_qemu_probe(d);
     if (d->config)
         dt_config_free(d->config);
     g_free(d->sysroot);
@@ -273,6 +318,7 @@ main(int argc, char **argv)
         g_clear_error(&error);
     }
     resolve_group(d);
+    start_qemu_probe(d);
 
     /* before any libvirt connection exists, and before threads */
     dtd_libvirt_init();

@@ -812,7 +812,6 @@ static void
 make_cache_entry(DtdJob *job)
 {
     const DtEvaluation *e = job->eval;
-    const DtdDaemon *d = job->d;
     g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func((GDestroyNotify) dtd_file_id_free);
     g_autofree char *vfio_dbg = NULL;
     gboolean vfio_dbg_absent;
@@ -821,13 +820,12 @@ make_cache_entry(DtdJob *job)
     if (job->kind != JOB_EVALUATE || !job->admit || job->preflight || !job->used_base ||
         job->base_stale || !job->vdb)
         return;
-    if (e->qemu->source == DT_SOURCE_BINARY && e->qemu->binary &&
-        ((d->config && d->config->qemu_binary) ||
-         g_strcmp0(e->domain->emulator, e->qemu->binary) == 0))
-        /* a binary named by the configuration or the domain: its identity */
+    if (e->qemu->source == DT_SOURCE_BINARY && e->qemu->binary)
+        /* the trusted binary probed (its path without links): its identity */
         g_ptr_array_add(ids, dtd_file_id_new(e->qemu->binary, DTD_ID_FILE));
-    else if (e->qemu->source != DT_SOURCE_CONFIG)
-        /* found in PATH, or not at all: another may appear */
+    else if (e->qemu->source != DT_SOURCE_CONFIG && !e->qemu_untrusted)
+        /* none found for the arch, or one that would not answer: that may
+         * change without a file we watch */
         return;
     vfio_dbg = dt_paths_get(job->base->paths, "/sys/kernel/debug/vfio");
     /* dt_evaluate() reads vfio debugfs where it exists (6.18+): without
@@ -885,6 +883,8 @@ evaluate(DtdJob *job)
         /* pre-flight opens devices: it reads their state afresh */
         .host_func = job->preflight ? NULL : job_host,
         .host_data = job,
+        /* never what the caller's <emulator> names (dt-qemu-registry.h) */
+        .qemu_registry = d->qemu,
     };
 
     job->time = dt_timestamp_now();
@@ -1784,6 +1784,7 @@ property_config(DBusMessageIter *iter, gpointer data)
     append_entry(&dict, "hook.use-daemon", d->config->hook_use_daemon ? "yes" : "no");
     append_entry(&dict, "hook.gate-start", d->config->gate_start ? "yes" : "no");
     append_entry(&dict, "qemu.binary", d->config->qemu_binary ? d->config->qemu_binary : "");
+    append_entry(&dict, "qemu.trusted", d->config->qemu_trusted ? d->config->qemu_trusted : "");
     return dbus_message_iter_close_container(iter, &dict);
 }
 

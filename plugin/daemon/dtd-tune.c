@@ -212,6 +212,7 @@ evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out)
         .vdb = vdb ? vdb->vdb : d->vdb,
         /* the devices are in use by the running VM: never ask them */
         .probe_ioctl = FALSE,
+        .qemu_registry = d->qemu,
     };
     g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
     DtEvaluation *e;

@@ -17,6 +17,7 @@
 #include "dt-hostcheck.h"
 #include "dt-model.h"
 #include "dt-paths.h"
+#include "dt-qemu-registry.h"
 #include "dt-util.h"
 #include "dt-vdb.h"
 
@@ -94,6 +95,9 @@ typedef struct {
     char *sysroot;           /* NULL: the real root */
     char *config_path;       /* NULL: built-in defaults */
     DtConfig *config;        /* read once: the Config property is constant */
+    DtQemuRegistry *qemu;    /* the QEMU binaries evaluations may probe (thread-safe) */
+    GThread *qemu_probe;     /* probes them at start; joined, or left running at exit */
+    gint qemu_probe_done;    /* atomic */
     DtVdb *vdb;              /* NULL: evaluation loads its own; = vdb_ref->vdb if set */
     DtdVdbRef *vdb_ref;      /* NULL: vdb is fixed (not watched) */
     char *vdb_path;          /* the file vdb came from, watched for changes */
