@@ -511,9 +511,6 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     guint left;
     DtDaemonOutcome outcome;
 
-    /* The daemon refuses documents above its limit; do not even try. */
-    if (h->xml_len > DT_DBUS_MAX_XML_BYTES)
-        return DT_DAEMON_ABSENT;
     if (!dt_lazy_load_dbus(&lerr)) {
         dt_hook_no_daemon(r, lerr);
         return DT_DAEMON_ABSENT;

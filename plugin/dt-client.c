@@ -10,6 +10,7 @@
 #include "dt-client.h"
 #include "dt-dbus-api.h"
 #include "dt-util.h"
+#include "dt-xml.h"
 
 static DBusConnection *
 client_connect(GError **error)
@@ -89,10 +90,10 @@ dt_client_evaluate(const char *xml, gsize len, const DtClientOptions *opts, GErr
     char *out = NULL;
 
     dbus_error_init(&err);
-    if (len > DT_DBUS_MAX_XML_BYTES) {
+    if (len > DT_XML_MAX_BYTES) {
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
                     _("domain XML is larger than the daemon accepts (%u bytes)"),
-                    DT_DBUS_MAX_XML_BYTES);
+                    DT_XML_MAX_BYTES);
         return NULL;
     }
     /* D-Bus strings must be valid UTF-8 without NUL; the daemon checks too. */

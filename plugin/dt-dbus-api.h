@@ -42,8 +42,9 @@
 #define DT_DBUS_ERROR_TIMEOUT           DT_DBUS_ERROR_PREFIX ".Timeout"
 #define DT_DBUS_ERROR_NOT_SUPPORTED     DT_DBUS_ERROR_PREFIX ".NotSupported"
 
-/* Limits the daemon enforces on arguments (callers should too). */
-#define DT_DBUS_MAX_XML_BYTES     (2u * 1024u * 1024u)
+/* Limits the daemon enforces on arguments (callers should too).  A domain
+ * XML has one limit on every path, DT_XML_MAX_BYTES (dt-xml.h): the bus
+ * carries it (dbus-daemon's default max_message_size is 32 MiB). */
 #define DT_DBUS_MAX_NAME_BYTES    256u
 #define DT_DBUS_MAX_OPTIONS       16u
 #define DT_DBUS_MAX_OPTION_BYTES  64u

@@ -32,6 +32,7 @@
 #include <json-glib/json-glib.h>
 
 #include "dt-dbus-api.h"
+#include "dt-xml.h"
 
 #define CALL_TIMEOUT_MS 20000
 #define NOBODY_ID "65534"
@@ -1339,10 +1340,10 @@ prepare_inputs(void)
     if (!good_xml)
         good_xml = read_domain("mlx5-vf");
     if (!big_xml) {
-        big_xml = g_malloc(DT_DBUS_MAX_XML_BYTES + 2);
-        memset(big_xml, ' ', DT_DBUS_MAX_XML_BYTES + 1);
+        big_xml = g_malloc(DT_XML_MAX_BYTES + 2);
+        memset(big_xml, ' ', DT_XML_MAX_BYTES + 1);
         big_xml[0] = '<';
-        big_xml[DT_DBUS_MAX_XML_BYTES + 1] = '\0';
+        big_xml[DT_XML_MAX_BYTES + 1] = '\0';
     }
 }
 
@@ -1360,13 +1361,71 @@ test_each_malformed_call(void)
     }
 }
 
+/* A megabyte where a short word belongs: refused, and the error quotes a
+ * short prefix of it, not the megabyte (each used to come back whole). */
+static void
+test_huge_bad_argument_quoted_short(void)
+{
+    enum { HUGE = 1024 * 1024 };
+    g_autofree char *huge = g_malloc(HUGE + 1);
+    g_autofree char *xml = read_domain("mlx5-vf");
+    const char *opts[] = { huge, "x", NULL };
+    DBusMessage *calls[3];
+
+    REQUIRE_READY();
+    memset(huge, 'x', HUGE);
+    huge[HUGE] = '\0';
+    calls[0] = string_call("GetDeviceReport", huge);
+    calls[1] = hook_call("mlx5-vf", huge, "begin", "");
+    calls[2] = eval_call("Evaluate", xml, opts);
+    for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+        g_autoptr(DBusMessage) r = send_call(T.conn, calls[i], CALL_TIMEOUT_MS);
+        const char *text = NULL;
+
+        g_assert_cmpstr(error_name(r), ==, DT_DBUS_ERROR_INVALID_ARGS);
+        g_assert_true(dbus_message_get_args(r, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
+        g_test_message("%zu bytes: %.120s", strlen(text), text);
+        g_assert_cmpuint(strlen(text), <=, 200);
+        g_assert_nonnull(strstr(text, "xxxxxxxx\u2026"));
+    }
+}
+
+/* One size limit for a domain XML on every path (DT_XML_MAX_BYTES): a
+ * 10 MiB domain, which the CLI and the hook evaluate in-process, is
+ * evaluated by the daemon too (it refused anything over 2 MiB). */
+static void
+test_evaluate_10mib_domain(void)
+{
+    g_autofree char *xml = read_domain("mlx5-vf");
+    const char *end = strstr(xml, "</domain>");
+    const char *opts[] = { "qemu-version", "9.2.0", NULL };
+    g_autoptr(GString) big = g_string_new(NULL);
+    g_autoptr(DBusMessage) r = NULL;
+
+    REQUIRE_READY();
+    g_assert_nonnull(end);
+    g_string_append_len(big, xml, end - xml);
+    /* many comments, not one: libxml2 caps a single text node at 10 MB */
+    while (big->len < 10u * 1024 * 1024) {
+        g_string_append(big, "<!--");
+        for (guint i = 0; i < 64; i++)
+            g_string_append(big, " a domain may carry large metadata and comments");
+        g_string_append(big, " -->\n");
+    }
+    g_string_append(big, "</domain>\n");
+    g_assert_cmpuint(big->len, <, DT_XML_MAX_BYTES);
+    r = send_call(T.conn, eval_call("Evaluate", big->str, opts), CALL_TIMEOUT_MS);
+    assert_ok(r);
+    g_assert_cmpstr(reply_string(r, 0), !=, "");
+}
+
 static void
 test_stress_malformed(void)
 {
     long rss_first = 0, rss_last;
     gint64 t0, t1;
     g_autoptr(DBusMessage) after = NULL;
-    /* the size-limit case costs 2 MiB per call on the bus: sample it */
+    /* the size-limit case costs 16 MiB per call on the bus: sample it */
     const guint n_cheap = G_N_ELEMENTS(bad_calls) - 1;
 
     REQUIRE_READY();
@@ -1632,6 +1691,14 @@ test_policy_untrusted_emulator_not_run(void)
         g_assert_nonnull(strstr(out, "\"qemu-untrusted\""));
         g_assert_nonnull(strstr(out, evil));
     }
+    /* and nobody's Filter (op migrate) changed nothing the daemon knows */
+    {
+        g_autoptr(DBusMessage) r = send_call(T.policy_conn, string_call("GetDomainState",
+                                                                        "mlx5-vf"),
+                                             CALL_TIMEOUT_MS);
+
+        g_assert_cmpstr(error_name(r), ==, DT_DBUS_ERROR_NOT_FOUND);
+    }
 }
 
 /* ---- losing the bus ------------------------------------------------------------ */
@@ -1870,6 +1937,9 @@ main(int argc, char **argv)
                     test_hotunplug_host_changed);
     g_test_add_func("/daemon/errors/each-malformed-call-its-error", test_each_malformed_call);
     g_test_add_func("/daemon/errors/10000-malformed-calls-refused-rss-flat", test_stress_malformed);
+    g_test_add_func("/daemon/errors/1mb-bad-argument-quoted-64-chars",
+                    test_huge_bad_argument_quoted_short);
+    g_test_add_func("/daemon/evaluate/10mib-domain-within-the-one-limit", test_evaluate_10mib_domain);
     g_test_add_func("/daemon/errors/burst-beyond-queue-answered-or-busy", test_burst_is_bounded);
     g_test_add_func("/daemon/errors/evacuation-burst-fits-default-queue", test_evacuation_not_busy);
     g_test_add_func("/daemon/policy/nobody-may-read-reports", test_policy_nobody_may_read);

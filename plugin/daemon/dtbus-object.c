@@ -25,6 +25,7 @@
 
 #define DTBUS_CALLER_TIMEOUT_MS 5000
 #define DTBUS_CALLER_CACHE_MAX 1024
+#define DTBUS_ERROR_MAX_BYTES 1024     /* an error message, at most */
 
 typedef struct {
     char *name;
@@ -143,8 +144,14 @@ dtbus_error_reply(DBusMessage *msg, const char *name, const char *fmt, ...)
     text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     /* libdbus refuses (and aborts on) strings that are not UTF-8; messages
-     * can quote the caller's input. */
+     * can quote the caller's input, so they are also cut short (at a
+     * character boundary) whatever a handler quoted. */
     valid = g_utf8_make_valid(text, -1);
+    if (strlen(valid) > DTBUS_ERROR_MAX_BYTES) {
+        const char *end = g_utf8_find_prev_char(valid, valid + DTBUS_ERROR_MAX_BYTES);
+
+        valid[end ? end - valid : 0] = '\0';
+    }
     return dbus_message_new_error(msg, name, valid);
 }
 

@@ -3,7 +3,9 @@
  * The table is indexed by DtErrorCode and static-asserted against
  * DT_ERROR_NUM, so adding a code without a name fails to compile.  Names
  * are stable identifiers (never translated); the message text is the
- * GError's, which is translated.
+ * GError's, which is translated.  A message that quotes a caller's
+ * argument quotes a short prefix of it (dtd_quote()): an error reply must
+ * not become a way to make the daemon copy a megabyte back onto the bus.
  */
 #include "config.h"
 
@@ -62,4 +64,19 @@ dtd_error_reply_code(DBusMessage *msg, DtErrorCode code, const char *fmt, ...)
     error = g_error_new_valist(DT_ERROR, code, fmt, ap);
     va_end(ap);
     return dtd_error_reply(msg, error);
+}
+
+#define DTD_QUOTE_CHARS 64
+
+char *
+dtd_quote(const char *arg)
+{
+    g_autofree char *valid = g_utf8_make_valid(arg ? arg : "", -1);
+    g_autofree char *head = NULL;
+
+    if (g_utf8_strlen(valid, -1) <= DTD_QUOTE_CHARS)
+        return g_steal_pointer(&valid);
+    head = g_utf8_substring(valid, 0, DTD_QUOTE_CHARS);
+    /* the cut is marked, so a reader does not take the prefix for all */
+    return g_strconcat(head, "\u2026", NULL);
 }

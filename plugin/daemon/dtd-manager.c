@@ -52,6 +52,7 @@
 #include "dt-report.h"
 #include "dt-rewrite.h"
 #include "dt-util.h"
+#include "dt-xml.h"
 #include "dtbus.h"
 #include "dtd.h"
 
@@ -410,10 +411,10 @@ check_xml_arg(const char *xml, GError **error)
     gsize len = strlen(xml);
     const char *p = xml;
 
-    if (len > DT_DBUS_MAX_XML_BYTES) {
+    if (len > DT_XML_MAX_BYTES) {
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
                     _("Domain XML is %zu bytes, more than the limit of %u"),
-                    len, DT_DBUS_MAX_XML_BYTES);
+                    len, DT_XML_MAX_BYTES);
         return FALSE;
     }
     while (g_ascii_isspace(*p))
@@ -479,13 +480,16 @@ parse_options(DBusMessageIter *iter, DtdJob *job, gboolean filter, GError **erro
             return FALSE;
         }
         if (!g_hash_table_add(seen, (gpointer) key)) {
-            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                        _("Option '%s' given twice"), key);
+            g_autofree char *q = dtd_quote(key);
+
+            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT, _("Option '%s' given twice"), q);
             return FALSE;
         }
         if (strlen(value) > DT_DBUS_MAX_OPTION_BYTES) {
+            g_autofree char *q = dtd_quote(key);
+
             g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                        _("Value of option '%s' is too long"), key);
+                        _("Value of option '%s' is too long"), q);
             return FALSE;
         }
         if (g_str_equal(key, "role")) {
@@ -520,7 +524,9 @@ parse_options(DBusMessageIter *iter, DtdJob *job, gboolean filter, GError **erro
             }
             dt_set_str(&job->op, value);
         } else {
-            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT, _("Unknown option '%s'"), key);
+            g_autofree char *q = dtd_quote(key);
+
+            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT, _("Unknown option '%s'"), q);
             return FALSE;
         }
     }
@@ -895,9 +901,11 @@ evaluate(DtdJob *job)
         return;
     }
     if (job->name && g_strcmp0(job->eval->domain->name, job->name) != 0) {
+        g_autofree char *q = dtd_quote(job->eval->domain->name);
+        g_autofree char *qn = dtd_quote(job->name);
+
         g_set_error(&job->error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("Domain XML describes '%s', not '%s'"),
-                    job->eval->domain->name ? job->eval->domain->name : "", job->name);
+                    _("Domain XML describes '%s', not '%s'"), q, qn);
         return;
     }
     if (job->kind == JOB_HOOK_EVENT)
@@ -1563,12 +1571,18 @@ method_hook_event(DBusConnection *conn, DBusMessage *msg, const DtbusCaller *cal
                           DBUS_TYPE_STRING, &subop, DBUS_TYPE_STRING, &xml, DBUS_TYPE_INVALID);
     if (!check_domain_name(name, &error))
         return dtd_error_reply(msg, error);
-    if (!in_list(op, hook_ops))
+    if (!in_list(op, hook_ops)) {
+        g_autofree char *q = dtd_quote(op);
+
         return dtd_error_reply_code(msg, DT_ERROR_INVALID_INPUT, _("Unknown hook operation '%s'"),
-                                    op);
-    if (!in_list(subop, hook_subops))
+                                    q);
+    }
+    if (!in_list(subop, hook_subops)) {
+        g_autofree char *q = dtd_quote(subop);
+
         return dtd_error_reply_code(msg, DT_ERROR_INVALID_INPUT,
-                                    _("Unknown hook sub-operation '%s'"), subop);
+                                    _("Unknown hook sub-operation '%s'"), q);
+    }
     job->name = g_strdup(name);
     job->op = g_strdup(op);
     job->subop = g_strdup(subop);
@@ -1642,9 +1656,12 @@ method_get_device_report(DBusConnection *conn, DBusMessage *msg, const DtbusCall
     DtPciAddr addr;
 
     dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &s, DBUS_TYPE_INVALID);
-    if (!dt_pci_addr_parse(s, &addr))
+    if (!dt_pci_addr_parse(s, &addr)) {
+        g_autofree char *q = dtd_quote(s);
+
         return dtd_error_reply_code(msg, DT_ERROR_INVALID_INPUT,
-                                    _("Not a PCI address (DDDD:BB:SS.F): '%s'"), s);
+                                    _("Not a PCI address (DDDD:BB:SS.F): '%s'"), q);
+    }
     return wait_for_host(data, msg, WAIT_DEVICE_REPORT, &addr);
 }
 

@@ -162,6 +162,9 @@ const char *dtd_error_name(const GError *error);
 DBusMessage *dtd_error_reply(DBusMessage *msg, const GError *error);
 DBusMessage *dtd_error_reply_code(DBusMessage *msg, DtErrorCode code, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
+/* A caller's argument as an error message may quote it: its first 64
+ * characters (valid UTF-8), then "\u2026" if it was longer. */
+char *dtd_quote(const char *arg);
 
 /* dtd-manager.c */
 gboolean dtd_manager_register(DtdDaemon *d);
