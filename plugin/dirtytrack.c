@@ -157,6 +157,7 @@ cmd_host(int argc, char **argv)
         rc = dt_cli_fail(_("cannot probe the host: %s"), error ? error->message : "?");
         goto out;
     }
+    dt_host_probe_platform(host, paths);
     vdb = dt_vdb_load_default(&error);
     if (!vdb) {
         rc = dt_cli_fail(_("cannot load the variant-driver database: %s"), error->message);

@@ -20,6 +20,9 @@ dt_source_to_string(DtSource s)
     case DT_SOURCE_CONFIG: return "config";
     case DT_SOURCE_XML: return "xml";
     case DT_SOURCE_BINARY: return "binary";
+    case DT_SOURCE_KCONFIG: return "kconfig";
+    case DT_SOURCE_MODULES: return "modules";
+    case DT_SOURCE_DEVNODE: return "devnode";
     }
     return "none";
 }
@@ -244,6 +247,7 @@ dt_host_free(DtHost *h)
     g_free(h->kernel_release);
     g_free(h->arch);
     g_free(h->cmdline);
+    g_free(h->platform.kconfig_path);
     g_ptr_array_unref(h->iommus);
     g_ptr_array_unref(h->devices);
     g_free(h);
@@ -281,6 +285,7 @@ dt_host_copy_base(const DtHost *h)
     c->kernel_release = g_strdup(h->kernel_release);
     c->arch = g_strdup(h->arch);
     c->cmdline = g_strdup(h->cmdline);
+    c->platform.kconfig_path = g_strdup(h->platform.kconfig_path);
     c->iommus = g_ptr_array_new_full(h->iommus->len, (GDestroyNotify)dt_iommu_free);
     for (guint i = 0; i < h->iommus->len; i++)
         g_ptr_array_add(c->iommus, dt_iommu_copy(g_ptr_array_index(h->iommus, i)));

@@ -27,7 +27,12 @@ typedef enum {
     DT_SOURCE_CONFIG,     /* an override given by the user (option, env, config) */
     DT_SOURCE_XML,        /* stated by the domain XML */
     DT_SOURCE_BINARY,     /* read from the QEMU binary */
+    DT_SOURCE_KCONFIG,    /* the running kernel's build configuration (/boot/config-*, /proc/config.gz) */
+    DT_SOURCE_MODULES,    /* the kernel's module lists (modules.dep, modules.builtin) */
+    DT_SOURCE_DEVNODE,    /* a device node the kernel created (/dev/vfio/vfio, /dev/iommu) */
 } DtSource;
+
+#define DT_SOURCE_LAST DT_SOURCE_DEVNODE
 
 const char *dt_source_to_string(DtSource s);   /* stable, untranslated */
 
@@ -206,6 +211,55 @@ typedef struct {
     DtFact iommu_dirty;      /* IOMMU_GET_HW_INFO for this device, if probed */
 } DtPciDev;
 
+/* What the running kernel says about itself, read by dt_host_probe_platform()
+ * for the host report only (the hook never pays for it). */
+typedef enum {
+    DT_KOPT_UNKNOWN = 0,     /* no configuration could be read */
+    DT_KOPT_UNSET,           /* "# CONFIG_X is not set", or absent from the file */
+    DT_KOPT_MODULE,          /* =m */
+    DT_KOPT_BUILTIN,         /* =y */
+} DtKopt;
+
+typedef enum {
+    DT_KMOD_UNKNOWN = 0,     /* not loaded, and no module list to read */
+    DT_KMOD_ABSENT,          /* not loaded, in neither modules.dep nor modules.builtin */
+    DT_KMOD_AVAILABLE,       /* in modules.dep: modprobe can load it */
+    DT_KMOD_BUILTIN,         /* in modules.builtin */
+    DT_KMOD_LOADED,          /* /sys/module/NAME */
+} DtKmod;
+
+/* The kernel features the host report asks about; their CONFIG_ and module
+ * names are in dt-host.c (dt_kfeat_config_name, dt_kfeat_module_name). */
+typedef enum {
+    DT_KFEAT_VFIO,
+    DT_KFEAT_VFIO_PCI,
+    DT_KFEAT_VFIO_DEVICE_CDEV,
+    DT_KFEAT_IOMMUFD,
+    DT_KFEAT_INTEL_IOMMU,
+    DT_KFEAT_INTEL_IOMMU_DEFAULT_ON,
+    DT_KFEAT_AMD_IOMMU,
+    DT_KFEAT_ARM_SMMU_V3,
+    DT_KFEAT_N
+} DtKfeat;
+
+typedef enum {
+    DT_CPU_OTHER = 0,        /* neither flag, or no /proc/cpuinfo: cannot tell */
+    DT_CPU_INTEL,            /* "vmx" in the cpuinfo flags */
+    DT_CPU_AMD,              /* "svm" */
+} DtCpuVirt;
+
+typedef struct {
+    gboolean probed;         /* dt_host_probe_platform() ran */
+    DtCpuVirt cpu;
+    gboolean acpi_dmar;      /* /sys/firmware/acpi/tables/DMAR */
+    gboolean acpi_ivrs;      /* /sys/firmware/acpi/tables/IVRS */
+    int iommu_groups;        /* entries of /sys/kernel/iommu_groups; -1 if no such directory */
+    char *kconfig_path;      /* the configuration read, as the host names it; NULL if none */
+    DtKopt kconfig[DT_KFEAT_N];
+    gboolean modules_known;  /* modules.dep or modules.builtin was read */
+    DtKmod kmod[DT_KFEAT_N]; /* UNKNOWN for features that are no module */
+} DtPlatform;
+
 typedef struct {
     char *sysroot;           /* "/" for the real host */
     char *kernel_release;    /* "6.1.0-28-amd64" */
@@ -218,6 +272,7 @@ typedef struct {
     gboolean dev_vfio_container; /* /dev/vfio/vfio exists */
     gboolean vfio_cdev_support;  /* /dev/vfio/devices exists */
     gboolean have_modules_alias;
+    DtPlatform platform;     /* zero until dt_host_probe_platform() */
     GPtrArray *iommus;       /* DtIommu* */
     GPtrArray *devices;      /* DtPciDev*: probed so far (all, or on demand) */
 } DtHost;

@@ -1052,7 +1052,7 @@ jint(JsonObject *o, const char *key)
 static DtSource
 source_from_string(const char *s)
 {
-    for (DtSource v = DT_SOURCE_NONE; v <= DT_SOURCE_BINARY; v++)
+    for (DtSource v = DT_SOURCE_NONE; v <= DT_SOURCE_LAST; v++)
         if (g_strcmp0(s, dt_source_to_string(v)) == 0)
             return v;
     return DT_SOURCE_NONE;

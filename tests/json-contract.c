@@ -90,7 +90,8 @@ bool_or_null(JsonObject *o, const char *path, const char *key)
 }
 
 static const char *const sources[] = {
-    "none", "ioctl", "debugfs", "sysfs", "database", "predicted", "config", "xml", "binary", NULL
+    "none", "ioctl", "debugfs", "sysfs", "database", "predicted", "config", "xml", "binary",
+    "kconfig", "modules", "devnode", NULL
 };
 
 static void

@@ -892,17 +892,25 @@ test_alias_scan_every_offset(void)
 
 /* ---- host checks ----------------------------------------------------------- */
 
+/* What `dirtytrack host` reads: the host, every device, the platform. */
 static DtHost *
-probe_all(const char *name)
+probe_all_dir(const char *dir)
 {
-    g_autofree char *dir = fixture(name);
     g_autoptr(DtPaths) paths = dt_paths_new(dir);
     g_autoptr(GError) error = NULL;
     DtHost *h = probe_dir(dir);
 
     g_assert_true(dt_host_probe_all_devices(h, paths, &error));
     g_assert_no_error(error);
+    dt_host_probe_platform(h, paths);
     return h;
+}
+
+static DtHost *
+probe_all(const char *name)
+{
+    g_autofree char *dir = fixture(name);
+    return probe_all_dir(dir);
 }
 
 static const DtCheck *
@@ -985,6 +993,25 @@ test_checks_debian12(void)
     g_assert_cmpint(need_check(checks, "kernel-dma-logging")->status, ==, DT_CHECK_PASS);
 }
 
+#define HINT_NO_VFIO "boot a kernel built with CONFIG_VFIO and CONFIG_VFIO_PCI: device passthrough and its migration need them"
+#define HINT_NO_IOMMUFD "the iommufd backend needs a kernel built with CONFIG_IOMMUFD (Linux >= 6.2); QEMU can still use the VFIO group interface"
+
+/* Asserts the line a user sees: status, result, hint (NULL: none), source. */
+static void
+assert_line(GPtrArray *checks, const char *id, DtCheckStatus st, const char *result,
+            const char *hint, DtSource src)
+{
+    const DtCheck *c = need_check(checks, id);
+
+    g_assert_cmpstr(dt_check_status_to_string(c->status), ==, dt_check_status_to_string(st));
+    g_assert_cmpstr(c->result, ==, result);
+    g_assert_cmpstr(c->hint, ==, hint);
+    g_assert_cmpstr(dt_source_to_string(c->source), ==, dt_source_to_string(src));
+}
+
+/* VT-d off in the firmware of an Intel host: no DMAR table, so the
+ * platform line fails as virt-host-validate's does, with the one fix that
+ * works there; "enabled" is not asked of an IOMMU that is not there. */
 static void
 test_checks_no_iommu(void)
 {
@@ -992,12 +1019,282 @@ test_checks_no_iommu(void)
     g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
     const DtCheck *c;
 
-    c = need_check(checks, "iommu-present");
-    g_assert_cmpint(c->status, ==, DT_CHECK_FAIL);
-    g_assert_nonnull(strstr(c->hint, "intel_iommu=on"));
-    g_assert_cmpint(need_check(checks, "iommu-enabled")->status, ==, DT_CHECK_FAIL);
+    g_assert_cmpint(h->platform.cpu, ==, DT_CPU_INTEL);
+    g_assert_false(h->platform.acpi_dmar);
+    assert_line(checks, "iommu-present", DT_CHECK_FAIL,
+                "no (no ACPI DMAR table: the IOMMU is disabled in the firmware or absent)",
+                "enable VT-d in the firmware setup", DT_SOURCE_SYSFS);
+    g_assert_null(find_check(checks, "iommu-enabled"));
     c = need_check(checks, "device:0000:3b:00.1");
     g_assert_cmpint(c->status, ==, DT_CHECK_FAIL);
+    g_assert_cmpstr(c->hint, ==, "enable VT-d in the firmware setup");
+}
+
+/* The kernel of a Firecracker guest, as read on one: built without VFIO,
+ * iommufd or any IOMMU driver (/proc/config.gz), no /dev/vfio, no module
+ * lists, a CPU without vmx/svm.  Every kernel line rests on the
+ * configuration, never on the version, and nothing says modprobe. */
+static void
+test_checks_no_vfio(void)
+{
+    g_autoptr(DtHost) h = probe_all("no-vfio");
+    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+
+    g_assert_cmpstr(h->platform.kconfig_path, ==, "/proc/config.gz");
+    g_assert_cmpint(h->platform.kconfig[DT_KFEAT_VFIO], ==, DT_KOPT_UNSET);
+    g_assert_cmpint(h->platform.kconfig[DT_KFEAT_IOMMUFD], ==, DT_KOPT_UNSET);
+    g_assert_false(h->platform.modules_known);
+    g_assert_cmpint(h->platform.cpu, ==, DT_CPU_OTHER);
+    /* virt-host-validate qemu: "WARN (Unknown if this platform has IOMMU support)" */
+    assert_line(checks, "iommu-present", DT_CHECK_WARN,
+                "unknown if this platform has IOMMU support (no IOMMU unit or group; the CPU shows neither the vmx nor the svm flag)",
+                "this kernel has no x86 IOMMU driver (neither CONFIG_INTEL_IOMMU nor CONFIG_AMD_IOMMU is set in /proc/config.gz)",
+                DT_SOURCE_SYSFS);
+    g_assert_null(find_check(checks, "iommu-enabled"));
+    assert_line(checks, "kernel-vfio", DT_CHECK_FAIL, "no (CONFIG_VFIO not set in /proc/config.gz)",
+                HINT_NO_VFIO,
+                DT_SOURCE_KCONFIG);
+    assert_line(checks, "kernel-vfio-migration", DT_CHECK_FAIL,
+                "no (no VFIO: CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO,
+                DT_SOURCE_KCONFIG);
+    assert_line(checks, "kernel-dma-logging", DT_CHECK_WARN,
+                "no (no VFIO: CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO,
+                DT_SOURCE_KCONFIG);
+    assert_line(checks, "kernel-iommufd", DT_CHECK_WARN,
+                "no (CONFIG_IOMMUFD not set in /proc/config.gz)",
+                HINT_NO_IOMMUFD,
+                DT_SOURCE_KCONFIG);
+    assert_line(checks, "kernel-vfio-cdev", DT_CHECK_WARN,
+                "no (no VFIO: CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO,
+                DT_SOURCE_KCONFIG);
+    assert_line(checks, "kernel-iommufd-dirty", DT_CHECK_WARN,
+                "no (no iommufd: CONFIG_IOMMUFD not set in /proc/config.gz)", HINT_NO_IOMMUFD,
+                DT_SOURCE_KCONFIG);
+    /* CONFIG_KVM_VFIO=y is another option, not VFIO */
+    for (guint i = 0; i < checks->len; i++) {
+        const DtCheck *c = g_ptr_array_index(checks, i);
+        g_assert_true(c->status != DT_CHECK_PASS);
+        g_assert_null(c->hint ? strstr(c->hint, "modprobe") : NULL);
+    }
+}
+
+/* An AMD host with the IOMMU off in the firmware: the AMD fix, never the
+ * Intel switch; and with amd_iommu=off on the command line (IVRS there),
+ * the switch to remove. */
+static void
+test_checks_amd_iommu_off(void)
+{
+    g_autoptr(DtHost) h = probe_all("amd-iommu-off");
+    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    Copy c = { 0 };
+
+    g_assert_cmpint(h->platform.cpu, ==, DT_CPU_AMD);
+    assert_line(checks, "iommu-present", DT_CHECK_FAIL,
+                "no (no ACPI IVRS table: the IOMMU is disabled in the firmware or absent)",
+                "enable the IOMMU (AMD-Vi) in the firmware setup", DT_SOURCE_SYSFS);
+    for (guint i = 0; i < checks->len; i++) {
+        const DtCheck *k = g_ptr_array_index(checks, i);
+        g_assert_null(k->hint ? strstr(k->hint, "intel_iommu") : NULL);
+        g_assert_null(k->hint ? strstr(k->hint, "VT-d") : NULL);
+    }
+
+    copy_fixture(&c, "amd-iommu-off");
+    write_file(&c, "/sys/firmware/acpi/tables/IVRS", "");
+    write_file(&c, "/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz ro amd_iommu=off iommu=pt quiet\n");
+    {
+        g_autoptr(DtHost) off = probe_all_dir(c.root);
+        g_autoptr(GPtrArray) oc = dt_host_checks(off, NULL);
+
+        assert_line(oc, "iommu-present", DT_CHECK_PASS, "yes (ACPI IVRS table)", NULL,
+                    DT_SOURCE_SYSFS);
+        assert_line(oc, "iommu-enabled", DT_CHECK_FAIL, "no (no IOMMU groups)",
+                    "remove amd_iommu=off from the kernel command line", DT_SOURCE_SYSFS);
+        g_assert_cmpstr(need_check(oc, "device:0000:3b:00.1")->hint, ==,
+                        "remove amd_iommu=off from the kernel command line");
+    }
+    /* IVRS there, no switch: the driver is on by default, and amd_iommu=on
+     * is no option of it (drivers/iommu/amd/init.c) */
+    write_file(&c, "/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz ro iommu=pt quiet\n");
+    {
+        g_autoptr(DtHost) on = probe_all_dir(c.root);
+        g_autoptr(GPtrArray) oc = dt_host_checks(on, NULL);
+
+        assert_line(oc, "iommu-enabled", DT_CHECK_FAIL, "no (no IOMMU groups)",
+                    "the AMD IOMMU driver is on by default: look for AMD-Vi errors in the kernel log (dmesg | grep AMD-Vi)",
+                    DT_SOURCE_SYSFS);
+    }
+    copy_free(&c);
+}
+
+/* Nothing says whether this arm64 platform has an IOMMU: WARN, not FAIL. */
+static void
+test_checks_arm_nosmmu(void)
+{
+    g_autoptr(DtHost) h = probe_all("arm-nosmmu");
+    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+
+    g_assert_cmpint(h->platform.cpu, ==, DT_CPU_OTHER);
+    assert_line(checks, "iommu-present", DT_CHECK_WARN,
+                "unknown if this platform has IOMMU support (no IOMMU unit or group; the CPU shows neither the vmx nor the svm flag)",
+                "enable the SMMU in the firmware setup and check that the kernel has its driver (CONFIG_ARM_SMMU_V3)",
+                DT_SOURCE_SYSFS);
+    g_assert_null(find_check(checks, "iommu-enabled"));
+    assert_line(checks, "kernel-vfio", DT_CHECK_PASS, "yes (/dev/vfio/vfio)", NULL,
+                DT_SOURCE_DEVNODE);
+}
+
+/* An Intel host whose DMAR table is there but the kernel made no group:
+ * intel_iommu=on only where the kernel's default is off
+ * (CONFIG_INTEL_IOMMU_DEFAULT_ON), the log where it is on, the missing
+ * driver where the configuration lacks it, the switch where one is set. */
+static void
+test_checks_intel_enable_hints(void)
+{
+    static const struct {
+        const char *config;
+        const char *cmdline;
+        const char *hint;
+    } cases[] = {
+        { NULL, "ro quiet", "boot with intel_iommu=on on the kernel command line" },
+        { "CONFIG_INTEL_IOMMU=y\n# CONFIG_INTEL_IOMMU_DEFAULT_ON is not set\n", "ro quiet",
+          "boot with intel_iommu=on on the kernel command line" },
+        { "CONFIG_INTEL_IOMMU=y\nCONFIG_INTEL_IOMMU_DEFAULT_ON=y\n", "ro quiet",
+          "VT-d is on by default in this kernel: look for DMAR errors in the kernel log (dmesg | grep -i dmar)" },
+        { "# CONFIG_INTEL_IOMMU is not set\n", "ro quiet",
+          "this kernel is built without CONFIG_INTEL_IOMMU: boot a kernel that has it" },
+        { NULL, "ro intel_iommu=sm_on,off quiet",
+          "replace intel_iommu=off by intel_iommu=on on the kernel command line" },
+        { "CONFIG_INTEL_IOMMU=y\nCONFIG_INTEL_IOMMU_DEFAULT_ON=y\n", "ro intel_iommu=off",
+          "remove intel_iommu=off from the kernel command line" },
+        { NULL, "ro iommu=off", "remove iommu=off from the kernel command line" },
+        /* the last intel_iommu= wins */
+        { NULL, "ro intel_iommu=off intel_iommu=on",
+          "boot with intel_iommu=on on the kernel command line" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        Copy c = { 0 };
+        g_autoptr(DtHost) h = NULL;
+        g_autoptr(GPtrArray) checks = NULL;
+
+        copy_fixture(&c, "no-iommu");
+        write_file(&c, "/sys/firmware/acpi/tables/DMAR", "");
+        write_file(&c, "/proc/cmdline", cases[i].cmdline);
+        if (cases[i].config) {
+            g_autofree char *cfg = g_strconcat("#\n# Linux/x86 6.12.57 Kernel Configuration\n#\n",
+                                               cases[i].config, NULL);
+            write_file(&c, "/boot/config-" REL_612, cfg);
+        }
+        h = probe_all_dir(c.root);
+        checks = dt_host_checks(h, NULL);
+        g_test_message("case %u: %s", i, cases[i].cmdline);
+        assert_line(checks, "iommu-present", DT_CHECK_PASS, "yes (ACPI DMAR table)", NULL,
+                    DT_SOURCE_SYSFS);
+        assert_line(checks, "iommu-enabled", DT_CHECK_FAIL, "no (no IOMMU groups)",
+                    cases[i].hint, DT_SOURCE_SYSFS);
+        copy_free(&c);
+    }
+}
+
+/* modprobe only for a module the kernel's lists carry; a loaded module or
+ * a device node wins over any list; the configuration is read from
+ * /boot/config-RELEASE and module names are matched with '-' as '_'. */
+static void
+test_checks_modules(void)
+{
+    Copy c = { 0 };
+
+    copy_fixture(&c, "intel-dirty");
+    remove_path(&c, "/dev/iommu");
+    remove_path(&c, "/dev/vfio/vfio");
+    remove_path(&c, "/dev/vfio/devices");
+    /* real modules.dep shapes: Debian 12 writes .ko, others compress */
+    write_file(&c, "/lib/modules/" REL_612 "/modules.dep",
+               "kernel/drivers/vfio/vfio.ko.xz: kernel/drivers/iommu/iommufd/iommufd.ko.xz\n"
+               "kernel/drivers/vfio/pci/vfio-pci.ko.xz: kernel/drivers/vfio/pci/vfio-pci-core.ko.xz\n"
+               "kernel/drivers/iommu/iommufd/iommufd.ko.xz:\n");
+    write_file(&c, "/lib/modules/" REL_612 "/modules.builtin", "kernel/drivers/iommu/iommu-sva.ko\n");
+    write_file(&c, "/boot/config-" REL_612,
+               "CONFIG_VFIO=m\nCONFIG_VFIO_PCI=m\nCONFIG_IOMMUFD=m\n# CONFIG_VFIO_DEVICE_CDEV is not set\n");
+    {
+        g_autoptr(DtHost) h = probe_all_dir(c.root);
+        g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+
+        g_assert_true(h->platform.modules_known);
+        g_assert_cmpint(h->platform.kmod[DT_KFEAT_VFIO_PCI], ==, DT_KMOD_AVAILABLE);
+        assert_line(checks, "kernel-vfio", DT_CHECK_PASS, "yes (module vfio, not loaded)", NULL,
+                    DT_SOURCE_MODULES);
+        assert_line(checks, "kernel-iommufd", DT_CHECK_WARN, "no (module iommufd, not loaded)",
+                    "load the iommufd module: modprobe iommufd", DT_SOURCE_MODULES);
+        assert_line(checks, "kernel-vfio-cdev", DT_CHECK_WARN,
+                    "no (CONFIG_VFIO_DEVICE_CDEV not set in /boot/config-" REL_612 ")",
+                    "the iommufd backend needs a kernel built with CONFIG_VFIO_DEVICE_CDEV; QEMU can still use the group interface",
+                    DT_SOURCE_KCONFIG);
+    }
+    /* =m in the configuration, but the module is not installed: no modprobe */
+    write_file(&c, "/lib/modules/" REL_612 "/modules.dep",
+               "kernel/drivers/vfio/vfio.ko.xz:\n");
+    {
+        g_autoptr(DtHost) h = probe_all_dir(c.root);
+        g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+
+        assert_line(checks, "kernel-iommufd", DT_CHECK_WARN,
+                    "no (no iommufd module in /lib/modules/" REL_612 ")",
+                    HINT_NO_IOMMUFD,
+                    DT_SOURCE_MODULES);
+    }
+    /* loaded now: /sys/module says so, whatever the lists */
+    write_file(&c, "/sys/module/iommufd/refcnt", "0\n");
+    write_file(&c, "/sys/module/vfio/refcnt", "1\n");
+    {
+        g_autoptr(DtHost) h = probe_all_dir(c.root);
+        g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+
+        assert_line(checks, "kernel-vfio", DT_CHECK_PASS, "yes (/sys/module/vfio)", NULL,
+                    DT_SOURCE_SYSFS);
+        assert_line(checks, "kernel-iommufd", DT_CHECK_WARN,
+                    "no (/dev/iommu missing; /sys/module/iommufd)",
+                    "the kernel has iommufd but /dev/iommu is missing: check that devtmpfs is mounted on /dev",
+                    DT_SOURCE_DEVNODE);
+    }
+    /* no configuration, no module lists, no node: nothing to name */
+    remove_path(&c, "/boot");
+    remove_path(&c, "/lib/modules/" REL_612 "/modules.dep");
+    remove_path(&c, "/lib/modules/" REL_612 "/modules.builtin");
+    remove_path(&c, "/sys/module");
+    {
+        g_autoptr(DtHost) h = probe_all_dir(c.root);
+        g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+
+        assert_line(checks, "kernel-iommufd", DT_CHECK_WARN, "no",
+                    "no /dev/iommu, and no kernel configuration or module list tells whether this kernel has iommufd",
+                    DT_SOURCE_DEVNODE);
+        g_assert_cmpint(need_check(checks, "kernel-vfio")->status, ==, DT_CHECK_WARN);
+    }
+    copy_free(&c);
+}
+
+/* Hostile or broken inputs stay unknown: a symlinked configuration, a
+ * corrupt config.gz, a cpuinfo that is a directory. */
+static void
+test_platform_hostile(void)
+{
+    Copy c = { 0 };
+
+    copy_fixture(&c, "no-vfio");
+    remove_path(&c, "/proc/config.gz");
+    write_file(&c, "/proc/config.gz", "not gzip at all");
+    make_link(&c, "/boot/config-6.18.44-fc-v1272", "/etc/passwd");
+    remove_path(&c, "/proc/cpuinfo");
+    g_assert_cmpint(g_mkdir_with_parents(in_root(&c, "/proc/cpuinfo"), 0755), ==, 0);
+    {
+        g_autoptr(DtHost) h = probe_all_dir(c.root);
+
+        g_assert_null(h->platform.kconfig_path);
+        g_assert_cmpint(h->platform.kconfig[DT_KFEAT_VFIO], ==, DT_KOPT_UNKNOWN);
+        g_assert_cmpint(h->platform.cpu, ==, DT_CPU_OTHER);
+    }
+    copy_free(&c);
 }
 
 static void
@@ -1109,7 +1406,14 @@ main(int argc, char **argv)
     g_test_add_func("/host/alias/scan-finds-lines-at-every-offset", test_alias_scan_every_offset);
     g_test_add_func("/hostcheck/intel-dirty/all-pass", test_checks_intel_dirty);
     g_test_add_func("/hostcheck/debian12/kernel-hints", test_checks_debian12);
-    g_test_add_func("/hostcheck/no-iommu/fail-with-hint", test_checks_no_iommu);
+    g_test_add_func("/hostcheck/no-iommu/no-dmar -> fail, firmware hint", test_checks_no_iommu);
+    g_test_add_func("/hostcheck/no-vfio/kconfig-says-no -> fail, no modprobe", test_checks_no_vfio);
+    g_test_add_func("/hostcheck/amd-iommu-off/amd-hints-never-intel", test_checks_amd_iommu_off);
+    g_test_add_func("/hostcheck/arm-nosmmu/cannot-tell -> warn", test_checks_arm_nosmmu);
+    g_test_add_func("/hostcheck/intel/enable-hint-follows-kconfig-and-cmdline",
+                    test_checks_intel_enable_hints);
+    g_test_add_func("/hostcheck/modules/modprobe-only-for-installed-modules", test_checks_modules);
+    g_test_add_func("/host/platform/hostile-files-unknown", test_platform_hostile);
     g_test_add_func("/hostcheck/nodirty-warn-arm-note", test_checks_nodirty_and_arm);
     g_test_add_func("/hostcheck/database/bind-variant-hint", test_checks_with_database);
     return g_test_run();

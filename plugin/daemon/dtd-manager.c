@@ -722,6 +722,7 @@ probe_host(DtdJob *job)
                         _("Probing the host's PCI devices failed"));
         return;
     }
+    dt_host_probe_platform(host, snap->paths);
     if (d->vdb)
         snap->checks = dt_host_checks(host, d->vdb);
     if (!snap->checks)

@@ -39,9 +39,22 @@ AMD_EFR2="1d"
 # AMD-Vi capability header offset (Found IOMMU cap 0x40)
 AMD_CAP="40"
 
+# CPUs (README.md): family/model as /proc/cpuinfo prints them, and the
+# start of each one's flags line, up to the virtualization flag
+SPR_CPU=(GenuineIntel 6 143)    # Sapphire Rapids (model 0x8f)
+CLX_CPU=(GenuineIntel 6 85)     # Cascade Lake (model 0x55)
+GENOA_CPU=(AuthenticAMD 25 17)  # EPYC 9004 Genoa (family 0x19, model 0x11)
+INTEL_FLAGS="fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush dts acpi mmx fxsr sse sse2 ss ht tm pbe syscall nx pdpe1gb rdtscp lm constant_tsc art arch_perfmon pebs bts rep_good nopl xtopology nonstop_tsc cpuid aperfmperf tsc_known_freq pni pclmulqdq dtes64 monitor ds_cpl vmx"
+AMD_FLAGS="fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 ht syscall nx mmxext fxsr_opt pdpe1gb rdtscp lm constant_tsc rep_good amd_lbr_v2 nopl nonstop_tsc cpuid extd_apicid aperfmperf rapl pni pclmulqdq monitor ssse3 fma cx16 pcid sse4_1 sse4_2 x2apic movbe popcnt aes xsave avx f16c rdrand lahf_lm cmp_legacy svm"
+# HiSilicon Kunpeng 920 (TaiShan v110 cores)
+ARM_CPU=(0x48 0xd01)
+ARM_FEATURES="fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm jscvt fcma dcpop asimddp asimdfhm"
+
 REL_612_X86="6.12.57+deb13-amd64"
 REL_612_ARM="6.12.57+deb13-arm64"
 REL_DEB12="6.1.0-28-amd64"
+# a Firecracker guest kernel, read on a real one (README.md)
+REL_FC="6.18.44-fc-v1272"
 
 # ---- helpers ------------------------------------------------------------------
 H=""   # current host root
@@ -209,9 +222,15 @@ aliases() {   # aliases RELEASE DRIVER...
 # $2: VFIO driver for 3b:00.2; $3: VFIO driver for 6b:00.1 ("-" = unbound)
 # $4: cdev kernel (yes|no)
 devices() {
-    local kind=$1 vf2drv=$2 qatdrv=$3 cdev=$4
+    local kind=$1 vf2drv=$2 qatdrv=$3 cdev=$4 off=no
     local r00 r16 r3a r6b u00 u16 u3a u6b hb
 
+    # "none" (Intel), "amd-off", "arm-off": the platform's IOMMU is off, so
+    # there are no units, no groups, and vfio-pci cannot bind
+    case $kind in
+    none) off=yes ;;
+    *-off) off=yes; kind=${kind%-off} ;;
+    esac
     case $kind in
     intel)
         r00=pci0000:00 r16=pci0000:16/0000:16:02.0 r3a=pci0000:3a/0000:3a:01.0 r6b=pci0000:6b
@@ -237,7 +256,8 @@ devices() {
         hb="19e5 a120 19e5 0000 060400"
         ;;
     esac
-    g() { [ "$kind" = none ] && echo - || echo "$1"; }
+    if [ $off = yes ]; then u00=- u16=- u3a=- u6b=-; fi
+    g() { [ $off = yes ] && echo - || echo "$1"; }
 
     # shellcheck disable=SC2086
     set -- $hb
@@ -264,14 +284,14 @@ devices() {
     pci "$r16/0000:17:00.0" 8086 1572 8086 0000 020000 i40e "$(g 30)" "$u16"
     sriov_pf "$r16/0000:17:00.0" 32 1 154c
     pci "$r16/0000:17:02.0" 8086 154c 8086 0000 020000 \
-        "$([ "$kind" = none ] && echo - || echo vfio-pci)" "$(g 31)" "$u16"
+        "$([ $off = yes ] && echo - || echo vfio-pci)" "$(g 31)" "$u16"
     sriov "$r16/0000:17:00.0" "$r16/0000:17:02.0" 0
 
     # Mellanox ConnectX-7: PF 15b3:1021 (mlx5_core), VFs 15b3:101e
     pci "$r3a/0000:3b:00.0" 15b3 1021 15b3 0040 020000 mlx5_core "$(g 40)" "$u3a"
     sriov_pf "$r3a/0000:3b:00.0" 16 2 101e
     pci "$r3a/0000:3b:00.1" 15b3 101e 15b3 0040 020000 \
-        "$([ "$kind" = none ] && echo - || echo mlx5_vfio_pci)" "$(g 41)" "$u3a"
+        "$([ $off = yes ] && echo - || echo mlx5_vfio_pci)" "$(g 41)" "$u3a"
     pci "$r3a/0000:3b:00.2" 15b3 101e 15b3 0040 020000 "$vf2drv" "$(g 42)" "$u3a"
     sriov "$r3a/0000:3b:00.0" "$r3a/0000:3b:00.1" 0
     sriov "$r3a/0000:3b:00.0" "$r3a/0000:3b:00.2" 1
@@ -282,20 +302,44 @@ devices() {
     pci "$r6b/0000:6b:00.1" 8086 4941 8086 0000 0b4000 "$qatdrv" "$(g 51)" "$u6b"
     sriov "$r6b/0000:6b:00.0" "$r6b/0000:6b:00.1" 0
 
-    if [ "$kind" != none ]; then
+    if [ $off = no ]; then
         vfio "$r16/0000:17:02.0" 2 31 "$cdev"
         vfio "$r3a/0000:3b:00.1" 0 41 "$cdev"
         vfio "$r3a/0000:3b:00.2" 1 42 "$cdev"
         vfio "$r6b/0000:6b:00.1" 3 51 "$cdev"
+    else
+        # a kernel with IOMMU_API has the directory even when it is empty
+        mkdir -p "$H/sys/kernel/iommu_groups"
     fi
 }
 
-devnodes() {   # devnodes IOMMUFD(yes|no)
-    touchf /dev/vfio/vfio
+devnodes() {   # devnodes IOMMUFD(yes|no) [VFIO(yes|no)]
+    if [ "${2:-yes}" = yes ]; then
+        touchf /dev/vfio/vfio
+    fi
     touchf /dev/null
     if [ "$1" = yes ]; then
         touchf /dev/iommu
     fi
+}
+
+# /proc/cpuinfo: the first processor, cut to the lines that say what it is;
+# the flags line is the real one's beginning, up to and including the
+# virtualization flag (vmx, svm) the probe looks for, as libvirt does.
+cpuinfo() {   # cpuinfo VENDOR FAMILY MODEL FLAGS
+    mkdir -p "$H/proc"
+    printf 'processor\t: 0\nvendor_id\t: %s\ncpu family\t: %s\nmodel\t\t: %s\nflags\t\t: %s\n\n' \
+        "$1" "$2" "$3" "$4" >"$H/proc/cpuinfo"
+}
+
+cpuinfo_arm() {   # cpuinfo_arm IMPLEMENTER PART FEATURES (arm64 prints no vendor_id)
+    mkdir -p "$H/proc"
+    printf 'processor\t: 0\nFeatures\t: %s\nCPU implementer\t: %s\nCPU architecture: 8\nCPU part\t: %s\n\n' \
+        "$3" "$1" "$2" >"$H/proc/cpuinfo"
+}
+
+acpi_tables() {   # acpi_tables NAME...: the probe asks only whether DMAR/IVRS exist
+    for t in "$@"; do touchf "/sys/firmware/acpi/tables/$t"; done
 }
 
 # ---- the hosts ------------------------------------------------------------------
@@ -306,6 +350,8 @@ for i in 0 1 2; do intel_unit $i "$SPR_VER" "$SPR_CAP" "$SPR_ECAP" "${SPR_ADDR[$
 devices intel mlx5_vfio_pci qat_vfio_pci yes
 devnodes yes
 aliases "$REL_612_X86" mlx5 hisi pds virtio qat
+cpuinfo "${SPR_CPU[@]}" "$INTEL_FLAGS"
+acpi_tables APIC DMAR DSDT FACP MCFG
 
 base intel-nodirty x86_64 "$REL_612_X86" \
     "BOOT_IMAGE=/boot/vmlinuz-$REL_612_X86 root=UUID=7c1e0b2a-3d4f-4a6b-8c9d-0e1f2a3b4c5d ro intel_iommu=on iommu=pt quiet"
@@ -313,6 +359,8 @@ for i in 0 1 2; do intel_unit $i "$CLX_VER" "$CLX_CAP" "$CLX_ECAP" "${CLX_ADDR[$
 devices intel vfio-pci qat_vfio_pci yes
 devnodes yes
 aliases "$REL_612_X86" mlx5 hisi pds virtio qat
+cpuinfo "${CLX_CPU[@]}" "$INTEL_FLAGS"
+acpi_tables APIC DMAR DSDT FACP MCFG
 
 base amd-hdsup x86_64 "$REL_612_X86" \
     "BOOT_IMAGE=/boot/vmlinuz-$REL_612_X86 root=UUID=910678ff-0a1b-4c2d-8e3f-4a5b6c7d8e9f ro iommu=pt quiet"
@@ -328,6 +376,8 @@ amd_unit 3 "pci0000:c0/0000:c0:00.2" "$AMD_EFR:$AMD_EFR2"
 devices amd mlx5_vfio_pci qat_vfio_pci yes
 devnodes yes
 aliases "$REL_612_X86" mlx5 hisi pds virtio qat
+cpuinfo "${GENOA_CPU[@]}" "$AMD_FLAGS"
+acpi_tables APIC DSDT FACP IVRS MCFG
 
 base arm-smmuv3 aarch64 "$REL_612_ARM" \
     "BOOT_IMAGE=/boot/vmlinuz-$REL_612_ARM root=UUID=5b4a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d ro quiet"
@@ -335,6 +385,8 @@ smmu_unit arm-smmu-v3.2.auto smmu3.0x0000000140000000
 devices arm mlx5_vfio_pci qat_vfio_pci yes
 devnodes yes
 aliases "$REL_612_ARM" mlx5 hisi pds virtio qat nvgrace
+cpuinfo_arm "${ARM_CPU[@]}" "$ARM_FEATURES"
+acpi_tables APIC DSDT FACP GTDT IORT MCFG SPCR
 
 base no-iommu x86_64 "$REL_612_X86" \
     "BOOT_IMAGE=/boot/vmlinuz-$REL_612_X86 root=UUID=0d1c2b3a-4f5e-4d6c-9b8a-7f6e5d4c3b2a ro quiet"
@@ -343,6 +395,9 @@ base no-iommu x86_64 "$REL_612_X86" \
 devices none - - yes
 devnodes yes
 aliases "$REL_612_X86" mlx5 hisi pds virtio qat
+# the Intel CPU shows vmx, and without VT-d the firmware writes no DMAR
+cpuinfo "${SPR_CPU[@]}" "$INTEL_FLAGS"
+acpi_tables APIC DSDT FACP MCFG
 
 base debian12 x86_64 "$REL_DEB12" \
     "BOOT_IMAGE=/boot/vmlinuz-$REL_DEB12 root=UUID=3e2d1c0b-5a4f-4e3d-8c2b-1a0f9e8d7c6b ro intel_iommu=on quiet"
@@ -351,3 +406,56 @@ for i in 0 1 2; do intel_unit $i "$SPR_VER" "$SPR_CAP" "$SPR_ECAP" "${SPR_ADDR[$
 devices intel vfio-pci vfio-pci no
 devnodes no
 aliases "$REL_DEB12" mlx5 hisi
+cpuinfo "${SPR_CPU[@]}" "$INTEL_FLAGS"
+acpi_tables APIC DMAR DSDT FACP MCFG
+
+base amd-iommu-off x86_64 "$REL_612_X86" \
+    "BOOT_IMAGE=/boot/vmlinuz-$REL_612_X86 root=UUID=910678ff-0a1b-4c2d-8e3f-4a5b6c7d8e9f ro iommu=pt quiet"
+# amd-hdsup with the IOMMU disabled in the firmware setup: no IVRS table, so
+# the kernel registers no unit and makes no group; the IOMMU's own PCI
+# functions are hidden, and vfio-pci cannot bind
+devices amd-off - - yes
+devnodes yes
+aliases "$REL_612_X86" mlx5 hisi pds virtio qat
+cpuinfo "${GENOA_CPU[@]}" "$AMD_FLAGS"
+acpi_tables APIC DSDT FACP MCFG
+
+base arm-nosmmu aarch64 "$REL_612_ARM" \
+    "BOOT_IMAGE=/boot/vmlinuz-$REL_612_ARM root=UUID=5b4a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d ro quiet"
+# arm-smmuv3 with no SMMU in front of PCIe (none in the firmware's IORT):
+# no unit, no group, and arm64 has no CPU flag that would tell
+devices arm-off - - yes
+devnodes yes
+aliases "$REL_612_ARM" mlx5 hisi pds virtio qat nvgrace
+cpuinfo_arm "${ARM_CPU[@]}" "$ARM_FEATURES"
+acpi_tables APIC DSDT FACP GTDT MCFG SPCR
+
+# A Firecracker microVM guest, as read on one (README.md): a kernel built
+# without modules, VFIO, iommufd or an IOMMU driver (/proc/config.gz, the
+# lines that say so), no /dev/vfio, virtio devices only, and a CPU that
+# shows neither vmx nor svm.
+base no-vfio x86_64 "$REL_FC" \
+    "console=ttyS0 quiet reboot=k panic=1 nomodule random.trust_cpu=1 swiotlb=noforce clocksource=kvm-clock pti=on no_timer_check tsc=reliable"
+rmdir "$H/lib/modules/$REL_FC" "$H/lib/modules" "$H/lib"
+pci "pci0000:00/0000:00:00.0" 8086 0d57 0000 0000 060000 - - -
+pci "pci0000:00/0000:00:02.0" 1af4 1042 1af4 1042 018000 virtio-pci - -
+pci "pci0000:00/0000:00:03.0" 1af4 1041 1af4 1041 020000 virtio-pci - -
+mkdir -p "$H/sys/kernel/iommu_groups"
+devnodes no no
+cpuinfo AuthenticAMD 26 2 "fpu vme de pse tsc msr pae mce cx8 apic sep pge mca cmov pat pse36 clflush mmx fxsr sse sse2 ht syscall nx mmxext lm constant_tsc rep_good nopl xtopology tsc_reliable nonstop_tsc cpuid extd_apicid tsc_known_freq pni pclmulqdq ssse3 fma cx16 sse4_1 sse4_2 x2apic movbe popcnt tsc_deadline_timer aes xsave avx f16c rdrand hypervisor lahf_lm cr8_legacy misalignsse 3dnowprefetch topoext pti vmmcall bmi1 avx2 bmi2 erms avx512f avx512dq adx avx512ifma clflushopt clwb avx512cd sha_ni avx512bw avx512vl xsaveopt xsavec xgetbv1 avx_vnni avx512_bf16 clzero xsaveerptr arat avx512vbmi avx512_vbmi2 gfni vaes vpclmulqdq avx512_vnni avx512_bitalg avx512_vpopcntdq movdiri movdir64b fsrm avx512_vp2intersect"
+acpi_tables APIC DSDT FACP MCFG
+# /proc/config.gz (CONFIG_IKCONFIG_PROC): the header and the lines of the
+# real file that name modules, KVM, PCI, VFIO and the IOMMU drivers, in order
+{
+    printf '%s\n' "#" "# Automatically generated file; DO NOT EDIT." \
+        "# Linux/x86 6.18.44 Kernel Configuration" "#" \
+        'CONFIG_CC_VERSION_TEXT="gcc (GCC) 15.3.0"' \
+        "CONFIG_KVM_VFIO=y" "CONFIG_KVM=y" "CONFIG_MODULES_USE_ELF_RELA=y" \
+        "# CONFIG_MODULES is not set" "CONFIG_PCI=y" "# CONFIG_VFIO is not set" \
+        "CONFIG_IOMMU_IOVA=y" "CONFIG_IOMMU_API=y" "CONFIG_IOMMU_SUPPORT=y" \
+        "# CONFIG_IOMMU_DEBUGFS is not set" "# CONFIG_IOMMU_DEFAULT_DMA_STRICT is not set" \
+        "CONFIG_IOMMU_DEFAULT_DMA_LAZY=y" "# CONFIG_IOMMU_DEFAULT_PASSTHROUGH is not set" \
+        "CONFIG_IOMMU_DMA=y" "# CONFIG_AMD_IOMMU is not set" "# CONFIG_INTEL_IOMMU is not set" \
+        "# CONFIG_IOMMUFD is not set" "# CONFIG_IRQ_REMAP is not set" \
+        "# CONFIG_VIRTIO_IOMMU is not set"
+} | gzip -9n >"$H/proc/config.gz"
