@@ -27,6 +27,7 @@
 #include "dt-paths.h"
 #include "dt-uapi.h"
 #include "dt-util.h"
+#include "dt-decide.h"
 #include "dt-vfio.h"
 
 #define EXIT_DRY_RUN_FAILED 2
@@ -231,7 +232,8 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
         json_builder_end_array(b);
         json_builder_set_member_name(b, "page_size");
         json_builder_add_int_value(b, (gint64)dry->page_size);
-        dt_json_add_string(b, "verdict", dry->passed ? "allow" : "deny");
+        /* the engine's verdict over the dry run's outcome */
+        dt_json_add_string(b, "verdict", dt_verdict_to_string(dry->decision->verdict));
         json_builder_set_member_name(b, "reasons");
         json_builder_begin_array(b);
         for (guint i = 0; dry->failures && i < dry->failures->len; i++) {
@@ -346,9 +348,7 @@ run_dry_run(const char *file, const char *sysroot, gboolean ioctl_ok, DryRun *dr
     g_autofree char *xml = NULL;
     gsize len = 0;
     g_autoptr(DtEvaluation) ev = NULL;
-    g_autoptr(DtPaths) paths = dt_paths_new(sysroot);
     DtEvalOptions opts = { 0 };
-    g_autoptr(GError) local = NULL;
 
     if (g_str_equal(file, "-")) {
         GString *in = g_string_new(NULL);
@@ -366,6 +366,9 @@ run_dry_run(const char *file, const char *sysroot, gboolean ioctl_ok, DryRun *dr
     opts.sysroot = sysroot;
     opts.role = DT_ROLE_DESTINATION;
     opts.probe_ioctl = ioctl_ok;
+    /* the evaluation dry-runs the tracking it chose and decides again over
+     * what the kernel said (dt-eval.c) */
+    opts.preflight = TRUE;
     ev = dt_evaluate(xml, len, &opts, error);
     if (!ev)
         return FALSE;
@@ -375,7 +378,6 @@ run_dry_run(const char *file, const char *sysroot, gboolean ioctl_ok, DryRun *dr
     dry->n_ranges = MIN(ev->decision->n_ranges, G_N_ELEMENTS(dry->ranges));
     memcpy(dry->ranges, ev->decision->ranges, dry->n_ranges * sizeof(DtRange));
     dry->page_size = ev->decision->log_page_size;
-    dry->passed = dt_vfio_preflight(ev->decision, ev->host, paths, &local);
     dry->decision = g_steal_pointer(&ev->decision);
     dry->failures = g_ptr_array_new();
     for (guint i = 0; i < dry->decision->reasons->len; i++) {
@@ -384,6 +386,7 @@ run_dry_run(const char *file, const char *sysroot, gboolean ioctl_ok, DryRun *dr
         if (g_str_equal(r->code, DT_R_PREFLIGHT_FAILED))
             g_ptr_array_add(dry->failures, r);
     }
+    dry->passed = dry->failures->len == 0;
     return TRUE;
 }
 

@@ -91,6 +91,8 @@ typedef enum {
     R_BAND_UNKNOWN,
     R_DOWNTIME_BUDGET,
     R_FP_MISMATCH,
+    R_PREFLIGHT_LOG,
+    R_PREFLIGHT_IOMMU,
     R_N
 } DtRuleId;
 
@@ -200,6 +202,14 @@ static const DtRule rules[R_N] = {
         "design.md \"Predicting the cost\" (perpetual downtime = (R + S) / B)" },
     [R_REQUIRE] = { DT_R_REQUIRE_MIGRATABLE,
         "design.md \"Where the policy is applied\" (require-migratable)" },
+    [R_PREFLIGHT_LOG] = { DT_R_PREFLIGHT_FAILED,
+        "Linux drivers/vfio/vfio_main.c vfio_ioctl_device_feature_logging_start "
+        "(VFIO_DEVICE_FEATURE_DMA_LOGGING_START, the call QEMU's hw/vfio "
+        "vfio_devices_dma_logging_start makes when migration starts)" },
+    [R_PREFLIGHT_IOMMU] = { DT_R_PREFLIGHT_FAILED,
+        "Linux drivers/iommu/iommufd/hw_pagetable.c iommufd_hwpt_alloc "
+        "(IOMMU_HWPT_ALLOC_DIRTY_TRACKING), iommufd_hwpt_set_dirty_tracking; QEMU "
+        "backends/iommufd.c iommufd_backend_set_dirty_tracking" },
     [R_FP_MISMATCH] = { DT_R_FINGERPRINT_MISMATCH,
         "kernel-uapi.md §5 (a variant driver resumes only its own device's state); "
         "docs/live-tuning.md (hostdevs matched by position)" },
@@ -1413,6 +1423,30 @@ destination_checks(Ctx *c)
 
 /* ---- the engine ---------------------------------------------------------- */
 
+/* The pre-flight dry run is an observed fact (dt_vfio_preflight records it
+ * on the device, the caller decides again): a device that refused the
+ * tracking this decision chose will refuse it when the migration starts.
+ * The mode stays what was tried, so the report says what failed. */
+static void
+preflight_checks(Ctx *c, DtMode mode)
+{
+    if (mode != DT_MODE_DEVICE && mode != DT_MODE_IOMMU)
+        return;
+    for (guint i = 0; i < c->n_devs; i++) {
+        const DevCtx *d = &c->devs[i];
+
+        if (!d->pci || d->pci->preflight.source == DT_SOURCE_NONE ||
+            d->pci->preflight.value != DT_TRI_NO ||
+            d->pci->preflight_iommu != (mode == DT_MODE_IOMMU))
+            continue;
+        add_reason(c, mode == DT_MODE_IOMMU ? R_PREFLIGHT_IOMMU : R_PREFLIGHT_LOG,
+                   DT_SEVERITY_ERROR, KIND_NOTE, d->f->address,
+                   _("The dry run of %s tracking on device %s failed: %s"),
+                   dt_mode_to_string(mode), d->f->address,
+                   d->pci->preflight_error ? d->pci->preflight_error : _("refused"));
+    }
+}
+
 static const DtBand *
 pick_band(Ctx *c)
 {
@@ -1655,6 +1689,7 @@ dt_decide(const DtDecideInput *in)
 
     if (mode == DT_MODE_DEVICE)
         dma_ranges(c);
+    preflight_checks(c, mode);
 
 policy:
     /* Cost inputs. */

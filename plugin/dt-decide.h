@@ -55,6 +55,9 @@ DtDecision *dt_decide(const DtDecideInput *in);
 #define DT_R_QEMU_UNTRUSTED         "qemu-untrusted"
 /* A property this QEMU does not have any more (x-enable-migration >= 8.1). */
 #define DT_R_QEMU_PROPERTY_UNKNOWN  "qemu-property-unknown"
+/* The kernel refused the pre-flight dry run of the chosen tracking
+ * (DtPciDev.preflight, observed by dt_vfio_preflight). */
+#define DT_R_PREFLIGHT_FAILED       "preflight-failed"
 
 /* The IOVA ranges QEMU of `band` hands to VFIO DMA logging for an x86
  * guest of this machine type and memory (see dt-decide.c for the model and

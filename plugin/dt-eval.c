@@ -255,9 +255,14 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
     note_untrusted_qemu(e);
     if (opts->preflight) {
         g_autoptr(GError) local = NULL;
-        /* a refusal is recorded in the decision (deny, preflight-failed) */
+
+        /* The dry run tries the tracking this decision chose and records
+         * what the kernel said on the devices; a second decision over those
+         * observed facts is the answer (a refusal: preflight-failed). */
         if (!dt_vfio_preflight(e->decision, e->host, paths, &local))
             g_debug("pre-flight: %s", local ? local->message : "?");
+        dt_decision_free(e->decision);
+        e->decision = dt_decide(&in);
     }
     return g_steal_pointer(&e);
 }

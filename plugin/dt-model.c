@@ -212,6 +212,7 @@ dt_pcidev_new(void)
     d->migration = DT_FACT_UNKNOWN;
     d->dma_logging = DT_FACT_UNKNOWN;
     d->iommu_dirty = DT_FACT_UNKNOWN;
+    d->preflight = DT_FACT_UNKNOWN;
     return d;
 }
 
@@ -225,6 +226,7 @@ dt_pcidev_free(DtPciDev *d)
     g_free(d->vfio_cdev);
     g_free(d->modalias);
     g_free(d->alias_driver);
+    g_free(d->preflight_error);
     g_free(d);
 }
 
@@ -273,6 +275,7 @@ dt_pcidev_copy(const DtPciDev *d)
     c->vfio_cdev = g_strdup(d->vfio_cdev);
     c->modalias = g_strdup(d->modalias);
     c->alias_driver = g_strdup(d->alias_driver);
+    c->preflight_error = g_strdup(d->preflight_error);
     return c;
 }
 

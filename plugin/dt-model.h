@@ -209,6 +209,12 @@ typedef struct {
     DtFact dma_logging;
     guint64 stop_copy_bytes; /* MIG_DATA_SIZE; 0 = unknown */
     DtFact iommu_dirty;      /* IOMMU_GET_HW_INFO for this device, if probed */
+    /* The pre-flight dry run of the tracking QEMU would start
+     * (dt_vfio_preflight): source IOCTL when it ran, value YES if the
+     * kernel accepted it; NONE when not tried (busy, not asked). */
+    DtFact preflight;
+    gboolean preflight_iommu;/* what was tried: IOMMU (HWPT) tracking, else DMA logging */
+    char *preflight_error;   /* the refusal, translated, naming the device */
 } DtPciDev;
 
 /* What the running kernel says about itself, read by dt_host_probe_platform()

@@ -1014,7 +1014,7 @@ dt_vfio_dry_run(const DtHost *host, const DtPaths *paths, const DtPciDev *dev,
 }
 
 gboolean
-dt_vfio_preflight(DtDecision *d, const DtHost *host, const DtPaths *paths, GError **error)
+dt_vfio_preflight(const DtDecision *d, DtHost *host, const DtPaths *paths, GError **error)
 {
     gboolean ok = TRUE;
 
@@ -1023,31 +1023,32 @@ dt_vfio_preflight(DtDecision *d, const DtHost *host, const DtPaths *paths, GErro
     for (guint i = 0; i < d->devices->len; i++) {
         const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
         g_autoptr(GError) local = NULL;
-        const DtPciDev *dev;
+        DtPciDev *dev = NULL;
         DtPciAddr a;
 
         if (f->is_mdev || !f->present || !dt_pci_addr_parse(f->address, &a))
             continue;
-        dev = dt_host_find_device(host, &a);
+        for (guint j = 0; j < host->devices->len && !dev; j++) {
+            DtPciDev *c = g_ptr_array_index(host->devices, j);
+            if (dt_pci_addr_equal(&c->addr, &a))
+                dev = c;
+        }
         if (!dev || !dt_driver_is_vfio(dev->driver))
             continue;
+        dev->preflight_iommu = d->mode == DT_MODE_IOMMU;
+        g_clear_pointer(&dev->preflight_error, g_free);
         if (dt_vfio_dry_run(host, paths, dev, d->mode, d->ranges, d->n_ranges,
-                            d->log_page_size, &local))
+                            d->log_page_size, &local)) {
+            dev->preflight = (DtFact){ DT_TRI_YES, DT_SOURCE_IOCTL };
             continue;
-        if (g_error_matches(local, DT_ERROR, DT_ERROR_BUSY))
-            continue;   /* held by its VM: nothing to try, not a refusal */
-        {
-            DtReason *r = g_new0(DtReason, 1);
-
-            r->code = g_strdup(DT_R_PREFLIGHT_FAILED);
-            r->severity = DT_SEVERITY_ERROR;
-            r->device = g_strdup(f->address);
-            r->message = g_strdup(local->message);
-            r->rule = g_strdup(d->mode == DT_MODE_DEVICE ? "kernel-uapi.md §1.5"
-                                                         : "kernel-uapi.md §3.2");
-            g_ptr_array_add(d->reasons, r);
         }
-        d->verdict = DT_VERDICT_DENY;
+        if (g_error_matches(local, DT_ERROR, DT_ERROR_BUSY)) {
+            /* held by its VM: nothing to try, not a refusal */
+            dev->preflight = DT_FACT_UNKNOWN;
+            continue;
+        }
+        dev->preflight = (DtFact){ DT_TRI_NO, DT_SOURCE_IOCTL };
+        dev->preflight_error = g_strdup(local->message);
         if (ok && error)
             *error = g_steal_pointer(&local);
         ok = FALSE;

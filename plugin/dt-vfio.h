@@ -27,9 +27,6 @@
 
 G_BEGIN_DECLS
 
-/* Stable reason code added to a decision whose dry run failed. */
-#define DT_R_PREFLIGHT_FAILED "preflight-failed"
-
 typedef enum {
     DT_VFIO_PROBE_IOCTL = 1 << 0,    /* open idle devices (this resets them) */
     DT_VFIO_PROBE_NO_DEBUGFS = 1 << 1,
@@ -129,11 +126,14 @@ gboolean dt_vfio_dry_run(const DtHost *host, const DtPaths *paths, const DtPciDe
                          DtMode mode, const DtRange *ranges, guint n_ranges,
                          guint64 page_size, GError **error);
 
-/* Dry run for every device of a decision in DEVICE or IOMMU mode (devices
- * held by a process are skipped: they cannot be opened).  A refusal turns
- * the decision into a deny with a DT_R_PREFLIGHT_FAILED reason per device.
+/* Dry run, on every device of a decision in DEVICE or IOMMU mode, of the
+ * tracking that decision chose (devices held by a process are skipped:
+ * they cannot be opened).  Nothing is decided here: the outcome is an
+ * observed fact recorded on the host's device (DtPciDev.preflight,
+ * preflight_iommu, preflight_error), and the caller asks dt_decide()
+ * again, which turns a refusal into its preflight-failed reason.
  * Returns FALSE if any device refused (error holds the first refusal). */
-gboolean dt_vfio_preflight(DtDecision *d, const DtHost *host, const DtPaths *paths,
+gboolean dt_vfio_preflight(const DtDecision *d, DtHost *host, const DtPaths *paths,
                            GError **error);
 
 G_END_DECLS

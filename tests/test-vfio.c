@@ -25,6 +25,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "dt-decide.h"
 #include "dt-uapi.h"
 #include "dt-util.h"
 #include "dt-vfio.h"
@@ -637,7 +638,7 @@ test_preflight_deny(Fix *f, gconstpointer data)
 {
     g_autoptr(DtDecision) d = dt_decision_new();
     g_autoptr(GError) error = NULL;
-    const DtReason *r;
+    const DtPciDev *r;
 
     d->mode = DT_MODE_DEVICE;
     d->verdict = DT_VERDICT_ALLOW;
@@ -651,13 +652,21 @@ test_preflight_deny(Fix *f, gconstpointer data)
 
     g_assert_false(dt_vfio_preflight(d, f->host, f->paths, &error));
     g_assert_error(error, DT_ERROR, DT_ERROR_UNSUPPORTED);
-    g_assert_cmpint(d->verdict, ==, DT_VERDICT_DENY);
-    g_assert_cmpuint(d->reasons->len, ==, 1);
-    r = g_ptr_array_index(d->reasons, 0);
-    g_assert_cmpstr(r->code, ==, DT_R_PREFLIGHT_FAILED);
-    g_assert_cmpstr(r->device, ==, "0000:5e:01.1");
-    g_assert_cmpint(r->severity, ==, DT_SEVERITY_ERROR);
-    g_assert_nonnull(strstr(r->message, "2^36"));
+    /* nothing decided here: the outcome is a fact on each device, which
+     * the engine turns into its reason (dt_evaluate decides again) */
+    g_assert_cmpint(d->verdict, ==, DT_VERDICT_ALLOW);
+    g_assert_cmpuint(d->reasons->len, ==, 0);
+    r = dev(f, "0000:5e:01.1");
+    g_assert_cmpint(r->preflight.value, ==, DT_TRI_NO);
+    g_assert_cmpint(r->preflight.source, ==, DT_SOURCE_IOCTL);
+    g_assert_false(r->preflight_iommu);
+    g_assert_nonnull(strstr(r->preflight_error, "2^36"));
+    g_assert_nonnull(strstr(r->preflight_error, "0000:5e:01.1"));
+    r = dev(f, "0000:3b:00.1");
+    g_assert_cmpint(r->preflight.value, ==, DT_TRI_YES);
+    g_assert_null(r->preflight_error);
+    r = dev(f, "0000:3b:00.2");
+    g_assert_cmpint(r->preflight.source, ==, DT_SOURCE_NONE);
     g_assert_cmpuint(log_count(getpid(), "0000:3b:00.2"), ==, 0);
 }
 
@@ -677,6 +686,7 @@ test_preflight_allow(Fix *f, gconstpointer data)
     g_assert_no_error(error);
     g_assert_cmpint(d->verdict, ==, DT_VERDICT_WARN);
     g_assert_cmpuint(d->reasons->len, ==, 0);
+    g_assert_cmpint(dev(f, "0000:3b:00.1")->preflight.value, ==, DT_TRI_YES);
     /* perpetual mode starts no tracking: nothing is opened */
     d->mode = DT_MODE_PERPETUAL;
     g_assert_true(dt_vfio_preflight(d, f->host, f->paths, &error));
@@ -1048,8 +1058,8 @@ main(int argc, char **argv)
     ADD("/vfio/dry-run/iommu/accepted -> HWPT dirty, on, bitmap, off, teardown", CDEV, test_dry_iommu_ok);
     ADD("/vfio/dry-run/iommu/EOPNOTSUPP -> IOMMU cannot dirty-track", CDEV, test_dry_iommu_eopnotsupp);
     ADD("/vfio/dry-run/iommu/group-only-host -> needs cdev and /dev/iommu", GROUP, test_dry_iommu_needs_cdev);
-    ADD("/vfio/preflight/refusal -> deny with preflight-failed naming the device", CDEV, test_preflight_deny);
-    ADD("/vfio/preflight/accepted -> verdict unchanged", CDEV, test_preflight_allow);
+    ADD("/vfio/preflight/refusal -> recorded on the device (NO, the refusal naming it), nothing decided", CDEV, test_preflight_deny);
+    ADD("/vfio/preflight/accepted -> recorded YES, verdict unchanged", CDEV, test_preflight_allow);
 
 #define HADD(name, fn) g_test_add(name, Helper, NULL, helper_setup, fn, helper_teardown)
     HADD("/vfio/helper/report -> ioctl facts with sources, busy device untouched", test_helper_report);
