@@ -89,33 +89,13 @@ copy_elf "$CLI"
 cp -r "$top_srcdir/data/." "$ROOTFS/usr/share/dirtytrack/"
 cp "$MODDIR/modules.alias" "$ROOTFS/lib/modules/$KREL/" 2>/dev/null
 
-# Modules in dependency order (deepest first), from modules.dep.  The
-# function recurses, so its variables are local (dash and busybox have it).
-: > "$TAP_TMP/order"
-add_module() {
-    local rel path dep d
-    rel=$(awk -v m="$1" -F: '{ n = $1; sub(/.*\//, "", n); sub(/\.ko.*/, "", n);
-                              gsub(/-/, "_", n); if (n == m) { print $0; exit } }' "$MODDIR/modules.dep")
-    [ -n "$rel" ] || return 0   # built in
-    path=${rel%%:*}
-    for dep in ${rel#*:}; do
-        d=${dep##*/}
-        d=${d%%.ko*}
-        add_module "$(echo "$d" | tr - _)"
-    done
-    grep -qx "/lib/modules/$KREL/${path%.xz}" "$TAP_TMP/order" 2>/dev/null && return 0
-    grep -qx "/lib/modules/$KREL/${path%.zst}" "$TAP_TMP/order" 2>/dev/null && return 0
-    mkdir -p "$ROOTFS/lib/modules/$KREL/$(dirname "$path")"
-    case $path in
-    *.ko.xz)  xz -dc "$MODDIR/$path" > "$ROOTFS/lib/modules/$KREL/${path%.xz}"; path=${path%.xz} ;;
-    *.ko.zst) zstd -qdc "$MODDIR/$path" > "$ROOTFS/lib/modules/$KREL/${path%.zst}"; path=${path%.zst} ;;
-    *.ko.gz)  gzip -dc "$MODDIR/$path" > "$ROOTFS/lib/modules/$KREL/${path%.gz}"; path=${path%.gz} ;;
-    *)        cp "$MODDIR/$path" "$ROOTFS/lib/modules/$KREL/$path" ;;
-    esac
-    echo "/lib/modules/$KREL/$path" >> "$TAP_TMP/order"
-}
+# Modules in dependency order (deepest first), decompressed into the
+# initramfs (tests/kernel-lane/modules.sh, shared with the truth lane).
+LANE_ORDER=$TAP_TMP/order
+: > "$LANE_ORDER"
+. "$top_srcdir/tests/kernel-lane/modules.sh"
 for m in vfio vfio_iommu_type1 vfio_pci_core vfio_pci iommufd; do
-    add_module "$m"
+    lane_add_module "$m"
 done
 cp "$TAP_TMP/order" "$ROOTFS/etc/modules.order"
 

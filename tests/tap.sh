@@ -34,6 +34,14 @@ tap_skip() {
     echo "ok $TAP_N # SKIP $*"
 }
 
+# tap_todo "description # TODO why": a known failure the product has not
+# fixed yet; Automake counts it as XFAIL and the test stays green, but the
+# line says "not ok".
+tap_todo() {
+    TAP_N=$((TAP_N + 1))
+    echo "not ok $TAP_N - $*"
+}
+
 tap_diag() {
     printf '%s\n' "$@" | sed 's/^/# /'
 }

@@ -7,11 +7,13 @@ DT_BUILD_DEPS="build-essential autoconf automake libtool autopoint gettext pkg-c
 
 # Real components the tests drive: QEMU, libvirtd, dbus-daemon, virt-xml-validate,
 # Debian's kernel and busybox for the real-kernel lane, valgrind and clang for
-# the sanitizer lanes.
+# the sanitizer lanes; gcc-12 and make build the truth lane's kernel modules
+# (the 6.12 kernel's own compiler).
 DT_TEST_DEPS="qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients
  libvirt-daemon-driver-qemu dbus util-linux iproute2 procps kmod cpio
  busybox-static linux-image-amd64 valgrind clang libclang-rt-14-dev
- prometheus bash-completion groff-base man-db locales"
+ prometheus bash-completion groff-base man-db locales gcc-12 make
+ debian-archive-keyring"
 
 dt_install() {
     missing=""

@@ -1,7 +1,9 @@
 #!/bin/sh
-# make-initramfs.sh OUT: a tiny initramfs for the libvirt tests' TCG guest:
-# static busybox and an init that mounts /proc and idles, so the guest is
-# a real running VM (savable, migratable) that boots in seconds under TCG.
+# make-initramfs.sh OUT [INIT [DIR]]: a tiny initramfs for the libvirt tests'
+# TCG guest: static busybox and an init that mounts /proc and idles, so the
+# guest is a real running VM (savable, migratable) that boots in seconds
+# under TCG.  With INIT, that file is /init instead; with DIR, DIR's contents
+# are copied into the root too (the truth lane adds its 9p modules so).
 # Needs busybox-static and cpio (Debian packages of the same names).
 set -e
 out=$1
@@ -23,5 +25,7 @@ cat >"$root/init" <<'INIT'
 echo "dirtytrack test guest up"
 while :; do /bin/busybox sleep 3600; done
 INIT
+[ -n "${2:-}" ] && cp "$2" "$root/init"
+[ -n "${3:-}" ] && cp -R "$3/." "$root/"
 chmod 755 "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out"

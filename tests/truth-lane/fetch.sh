@@ -1,0 +1,109 @@
+#!/bin/sh
+# fetch.sh CACHE: fill CACHE with the newer stack the truth lane boots and
+# runs, from Debian's own archive (bookworm-backports): kernel 6.12 image,
+# headers and kbuild, the few kernel sources the VFIO/iommufd/mtty module
+# builds need (extracted from linux-source-6.12, nothing else), and QEMU
+# 10.0.  Nothing is installed: the machine's apt configuration and its QEMU
+# 7.2 stay as they are.  apt runs on a private sources list whose mirror is
+# read from the machine's own (no host name is written here), with private
+# state directories; packages are unpacked with dpkg -x.
+#
+# Versions are whatever the archive lists today; none is pinned.  Reused
+# when CACHE/fetch.env exists.  Exit 77 with the reason on stdout when the
+# archive cannot be reached or lacks an entry (the lane skips), 1 on a real
+# failure.
+set -u
+cache=$1
+[ -r "$cache/fetch.env" ] && exit 0
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+apt=$cache/apt
+rm -rf "$apt" "$cache/root" "$cache/src" "$cache/debs"
+mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/parts" "$cache/debs" "$cache/root" "$cache/src"
+
+skip() {
+    echo "$*"
+    exit 77
+}
+
+# The mirror of the machine's Debian main archive (deb822 or one-line).
+uri=
+if [ -r /etc/apt/sources.list.d/debian.sources ]; then
+    uri=$(awk '/^URIs:/ { u = $2 } /^Suites:/ && / bookworm( |$)/ { print u; exit }' \
+          /etc/apt/sources.list.d/debian.sources)
+fi
+if [ -z "$uri" ] && [ -r /etc/apt/sources.list ]; then
+    uri=$(awk '$1 == "deb" && $3 == "bookworm" { print ($2 ~ /^\[/ ? $3 : $2); exit }' /etc/apt/sources.list |
+          sed 's/^\[.*\] *//')
+    [ -z "$uri" ] && uri=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) bookworm .*/\2/p' /etc/apt/sources.list | head -n 1)
+fi
+[ -n "$uri" ] || skip "no bookworm entry in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -r "$keyring" ] || skip "no $keyring (debian-archive-keyring)"
+
+cat > "$apt/sources.list" <<LIST
+deb [signed-by=$keyring] $uri bookworm-backports main
+LIST
+APT="-o Dir::Etc::sourcelist=$apt/sources.list -o Dir::Etc::sourceparts=$apt/parts
+     -o Dir::State::lists=$apt/lists -o Dir::Cache=$apt/cache
+     -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+     -o APT::Sandbox::User=root -o Acquire::Retries=1 -o Acquire::http::Timeout=20"
+
+# shellcheck disable=SC2086
+apt-get $APT -qq update > "$apt/update.log" 2>&1 ||
+    skip "bookworm-backports not reachable: $(grep -m1 -E '^(E|W):' "$apt/update.log")"
+
+# newest NAME-REGEX: the highest-versioned package whose name matches.
+newest() {
+    # shellcheck disable=SC2086
+    apt-cache $APT pkgnames 2>/dev/null | grep -E "^$1\$" | sort -V | tail -n 1
+}
+kimg=$(newest 'linux-image-6\.12\.[0-9]+\+(deb12|bpo)-amd64')
+[ -n "$kimg" ] || skip "bookworm-backports lists no linux-image-6.12.*-amd64"
+krel=${kimg#linux-image-}
+abi=${krel%-amd64}
+pkgs="$kimg linux-headers-$krel linux-headers-$abi-common linux-kbuild-$abi linux-source-6.12
+      qemu-system-x86 qemu-system-common qemu-system-data"
+# The signed image package only carries vmlinuz; the modules are in the
+# same package on amd64.  Each name must be in the archive today.
+for p in $pkgs; do
+    # shellcheck disable=SC2086
+    apt-cache $APT show "$p" > /dev/null 2>&1 || skip "bookworm-backports lists no $p"
+done
+qver=$(apt-cache $APT policy qemu-system-x86 2>/dev/null | sed -n 's/^ *Candidate: //p')
+case $qver in
+*:10.*) ;;
+*) skip "bookworm-backports offers qemu-system-x86 '$qver', not 10.x" ;;
+esac
+
+# shellcheck disable=SC2086
+(cd "$cache/debs" && apt-get $APT -qq -t bookworm-backports download $pkgs > "$apt/download.log" 2>&1) ||
+    skip "download from bookworm-backports failed: $(grep -m1 -E '^(E|W):' "$apt/download.log")"
+
+for d in "$cache"/debs/*.deb; do
+    case ${d##*/} in
+    linux-source-*)
+        # Only the files the module builds need, streamed out of the 150 MB
+        # tarball inside the package.
+        dpkg-deb --fsys-tarfile "$d" | tar -xO --wildcards './usr/src/linux-source-6.12.tar.xz' |
+            tar -xJ -C "$cache/src" --strip-components=1 \
+                linux-source-6.12/drivers/vfio linux-source-6.12/drivers/iommu/iommufd \
+                linux-source-6.12/samples/vfio-mdev linux-source-6.12/lib/interval_tree.c \
+                linux-source-6.12/drivers/iommu/iommu-priv.h linux-source-6.12/drivers/iommu/dma-iommu.h ||
+            { echo "cannot extract the kernel sources from ${d##*/}" >&2; exit 1; }
+        rm -f "$d"
+        ;;
+    *)
+        dpkg -x "$d" "$cache/root" || { echo "dpkg -x ${d##*/} failed" >&2; exit 1; }
+        ;;
+    esac
+done
+
+qbin=$cache/root/usr/bin/qemu-system-x86_64
+[ -x "$qbin" ] && [ -r "$cache/root/boot/vmlinuz-$krel" ] || { echo "unpacked tree incomplete" >&2; exit 1; }
+cat > "$cache/fetch.env.tmp" <<ENV
+TRUTH_KREL=$krel
+TRUTH_QEMU_VERSION=${qver#*:}
+TRUTH_PACKAGES="$(cd "$cache/debs" && ls | tr '\n' ' ')"
+ENV
+mv "$cache/fetch.env.tmp" "$cache/fetch.env"
