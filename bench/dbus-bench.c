@@ -30,6 +30,11 @@
  *   daemon's VmRSS (/proc/PID/status) read after a warm-up batch and after
  *   every batch.
  *
+ * flood: for --seconds S, N clients (own connections) each ask Evaluate of
+ *   a different domain every call, the next as soon as the last is
+ *   answered, Busy or not: what a local user who wants the daemon to fall
+ *   behind would do.  Counts answers, Busy errors and other errors.
+ *
  * wait: until org.dirtytrack1 answers Ping, at most CALLS tenths of a second.
  *
  * It talks libdbus directly, like the hook and the daemon, so the client
@@ -70,6 +75,7 @@ typedef struct {
     gint pid;
     gboolean uncached;       /* throughput: a different domain every call */
     gboolean echo;           /* throughput: to the echo service */
+    gint seconds;            /* flood: how long */
     GPid echo_pid;
 } Bench;
 
@@ -520,6 +526,76 @@ run_clients(const Bench *b, gint64 calls, gint64 *errors, char **why)
     return now_us() - t0;
 }
 
+typedef struct {
+    const Bench *b;
+    gint64 ok, busy, errors;
+    char *first_error;
+} Flooder;
+
+static gpointer
+flood_thread(gpointer data)
+{
+    Flooder *f = data;
+    DBusConnection *c = bench_connect(f->b->address);
+    gint64 end = now_us() + (gint64)f->b->seconds * 1000000;
+
+    while (c && now_us() < end) {
+        g_autofree char *xml = domain_variant(f->b->xml, next_variant());
+        g_autoptr(DBusMessage) m = xml ? new_evaluate_to(f->b, DT_DBUS_NAME, xml) : NULL;
+        g_autoptr(DBusMessage) reply = NULL;
+        DBusError e;
+
+        if (!m)
+            break;
+        dbus_error_init(&e);
+        reply = dbus_connection_send_with_reply_and_block(c, m, CALL_TIMEOUT_MS, &e);
+        if (reply) {
+            f->ok++;
+        } else if (g_strcmp0(e.name, DT_DBUS_ERROR_BUSY) == 0) {
+            f->busy++;
+        } else {
+            f->errors++;
+            if (!f->first_error)
+                f->first_error = g_strdup_printf("%s: %s", e.name, e.message);
+        }
+        dbus_error_free(&e);
+    }
+    if (c)
+        bench_disconnect(c);
+    else
+        f->first_error = g_strdup("cannot connect");
+    return NULL;
+}
+
+static int
+run_flood(const Bench *b)
+{
+    g_autofree Flooder *f = g_new0(Flooder, b->clients);
+    g_autofree GThread **th = g_new0(GThread *, b->clients);
+    gint64 ok = 0, busy = 0, errors = 0;
+    const char *why = NULL;
+
+    for (gint i = 0; i < b->clients; i++) {
+        f[i].b = b;
+        th[i] = g_thread_new("flood", flood_thread, &f[i]);
+    }
+    for (gint i = 0; i < b->clients; i++) {
+        g_thread_join(th[i]);
+        ok += f[i].ok;
+        busy += f[i].busy;
+        errors += f[i].errors;
+        if (!why)
+            why = f[i].first_error;
+    }
+    printf("clients=%d\nseconds=%d\nanswered=%" G_GINT64_FORMAT "\nbusy=%" G_GINT64_FORMAT
+           "\nerrors=%" G_GINT64_FORMAT "\n", b->clients, b->seconds, ok, busy, errors);
+    if (why)
+        printf("first_error=%s\n", why);
+    for (gint i = 0; i < b->clients; i++)
+        g_free(f[i].first_error);
+    return 0;
+}
+
 /* Waits until the name answers Ping (the daemon has registered its object
  * and owns the name), for at most CALLS tenths of a second. */
 static int
@@ -615,7 +691,7 @@ run_rss(const Bench *b)
 int
 main(int argc, char **argv)
 {
-    Bench b = { .calls = 2000, .clients = 16, .samples = 10 };
+    Bench b = { .calls = 2000, .clients = 16, .samples = 10, .seconds = 5 };
     g_autofree char *address = NULL, *xml_path = NULL, *qemu = NULL, *libvirt = NULL;
     g_autofree char *xml = NULL;
     gint64 calls = 0;
@@ -632,9 +708,10 @@ main(int argc, char **argv)
           "throughput: a different domain every call", NULL },
         { "echo", 0, 0, G_OPTION_ARG_NONE, &b.echo,
           "throughput: to the echo service (the transport floor)", NULL },
+        { "seconds", 0, 0, G_OPTION_ARG_INT, &b.seconds, "flood: how long", "S" },
         { NULL },
     };
-    g_autoptr(GOptionContext) ctx = g_option_context_new("latency|throughput|rss|wait");
+    g_autoptr(GOptionContext) ctx = g_option_context_new("latency|throughput|rss|flood|wait");
     g_autoptr(GError) error = NULL;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -645,7 +722,7 @@ main(int argc, char **argv)
     if (argc != 2 || !address || !xml_path || b.clients < 1 || b.clients > 256 ||
         b.samples < 1 || calls < 0) {
         fprintf(stderr, "usage: dbus-bench --address ADDR --xml FILE [options] "
-                        "latency|throughput|rss|wait\n");
+                        "latency|throughput|rss|flood|wait\n");
         return 2;
     }
     if (!g_file_get_contents(xml_path, &xml, NULL, &error)) {
@@ -664,6 +741,8 @@ main(int argc, char **argv)
         return run_latency(&b);
     if (strcmp(argv[1], "wait") == 0)
         return run_wait(&b);
+    if (strcmp(argv[1], "flood") == 0)
+        return run_flood(&b);
     if (strcmp(argv[1], "throughput") == 0)
         return run_throughput(&b);
     if (strcmp(argv[1], "rss") == 0) {

@@ -175,6 +175,8 @@ daemon_free(DtdDaemon *d)
 {
     if (d->pool)
         g_thread_pool_free(g_steal_pointer(&d->pool), FALSE, TRUE);
+    if (d->user_pool)
+        g_thread_pool_free(g_steal_pointer(&d->user_pool), FALSE, TRUE);
     /* tuning tasks finish (their signals still go out) before the bus closes */
     dtd_tune_stop(d);
     /* finished jobs still queued on the loop: answer them while we can */
@@ -192,6 +194,8 @@ daemon_free(DtdDaemon *d)
     g_clear_pointer(&d->probe_waiters, g_ptr_array_unref);
     g_clear_pointer(&d->queued_waiters, g_ptr_array_unref);
     g_clear_pointer(&d->domains, g_hash_table_unref);
+    g_clear_pointer(&d->user_by_uid, g_hash_table_unref);
+    g_clear_pointer(&d->user_by_name, g_hash_table_unref);
     dtd_host_snapshot_free(d->host);
     dtd_cache_free(d->cache);
     if (d->watch_source)
@@ -324,7 +328,13 @@ main(int argc, char **argv)
     dtd_libvirt_init();
     d->loop = g_main_loop_new(NULL, FALSE);
     d->pool = g_thread_pool_new(dtd_worker_entry, d, opt_threads, FALSE, &error);
-    if (!d->pool || !dtd_tune_init(d, &error))
+    /* exclusive: its niced threads never serve root's lane */
+    d->user_threads = MAX(1, (guint) opt_threads / 2);
+    d->user_max_queue = d->max_queue;
+    if (d->pool)
+        d->user_pool = g_thread_pool_new(dtd_user_worker_entry, d, (gint) d->user_threads, TRUE,
+                                         &error);
+    if (!d->pool || !d->user_pool || !dtd_tune_init(d, &error))
         goto fail;
 
     d->conn = connect_bus(opt_session, opt_address, &error);

@@ -20,6 +20,17 @@
  * snapshot refreshed.  This matters without uevents too: a fixture sysroot
  * gets none, and tests rebind its drivers under a running daemon.
  *
+ * Work runs in two lanes, so that no caller can keep the hook waiting:
+ * root's (uid 0 or the daemon's own: libvirt's hook, the host probe) and
+ * everyone else's, with its own workers, queue bound and lower CPU
+ * priority (nice 10, per thread: setpriority(2) on Linux sets a thread's
+ * nice value).  In the user lane each caller has a bounded share: at most
+ * DTD_USER_PER_UID_FACTOR jobs per worker in flight per uid, and
+ * DTD_USER_PER_NAME_FACTOR per worker per connection; beyond it the call
+ * gets Busy at once.  An unprivileged caller's answer goes into the
+ * decision cache the first time, so an input it repeats is never worked
+ * out again while it holds.
+ *
  * Evaluate answers are kept in a bounded decision cache (dtd-cache.c),
  * keyed by the whole input (XML, role, versions) and served in the main
  * loop, without a worker, only while everything the answer was read from
@@ -34,10 +45,12 @@
 #include <inttypes.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -68,6 +81,9 @@ typedef struct {
     DtdJobKind kind;
     DBusMessage *msg;             /* ref'd; only used on the main thread */
     gboolean privileged;
+    gboolean user_lane;           /* a caller other than root: the user lane */
+    gboolean share_taken;         /* counted in d->user_by_uid/_by_name */
+    guint32 uid;
 
     /* inputs (copies: the worker owns nothing shared but read-only config) */
     char *xml;
@@ -116,6 +132,17 @@ typedef struct {
  * an entry is the XML, the report and little else (~25 KiB for 8 VFs). */
 #define DTD_CACHE_ENTRIES 64
 #define DTD_CACHE_BYTES (4u * 1024 * 1024)
+
+/* The user lane's shares, per worker of that lane (dtd-manager.c head). */
+#define DTD_USER_PER_UID_FACTOR 2
+#define DTD_USER_PER_NAME_FACTOR 1
+#define DTD_USER_NICE 10
+/* Busy for a caller over its share waits this long (busy_for_caller()) */
+#define DTD_BUSY_DELAY_MS 1000
+#define DTD_HELD_MAX 256
+/* A user's answer waits while this much is still to be written (job_done()) */
+#define DTD_USER_OUTGOING_MAX (256 * 1024)
+#define DTD_USER_RETRY_MS 10
 
 static const char *const hook_ops[] = {
     "prepare", "start", "started", "stopped", "release", "migrate", "restore", "reconnect",
@@ -827,6 +854,11 @@ make_cache_entry(DtdJob *job)
     if (job->kind != JOB_EVALUATE || !job->admit || job->preflight || !job->used_base ||
         job->base_stale || !job->vdb)
         return;
+    /* an answer that would fill a large part of the cache would not stay
+     * in it, and checking it again (each device's links, on the main loop)
+     * would cost more than it saves */
+    if (job->xml_len + strlen(job->report_json) > DTD_CACHE_BYTES / 8)
+        return;
     if (e->qemu->source == DT_SOURCE_BINARY && e->qemu->binary)
         /* the trusted binary probed (its path without links): its identity */
         g_ptr_array_add(ids, dtd_file_id_new(e->qemu->binary, DTD_ID_FILE));
@@ -934,6 +966,7 @@ evaluate(DtdJob *job)
 }
 
 static gboolean job_done(gpointer user_data);
+static gboolean job_answer(DtdJob *pending);
 static gboolean watch_entry(DtdDaemon *d, DtdCacheEntry *e);
 
 void
@@ -956,7 +989,128 @@ dtd_worker_entry(gpointer data, gpointer pool_data)
             job->time = dt_timestamp_now();
         break;
     }
-    g_idle_add(job_done, job);
+    /* an idle source runs only when nothing else is ready: under a flood
+     * of bus traffic root's answers would wait for it to end, so they come
+     * back at the bus's own priority, and everyone else's after it */
+    g_idle_add_full(job->user_lane ? G_PRIORITY_DEFAULT_IDLE : G_PRIORITY_DEFAULT, job_done, job,
+                    NULL);
+}
+
+void
+dtd_user_worker_entry(gpointer data, gpointer pool_data)
+{
+    static __thread gboolean niced;
+
+    if (!niced) {
+        /* this thread only (the pool is exclusive: its threads serve no
+         * other pool); a failure leaves it at the normal priority */
+        if (setpriority(PRIO_PROCESS, (id_t) gettid(), DTD_USER_NICE) < 0)
+            g_debug("cannot lower a worker's priority: %s", g_strerror(errno));
+        niced = TRUE;
+    }
+    dtd_worker_entry(data, pool_data);
+}
+
+/* ---- the user lane's shares ----------------------------------------------------- */
+
+static guint
+count_of(GHashTable *t, gconstpointer key)
+{
+    return GPOINTER_TO_UINT(g_hash_table_lookup(t, key));
+}
+
+static void
+count_add(GHashTable *t, gpointer key, gint delta, gboolean dup_key)
+{
+    guint n = count_of(t, key) + (guint) delta;
+
+    if (n == 0)
+        g_hash_table_remove(t, key);
+    else
+        g_hash_table_replace(t, dup_key ? g_strdup(key) : key, GUINT_TO_POINTER(n));
+}
+
+/* Whether the job's caller has used up its share of the user lane. */
+static gboolean
+share_used_up(DtdDaemon *d, const DtdJob *job)
+{
+    const char *sender = dbus_message_get_sender(job->msg);
+
+    return job->user_lane &&
+           (count_of(d->user_by_uid, GUINT_TO_POINTER(job->uid + 1)) >=
+                d->user_threads * DTD_USER_PER_UID_FACTOR ||
+            (sender && count_of(d->user_by_name, sender) >=
+                           d->user_threads * DTD_USER_PER_NAME_FACTOR));
+}
+
+typedef struct {
+    DtdDaemon *d;
+    DBusMessage *reply;
+} DtdHeldReply;
+
+static gboolean
+send_held(gpointer data)
+{
+    DtdHeldReply *h = data;
+
+    h->d->held_replies--;
+    dtbus_send_message(h->d->conn, h->reply);
+    g_free(h);
+    return G_SOURCE_REMOVE;
+}
+
+/* Busy for a caller over its share.  Sent after a pause: a caller that
+ * asks again the moment it is told Busy (a flood does) would otherwise
+ * turn the daemon's loop and the bus into its own busy loop, and take the
+ * CPU the hook needs.  At most DTD_HELD_MAX replies wait; beyond that they
+ * go at once (the bus bounds how many calls one connection has pending). */
+static DBusMessage *
+busy_for_caller(DtdDaemon *d, DBusMessage *msg, gboolean may_hold)
+{
+    DBusMessage *reply = dtd_error_reply_code(msg, DT_ERROR_BUSY,
+                                              _("Too many requests from this caller in "
+                                                "progress, try again"));
+    DtdHeldReply *h;
+
+    if (!may_hold || dbus_message_get_no_reply(msg) || !d->conn ||
+        d->held_replies >= DTD_HELD_MAX)
+        return reply;
+    h = g_new0(DtdHeldReply, 1);
+    h->d = d;
+    h->reply = reply;
+    d->held_replies++;
+    g_timeout_add(DTD_BUSY_DELAY_MS, send_held, h);
+    return NULL;
+}
+
+/* Counts the job against its caller's share; FALSE when that is used up. */
+static gboolean
+share_take(DtdDaemon *d, DtdJob *job)
+{
+    const char *sender = dbus_message_get_sender(job->msg);
+    gpointer uid = GUINT_TO_POINTER(job->uid + 1);   /* never NULL */
+
+    if (share_used_up(d, job))
+        return FALSE;
+    count_add(d->user_by_uid, uid, 1, FALSE);
+    if (sender)
+        count_add(d->user_by_name, (gpointer) sender, 1, TRUE);
+    job->share_taken = TRUE;
+    return TRUE;
+}
+
+static void
+share_release(DtdDaemon *d, DtdJob *job)
+{
+    const char *sender;
+
+    if (!job->share_taken)
+        return;
+    sender = dbus_message_get_sender(job->msg);
+    job->share_taken = FALSE;
+    count_add(d->user_by_uid, GUINT_TO_POINTER(job->uid + 1), -1, FALSE);
+    if (sender)
+        count_add(d->user_by_name, (gpointer) sender, -1, TRUE);
 }
 
 /* The hook's migrate filter dry-runs the tracking when the host's
@@ -973,10 +1127,20 @@ static DBusMessage *
 submit(DtdDaemon *d, DtdJob *job)
 {
     g_autoptr(GError) error = NULL;
+    GThreadPool *pool = job->user_lane ? d->user_pool : d->pool;
+    guint max_queue = job->user_lane ? d->user_max_queue : d->max_queue;
 
-    if (!d->pool || g_thread_pool_unprocessed(d->pool) >= d->max_queue) {
+    if (!pool || g_thread_pool_unprocessed(pool) >= max_queue) {
         DBusMessage *reply = dtd_error_reply_code(job->msg, DT_ERROR_BUSY,
                                                   _("Too many requests in progress, try again"));
+        job_free(job);
+        return reply;
+    }
+    if (job->user_lane && !share_take(d, job)) {
+        /* a HookEvent's caller is answered now: its end is accounted for
+         * when submit() returns a reply */
+        DBusMessage *reply = busy_for_caller(d, job->msg, job->kind != JOB_HOOK_EVENT);
+
         job_free(job);
         return reply;
     }
@@ -992,10 +1156,11 @@ submit(DtdDaemon *d, DtdJob *job)
         job->vdb_gen = vdb_gen(d);
         job->uevent_gen = d->uevent_gen;
     }
-    if (!g_thread_pool_push(d->pool, job, &error)) {
+    if (!g_thread_pool_push(pool, job, &error)) {
         DBusMessage *reply = dtd_error_reply_code(job->msg, DT_ERROR_FAILED, "%s",
                                                   error->message);
         g_warning("Cannot queue work: %s", error->message);
+        share_release(d, job);
         job_free(job);
         return reply;
     }
@@ -1278,10 +1443,29 @@ probe_done(DtdDaemon *d, DtdJob *job)
 static gboolean
 job_done(gpointer user_data)
 {
-    g_autoptr(DtdJob) job = user_data;
+    DtdJob *pending = user_data;
+
+    /* Everything goes out on one bus connection, in order: a user's answer
+     * of megabytes ahead of root's would hold root's back for as long as
+     * the bus takes to carry it.  So a user's answer waits while the
+     * connection still has more than DTD_USER_OUTGOING_MAX to write, and
+     * root's answers never wait behind more than one of them. */
+    if (pending->user_lane && pending->d->conn &&
+        dbus_connection_get_outgoing_size(pending->d->conn) > DTD_USER_OUTGOING_MAX) {
+        g_timeout_add(DTD_USER_RETRY_MS, job_done, pending);
+        return G_SOURCE_REMOVE;
+    }
+    return job_answer(pending);
+}
+
+static gboolean
+job_answer(DtdJob *pending)
+{
+    g_autoptr(DtdJob) job = pending;
     DtdDaemon *d = job->d;
     DBusMessage *reply = NULL;
 
+    share_release(d, job);
     if (job->kind == JOB_PROBE_HOST) {
         probe_done(d, job);
         return G_SOURCE_REMOVE;
@@ -1361,6 +1545,10 @@ job_new(DtdDaemon *d, DtdJobKind kind, DBusMessage *msg, const DtbusCaller *call
     job->kind = kind;
     job->msg = dbus_message_ref(msg);
     job->privileged = caller->privileged;
+    /* root's lane only for root (libvirt's hook) and ourselves; the group
+     * may change state, but shares the lane of everyone else */
+    job->uid = caller->uid;
+    job->user_lane = !caller->known || (caller->uid != 0 && caller->uid != d->self_uid);
     return job;
 }
 
@@ -1485,7 +1673,9 @@ answer_from_cache(DtdDaemon *d, DBusMessage *msg, const DtbusCaller *caller, Dtd
     if (!d->cache || wants_preflight(d, job))
         return NULL;
     key.hash = dtd_cache_key_hash(&key);
-    job->admit = dtd_cache_admit(d->cache, key.hash);
+    /* root's one-off questions (an evacuation) are kept once seen twice;
+     * anyone else's at once, so no input of theirs is worked out twice */
+    job->admit = dtd_cache_admit(d->cache, key.hash) || job->user_lane;
     e = dtd_cache_lookup(d->cache, &key);
     if (!e)
         return NULL;
@@ -1527,6 +1717,9 @@ evaluate_common(DtdDaemon *d, DBusMessage *msg, const DtbusCaller *caller, DtdJo
     DBusMessageIter iter;
     const char *xml;
 
+    /* a caller over its share is told so before its XML is even read */
+    if (share_used_up(d, job))
+        return busy_for_caller(d, msg, TRUE);
     dbus_message_iter_init(msg, &iter);
     dbus_message_iter_get_basic(&iter, &xml);
     dbus_message_iter_next(&iter);
@@ -1918,6 +2111,8 @@ dtd_manager_register(DtdDaemon *d)
                                        (GDestroyNotify) dtd_domain_state_free);
     if (!d->cache)
         d->cache = dtd_cache_new(DTD_CACHE_ENTRIES, DTD_CACHE_BYTES);
+    d->user_by_uid = g_hash_table_new(g_direct_hash, g_direct_equal);
+    d->user_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     dtbus_set_authorizer(d->conn, dtd_authorize, DT_DBUS_ERROR_PERMISSION_DENIED, d);
     return dtbus_register_interface(d->conn, DT_DBUS_PATH, DT_DBUS_MANAGER_IFACE,
                                     manager_methods, manager_signals, manager_properties, d);

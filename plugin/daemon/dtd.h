@@ -113,7 +113,13 @@ typedef struct {
 
     DBusConnection *conn;
     GMainLoop *loop;
-    GThreadPool *pool;
+    GThreadPool *pool;          /* root's lane: the hook, the host probe (dtd-manager.c) */
+    GThreadPool *user_pool;     /* every other caller's lane: exclusive, niced threads */
+    guint user_threads;
+    guint user_max_queue;
+    GHashTable *user_by_uid;    /* uid -> jobs in flight in the user lane */
+    GHashTable *user_by_name;   /* unique bus name -> jobs in flight in the user lane */
+    guint held_replies;         /* Busy replies waiting to be sent (dtd-manager.c) */
     int exit_status;
 
     /* host report cache */
@@ -169,8 +175,10 @@ char *dtd_quote(const char *arg);
 /* dtd-manager.c */
 gboolean dtd_manager_register(DtdDaemon *d);
 gboolean dtd_authorize(guint32 uid, const guint32 *gids, guint n_gids, gpointer user_data);
-/* The GThreadPool function: runs one job, posts it back to the loop. */
+/* The GThreadPool functions: run one job, post it back to the loop; the
+ * user lane's first lowers its thread's priority. */
 void dtd_worker_entry(gpointer job, gpointer pool_data);
+void dtd_user_worker_entry(gpointer job, gpointer pool_data);
 /* Starts a probe (or queues one after the running probe). */
 void dtd_manager_refresh_host(DtdDaemon *d);
 DtdHostSnapshot *dtd_host_snapshot_ref(DtdHostSnapshot *s);
