@@ -59,7 +59,8 @@ dt_fuzz_config(const uint8_t *data, size_t size)
     dt_fuzz_check(c->policy.max_downtime_ms <= 86400000);
     dt_fuzz_check(c->policy.bandwidth_mib_s <= 10485760);
     dt_fuzz_check(c->policy.dirty_rate_mib_s <= 10485760);
-    dt_fuzz_check(c->hook_deadline_ms <= 600000);
+    dt_fuzz_check(c->hook_deadline_ms >= 100 && c->hook_deadline_ms <= 30000);
+    dt_fuzz_check(c->policy.bandwidth_mib_s >= 1);
     dt_fuzz_check(c->policy.perpetual <= DT_PERPETUAL_ALLOW);
     dt_fuzz_check(c->policy.prefer <= DT_PREFER_IOMMU);
     dt_fuzz_check(c->qemu_binary == NULL || *c->qemu_binary != '\0');

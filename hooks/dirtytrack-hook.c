@@ -45,9 +45,11 @@
 
 #include "dt-config.h"
 #include "dt-dbus-api.h"
+#include "dt-decide.h"
 #include "dt-domain.h"
 #include "dt-eval.h"
 #include "dt-file.h"
+#include "dt-log.h"
 #include "dt-hook-lazy.h"
 #include "dt-rewrite.h"
 #include "dt-util.h"
@@ -75,6 +77,7 @@ typedef struct {
     char *xml;
     gsize xml_len;
     gboolean gate_prepare;     /* prepare refuses an unmigratable VM */
+    char *config_error;        /* the configuration could not be loaded: why */
 } DtHook;
 
 /* What the worker hands back to the parent. */
@@ -83,6 +86,8 @@ typedef struct {
     GString *out;
     GString *err;
     const char *via;           /* daemon | in-process | precheck | deadline | ... */
+    char code[64];             /* the first refusal's reason code, for the log */
+    gboolean fell_back;        /* the daemon should have answered and did not */
 } DtHookResult;
 
 static void
@@ -92,6 +97,8 @@ dt_hook_result_init(DtHookResult *r)
     r->out = g_string_new(NULL);
     r->err = g_string_new(NULL);
     r->via = "none";
+    r->code[0] = '\0';
+    r->fell_back = FALSE;
 }
 
 static void
@@ -301,10 +308,33 @@ dt_hook_reason_line(GString *err, gboolean refusal, const char *code, const char
     g_string_append_printf(err, ": %s\n", message && *message ? message : _("no details given"));
 }
 
-/* One line per error (refusal) or per warning, from an in-process decision. */
+/* A reason code as the log may carry it: [a-z0-9-], as the engine's are. */
+static void
+dt_hook_set_code(DtHookResult *r, const char *code)
+{
+    gsize i = 0;
+
+    if (r->code[0] || !code)
+        return;
+    for (; code[i] && i < sizeof(r->code) - 1; i++)
+        r->code[i] = g_ascii_isalnum(code[i]) || code[i] == '-' ? code[i] : '-';
+    r->code[i] = '\0';
+}
+
+/* Whether a refusal reason stands on its own: require-migratable only
+ * says that the others make the domain unmigratable, and those may all be
+ * warnings (a device missing from this host). */
+static gboolean
+dt_hook_is_cause(const char *code)
+{
+    return g_strcmp0(code, DT_R_REQUIRE_MIGRATABLE) != 0;
+}
+
+/* One line per error (refusal) or per warning, from an in-process decision;
+ * *causes counts those that stand on their own. */
 static guint
-dt_hook_reasons_from_decision(GString *err, const DtDecision *d, DtSeverity sev,
-                              gboolean refusal)
+dt_hook_reasons_from_decision(DtHookResult *res, const DtDecision *d, DtSeverity sev,
+                              gboolean refusal, guint *causes)
 {
     guint n = 0;
 
@@ -313,7 +343,11 @@ dt_hook_reasons_from_decision(GString *err, const DtDecision *d, DtSeverity sev,
 
         if (r->severity != sev)
             continue;
-        dt_hook_reason_line(err, refusal, r->code, r->device, r->message);
+        dt_hook_reason_line(res->err, refusal, r->code, r->device, r->message);
+        if (refusal)
+            dt_hook_set_code(res, r->code);
+        if (causes && dt_hook_is_cause(r->code))
+            (*causes)++;
         n++;
     }
     return n;
@@ -335,7 +369,8 @@ dt_hook_json_may_list(const char *json, const char *sev)
 /* The same from the daemon's report (the `check --format json` contract:
  * reasons [{code, severity, device, message}]). */
 static guint
-dt_hook_reasons_from_json(GString *err, const char *json, const char *sev, gboolean refusal)
+dt_hook_reasons_from_json(DtHookResult *res, const char *json, const char *sev, gboolean refusal,
+                          guint *causes)
 {
     g_autoptr(JsonParser) parser = NULL;
     JsonNode *root;
@@ -365,10 +400,15 @@ dt_hook_reasons_from_json(GString *err, const char *json, const char *sev, gbool
         r = json_node_get_object(rn);
         if (g_strcmp0(json_object_get_string_member_with_default(r, "severity", ""), sev) != 0)
             continue;
-        dt_hook_reason_line(err, refusal,
+        dt_hook_reason_line(res->err, refusal,
                             json_object_get_string_member_with_default(r, "code", NULL),
                             json_object_get_string_member_with_default(r, "device", NULL),
                             json_object_get_string_member_with_default(r, "message", NULL));
+        if (refusal)
+            dt_hook_set_code(res, json_object_get_string_member_with_default(r, "code", NULL));
+        if (causes &&
+            dt_hook_is_cause(json_object_get_string_member_with_default(r, "code", NULL)))
+            (*causes)++;
         n++;
     }
     return n;
@@ -382,15 +422,26 @@ dt_hook_conclude(const DtHook *h, DtHookResult *r, const char *verdict,
     gboolean deny = g_strcmp0(verdict, "deny") == 0;
     gboolean gate = (h->kind == DT_HOOK_OP_MIGRATE) ||
                     (h->kind == DT_HOOK_OP_PREPARE && h->gate_prepare);
-    guint n;
+    guint n, causes = 0;
 
     if (deny && gate) {
         g_string_truncate(r->out, 0);
-        n = d ? dt_hook_reasons_from_decision(r->err, d, DT_SEVERITY_ERROR, TRUE)
-              : dt_hook_reasons_from_json(r->err, json, "error", TRUE);
-        if (n == 0)
+        n = d ? dt_hook_reasons_from_decision(r, d, DT_SEVERITY_ERROR, TRUE, &causes)
+              : dt_hook_reasons_from_json(r, json, "error", TRUE, &causes);
+        if (n == 0) {
             dt_hook_reason_line(r->err, TRUE, "deny", NULL,
                                 _("this host cannot give the domain what its policy requires"));
+            dt_hook_set_code(r, "deny");
+        }
+        /* A refusal that only says "see the other reasons" rests on
+         * reasons that are warnings on their own (a device missing from
+         * this host): those are the cause the user must see. */
+        if (n > 0 && causes == 0) {
+            if (d)
+                dt_hook_reasons_from_decision(r, d, DT_SEVERITY_WARNING, FALSE, NULL);
+            else
+                dt_hook_reasons_from_json(r, json, "warning", FALSE, NULL);
+        }
         g_string_append_printf(r->err,
                                h->kind == DT_HOOK_OP_MIGRATE
                                ? _("dirtytrack: the incoming migration of %s was refused by this host (see `dirtytrack check --role destination`)\n")
@@ -403,12 +454,12 @@ dt_hook_conclude(const DtHook *h, DtHookResult *r, const char *verdict,
      * migrate; warnings are passed on in any case. */
     if (d) {
         if (deny)
-            dt_hook_reasons_from_decision(r->err, d, DT_SEVERITY_ERROR, FALSE);
-        dt_hook_reasons_from_decision(r->err, d, DT_SEVERITY_WARNING, FALSE);
+            dt_hook_reasons_from_decision(r, d, DT_SEVERITY_ERROR, FALSE, NULL);
+        dt_hook_reasons_from_decision(r, d, DT_SEVERITY_WARNING, FALSE, NULL);
     } else {
         if (deny)
-            dt_hook_reasons_from_json(r->err, json, "error", FALSE);
-        dt_hook_reasons_from_json(r->err, json, "warning", FALSE);
+            dt_hook_reasons_from_json(r, json, "error", FALSE, NULL);
+        dt_hook_reasons_from_json(r, json, "warning", FALSE, NULL);
     }
     r->status = 0;
 }
@@ -419,6 +470,7 @@ typedef enum {
     DT_DAEMON_ANSWERED,
     DT_DAEMON_ABSENT,     /* no bus, no owner, or it refused: evaluate here */
     DT_DAEMON_SILENT,     /* it owns the name but did not answer in time */
+    DT_DAEMON_OTHER_HOST, /* it evaluates another root than DIRTYTRACK_SYSROOT */
 } DtDaemonOutcome;
 
 /* The hook's D-Bus client cannot work (a library it needs did not load):
@@ -496,6 +548,92 @@ dt_hook_new_call(const char *method)
     return m;
 }
 
+/* The root the daemon evaluates: its Config property's "sysroot" (a{ss}
+ * in a variant), newly allocated, or NULL when it gave none. */
+static char *
+dt_hook_daemon_root(DBusMessage *reply)
+{
+    DBusMessageIter it, var, dict, entry;
+
+    if (!dbus_message_iter_init(reply, &it) ||
+        dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_VARIANT)
+        return NULL;
+    dbus_message_iter_recurse(&it, &var);
+    if (dbus_message_iter_get_arg_type(&var) != DBUS_TYPE_ARRAY)
+        return NULL;
+    for (dbus_message_iter_recurse(&var, &dict);
+         dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
+         dbus_message_iter_next(&dict)) {
+        const char *k = NULL, *v = NULL;
+
+        dbus_message_iter_recurse(&dict, &entry);
+        if (dbus_message_iter_get_arg_type(&entry) != DBUS_TYPE_STRING)
+            continue;
+        dbus_message_iter_get_basic(&entry, &k);
+        if (!dbus_message_iter_next(&entry) ||
+            dbus_message_iter_get_arg_type(&entry) != DBUS_TYPE_STRING)
+            continue;
+        dbus_message_iter_get_basic(&entry, &v);
+        if (g_strcmp0(k, "sysroot") == 0)
+            return g_strdup(v);
+    }
+    return NULL;
+}
+
+/* Two roots are the same directory (symlinks and "/./" aside). */
+static gboolean
+dt_hook_same_root(const char *a, const char *b)
+{
+    g_autofree char *ra = realpath(a, NULL);
+    g_autofree char *rb = realpath(b, NULL);
+
+    return ra && rb && strcmp(ra, rb) == 0;
+}
+
+/* DIRTYTRACK_SYSROOT makes the hook evaluate another host (a fixture
+ * tree).  The daemon answers for the root it was started on, so it is
+ * asked only when that is the same root; otherwise the hook evaluates
+ * here.  Without DIRTYTRACK_SYSROOT (libvirt never passes it) this costs
+ * nothing. */
+static DtDaemonOutcome
+dt_hook_daemon_serves_root(const DtHook *h, DBusConnection *c, gboolean *same)
+{
+    const char *root = g_getenv("DIRTYTRACK_SYSROOT");
+    const char *iface = DT_DBUS_MANAGER_IFACE, *prop = "Config";
+    g_autofree char *theirs = NULL;
+    DBusMessage *call, *reply;
+    DBusError e;
+    guint left;
+
+    *same = TRUE;
+    if (!root || !*root)
+        return DT_DAEMON_ANSWERED;
+    *same = FALSE;
+    call = dbus_message_new_method_call(DT_DBUS_NAME, DT_DBUS_PATH, DBUS_INTERFACE_PROPERTIES,
+                                        "Get");
+    if (!call)
+        return DT_DAEMON_ABSENT;
+    dbus_message_set_auto_start(call, FALSE);
+    dbus_message_append_args(call, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
+                             DBUS_TYPE_INVALID);
+    left = dt_hook_remaining_ms(h);
+    left = left > DT_HOOK_REPLY_MARGIN_MS ? left - DT_HOOK_REPLY_MARGIN_MS : 1;
+    dbus_error_init(&e);
+    reply = dbus_connection_send_with_reply_and_block(c, call, (int)MIN(left, (guint)G_MAXINT),
+                                                      &e);
+    dbus_message_unref(call);
+    if (!reply) {
+        gboolean silent = dt_hook_remaining_ms(h) <= DT_HOOK_REPLY_MARGIN_MS + 10;
+
+        dbus_error_free(&e);
+        return silent ? DT_DAEMON_SILENT : DT_DAEMON_ABSENT;
+    }
+    theirs = dt_hook_daemon_root(reply);
+    dbus_message_unref(reply);
+    *same = theirs && dt_hook_same_root(root, theirs);
+    return DT_DAEMON_ANSWERED;
+}
+
 static DtDaemonOutcome
 dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
 {
@@ -518,6 +656,15 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     c = dt_hook_bus_open();
     if (!c)
         return DT_DAEMON_ABSENT;
+    {
+        gboolean same;
+
+        outcome = dt_hook_daemon_serves_root(h, c, &same);
+        if (outcome != DT_DAEMON_ANSWERED || !same) {
+            dt_hook_bus_close(c);
+            return outcome != DT_DAEMON_ANSWERED ? outcome : DT_DAEMON_OTHER_HOST;
+        }
+    }
     call = dt_hook_new_call(method);
     if (!call) {
         dt_hook_bus_close(c);
@@ -599,6 +746,15 @@ dt_hook_publish(const DtHook *h, DtHookResult *r)
     c = dt_hook_bus_open();
     if (!c)
         return;
+    {
+        gboolean same;
+
+        /* events of a fixture host are no business of this one's daemon */
+        if (dt_hook_daemon_serves_root(h, c, &same) != DT_DAEMON_ANSWERED || !same) {
+            dt_hook_bus_close(c);
+            return;
+        }
+    }
     m = dt_hook_new_call("HookEvent");
     if (m) {
         /* Wait for the (empty) reply, bounded by what is left of the
@@ -696,6 +852,9 @@ dt_hook_work(const DtHook *h, DtHookResult *r)
             return;
         }
         case DT_DAEMON_ABSENT:
+            r->fell_back = TRUE;
+            break;
+        case DT_DAEMON_OTHER_HOST:
             break;
         }
     }
@@ -708,8 +867,9 @@ dt_hook_work(const DtHook *h, DtHookResult *r)
 static G_GNUC_NORETURN void
 dt_hook_child_report(int fd, const DtHookResult *r)
 {
-    g_autofree char *header = g_strdup_printf(DT_HOOK_RESULT_MAGIC " %d %zu %zu %s\n", r->status,
-                                              r->out->len, r->err->len, r->via);
+    g_autofree char *header = g_strdup_printf(DT_HOOK_RESULT_MAGIC " %d %zu %zu %s %d %s\n",
+                                              r->status, r->out->len, r->err->len, r->via,
+                                              r->fell_back, r->code[0] ? r->code : "-");
 
     if (!dt_file_write_all(fd, header, strlen(header)) || !dt_file_write_all(fd, r->out->str, r->out->len) ||
         !dt_file_write_all(fd, r->err->str, r->err->len))
@@ -778,7 +938,7 @@ dt_hook_parse_result(const GByteArray *buf, DtHookResult *r)
         return FALSE;
     header = g_strndup(data, (gsize)(nl - data));
     f = g_strsplit(header, " ", 0);
-    if (g_strv_length(f) != 5 || strcmp(f[0], DT_HOOK_RESULT_MAGIC) != 0 ||
+    if (g_strv_length(f) != 7 || strcmp(f[0], DT_HOOK_RESULT_MAGIC) != 0 ||
         !dt_parse_u64(f[1], 10, &status) || status > 255 || !dt_parse_u64(f[2], 10, &out_len) ||
         !dt_parse_u64(f[3], 10, &err_len))
         return FALSE;
@@ -792,6 +952,9 @@ dt_hook_parse_result(const GByteArray *buf, DtHookResult *r)
         if (strcmp(f[4], vias[i]) == 0)
             r->via = vias[i];
     }
+    r->fell_back = strcmp(f[5], "1") == 0;
+    if (strcmp(f[6], "-") != 0)
+        dt_hook_set_code(r, f[6]);
     return TRUE;
 }
 
@@ -909,6 +1072,98 @@ dt_hook_debug(const DtHook *h, const DtHookResult *r, gint64 start_us)
             (g_get_monotonic_time() - start_us) / 1000);
 }
 
+/* The configuration could not be loaded: the hook cannot know what the
+ * operator asked of it (a strict policy with one misspelt key looked like
+ * "allow everything" when it fell back to the defaults), so what it gates
+ * is refused until the file is fixed.  Only domains it governs get here. */
+static void
+dt_hook_config_broken(const DtHook *h, DtHookResult *r)
+{
+    r->via = "config-error";
+    dt_hook_set_code(r, "config-error");
+    switch (h->kind) {
+    case DT_HOOK_OP_MIGRATE:
+    case DT_HOOK_OP_PREPARE:
+        g_string_append_printf(r->err,
+                               _("dirtytrack: %s; refusing %s of %s until the configuration is fixed (check it with `dirtytrack config check`)\n"),
+                               h->config_error, dt_hook_action(h), h->name);
+        r->status = 1;
+        break;
+    case DT_HOOK_OP_RESTORE:
+        /* no gate on restore: the saved definition is restored unchanged */
+        g_string_append_printf(r->err,
+                               _("dirtytrack: %s; letting %s of %s proceed unchecked and unchanged\n"),
+                               h->config_error, dt_hook_action(h), h->name);
+        r->status = 0;
+        break;
+    default:
+        r->status = 0;
+        break;
+    }
+}
+
+/* The reason code of a pass or refusal that was not an engine verdict. */
+static const char *
+dt_hook_via_reason(const char *via)
+{
+    if (strcmp(via, "daemon-timeout") == 0)
+        return "daemon-timeout";
+    if (strcmp(via, "deadline") == 0)
+        return "deadline";
+    if (strcmp(via, "config-error") == 0)
+        return "config-error";
+    if (strcmp(via, "input") == 0)
+        return "bad-input";
+    return "evaluation-failed";
+}
+
+/* How the answer was reached, in the log's words. */
+static const char *
+dt_hook_via_log(const char *via)
+{
+    if (strcmp(via, "daemon") == 0)
+        return "daemon";
+    if (strcmp(via, "daemon-timeout") == 0 || strcmp(via, "deadline") == 0)
+        return "timeout";
+    if (strcmp(via, "config-error") == 0)
+        return "config-error";
+    return "in-process";
+}
+
+/* The system log (dt-log.h): every refusal, every pass without a verdict,
+ * and every verdict that should have come from the daemon and did not.
+ * libvirt drops the hook's stderr when it exits 0. */
+static void
+dt_hook_log(const DtHook *h, const DtHookResult *r)
+{
+    g_autofree char *op = g_strdup_printf("%s/%s", h->op, h->subop);
+    g_autofree char *detail = NULL;
+    const char *nl;
+    gboolean verdict = strcmp(r->via, "daemon") == 0 || strcmp(r->via, "in-process") == 0;
+
+    if (h->kind == DT_HOOK_OP_EVENT || h->kind == DT_HOOK_OP_IGNORED)
+        return;
+    if (strcmp(r->via, "precheck") == 0 || g_str_has_prefix(r->via, "publish"))
+        return;
+    /* the first line said to the user, without the program's prefix */
+    detail = g_strdup(g_str_has_prefix(r->err->str, "dirtytrack: ") ? r->err->str + 12
+                                                                     : r->err->str);
+    nl = strchr(detail, '\n');
+    if (nl)
+        detail[nl - detail] = '\0';
+
+    if (r->status != 0)
+        dt_log_decision(DT_LOG_REFUSED, h->name, op,
+                        r->code[0] ? r->code : dt_hook_via_reason(r->via), dt_hook_via_log(r->via),
+                        detail);
+    else if (!verdict)
+        dt_log_decision(DT_LOG_UNCHECKED, h->name, op, dt_hook_via_reason(r->via),
+                        dt_hook_via_log(r->via), detail);
+    else if (r->fell_back)
+        dt_log_decision(DT_LOG_FALLBACK, h->name, op, "daemon-absent", "in-process",
+                        _("dirtytrackd did not answer; evaluated in-process"));
+}
+
 static guint
 dt_hook_deadline(const DtConfig *config)
 {
@@ -945,14 +1200,16 @@ main(int argc, char **argv)
     h.extra = argv[4];
     h.kind = dt_hook_classify(h.op, h.subop);
 
+    dt_log_init("dirtytrack-hook");
     config = dt_config_load(NULL, &error);
     if (!config) {
-        /* A broken config file must not stop every VM on the host. */
-        if (h.kind != DT_HOOK_OP_EVENT && h.kind != DT_HOOK_OP_IGNORED)
-            fprintf(stderr, _("dirtytrack: %s; using the built-in defaults\n"),
-                    error ? error->message : _("cannot load the configuration"));
+        /* Not the defaults: they would allow what a strict file forbids.
+         * Domains the hook governs are refused (dt_hook_config_broken);
+         * the others, and every event, pass as they always do. */
+        h.config_error = g_strdup(error ? error->message : _("cannot load the configuration"));
         g_clear_error(&error);
         config = dt_config_new_defaults();
+        config->hook_fail_open = FALSE;
     }
     h.config = config;
     h.deadline_ms = dt_hook_deadline(config);
@@ -971,6 +1228,8 @@ main(int argc, char **argv)
         dt_hook_fail(&h, &r, why);
     } else if (!relevant) {
         r.via = "precheck";
+    } else if (h.config_error) {
+        dt_hook_config_broken(&h, &r);
     } else {
         dt_hook_run_bounded(&h, &r);
     }
@@ -982,12 +1241,14 @@ main(int argc, char **argv)
     if (h.kind == DT_HOOK_OP_EVENT || h.kind == DT_HOOK_OP_IGNORED)
         r.status = 0;
     dt_hook_debug(&h, &r, start_us);
+    dt_hook_log(&h, &r);
 
     {
         int status = r.status;
 
         dt_hook_result_clear(&r);
         g_free(h.xml);
+        g_free(h.config_error);
         return status;
     }
 }

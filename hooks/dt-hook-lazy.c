@@ -55,6 +55,11 @@
       const void *value), (iter, type, value)) \
     R(dbus_bool_t, dbus_message_iter_close_container, (DBusMessageIter *iter, \
       DBusMessageIter *sub), (iter, sub)) \
+    R(int, dbus_message_iter_get_arg_type, (DBusMessageIter *iter), (iter)) \
+    V(dbus_message_iter_get_basic, (DBusMessageIter *iter, void *value), (iter, value)) \
+    R(dbus_bool_t, dbus_message_iter_init, (DBusMessage *m, DBusMessageIter *iter), (m, iter)) \
+    R(dbus_bool_t, dbus_message_iter_next, (DBusMessageIter *iter), (iter)) \
+    V(dbus_message_iter_recurse, (DBusMessageIter *iter, DBusMessageIter *sub), (iter, sub)) \
     V(dbus_message_iter_init_append, (DBusMessage *m, DBusMessageIter *iter), (m, iter)) \
     R(dbus_bool_t, dbus_message_iter_open_container, (DBusMessageIter *iter, int type, \
       const char *contained_signature, DBusMessageIter *sub), \

@@ -337,6 +337,7 @@ usage(FILE *to)
     fprintf(to, "  predict    %s\n", _("predict pre-copy time and downtime, with the assumptions behind them"));
     fprintf(to, "  export     %s\n", _("write this host's capabilities for Nova, NFD or Prometheus"));
     fprintf(to, "  apply      %s\n", _("write this host's VF policy into a domain's definition (libvirt)"));
+    fprintf(to, "  config     %s\n", _("config check [FILE]: validate the configuration as the hook reads it"));
     fprintf(to, "\n%s\n", _("Run 'dirtytrack COMMAND --help' for the options of a command."));
     fprintf(to, "%s\n", _("Exit status of check: 0 allow, 1 allow with warnings, 2 deny, 3 error."));
 }
@@ -370,5 +371,7 @@ main(int argc, char **argv)
         return dt_cli_export(argc - 1, argv + 1);
     if (strcmp(argv[1], "apply") == 0)
         return dt_cli_apply(argc - 1, argv + 1);
+    if (strcmp(argv[1], "config") == 0)
+        return dt_cli_config(argc - 1, argv + 1);
     return dt_cli_fail(_("unknown command '%s' (see 'dirtytrack --help')"), argv[1]);
 }

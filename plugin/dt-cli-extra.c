@@ -1,4 +1,4 @@
-/* dt-cli-extra.c: `dirtytrack export` and `dirtytrack apply` (see
+/* dt-cli-extra.c: `dirtytrack export`, `apply` and `config check` (see
  * dt-cli-extra.h).  Option parsing and output only: the work is in
  * dt-export.c and dt-apply.c so the daemon can reuse it.
  *
@@ -6,6 +6,7 @@
  *                     [--qemu-version V] [--libvirt-version V] [--expiry SECONDS] [-o FILE]
  *   dirtytrack apply  [--connect URI] [--dry-run] [--print-result] [--sysroot DIR]
  *                     [--qemu-version V] [--libvirt-version V] [--config FILE] DOMAIN
+ *   dirtytrack config check [FILE]
  */
 #include "config.h"
 
@@ -167,6 +168,52 @@ dt_cli_apply(int argc, char **argv)
                               r->name, dt_verdict_to_string(r->verdict), dt_mode_to_string(r->mode))
             : g_strdup_printf(_("Domain '%s' already carries this host's policy: nothing to change."),
                               r->name);
+        return print_line(msg);
+    }
+}
+
+int
+dt_cli_config(int argc, char **argv)
+{
+    g_auto(GStrv) rest = NULL;
+    GOptionEntry entries[] = {
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
+        { NULL }
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtConfig) cfg = NULL;
+    const char *file;
+
+    if (!parse("config", _("check [FILE]"),
+               _("Validate a configuration file exactly as the hook and dirtytrackd read it "
+                 "(default: $DIRTYTRACK_CONFIG or /etc/dirtytrack/dirtytrack.conf). Exit "
+                 "status 0 when it is valid, 1 when it is not (the hook then refuses what it "
+                 "gates)."),
+               entries, argc, argv, &error))
+        return dt_cli_fail("%s", error->message);
+    if (!rest || g_strcmp0(rest[0], "check") != 0)
+        return dt_cli_fail(_("config: the only action is 'check' (dirtytrack config check [FILE])"));
+    if (rest[1] && rest[2])
+        return dt_cli_fail(_("config check: give at most one file"));
+
+    /* the same loader and the same rules as the hook and the daemon: an
+     * absent default file means the built-in defaults, a named one must exist */
+    file = rest[1] ? rest[1] : dt_config_default_path();
+    cfg = dt_config_load(rest[1], &error);
+    if (!cfg) {
+        g_autofree char *line = g_strdup(error->message);
+
+        g_strdelimit(line, "\n", ' ');
+        fprintf(stderr, "%s\n", line);
+        return 1;
+    }
+    if (!cfg->path) {
+        g_autofree char *msg = g_strdup_printf(_("%s: not present: the built-in defaults apply"),
+                                               file);
+        return print_line(msg);
+    }
+    {
+        g_autofree char *msg = g_strdup_printf(_("%s: ok"), cfg->path);
         return print_line(msg);
     }
 }

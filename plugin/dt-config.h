@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 typedef struct {
     DtPolicy policy;
-    guint hook_deadline_ms;     /* [hook] deadline-ms, default 2000 */
+    guint hook_deadline_ms;     /* [hook] deadline-ms, 100..30000, default 2000 */
     gboolean hook_fail_open;    /* [hook] on-timeout = allow|deny, default allow */
     gboolean hook_use_daemon;   /* [hook] use-daemon, default true */
     gboolean gate_start;        /* [hook] gate-start: prepare refuses unmigratable when required */
@@ -27,14 +27,21 @@ typedef struct {
 
 /* The loader's key table, for the schema test (schemas/dirtytrack-conf.schema):
  * type is "bool", "uint", "string" or "enum"; values is the ';'-separated
- * word list of an enum (NULL otherwise); max the largest uint. */
+ * word list of an enum (NULL otherwise); min and max bound a uint. */
 guint dt_config_n_keys(void);
 void dt_config_key_info(guint i, const char **group, const char **key, const char **type,
-                        const char **values, guint64 *max);
+                        const char **values, guint64 *min, guint64 *max);
 
 DtConfig *dt_config_new_defaults(void);
-/* path NULL: $DIRTYTRACK_CONFIG, else DT_CONFIG_DEFAULT_PATH; a missing
- * default file is not an error (defaults apply), a missing explicit one is. */
+/* The file dt_config_load(NULL) reads: $DIRTYTRACK_CONFIG, else
+ * DT_CONFIG_DEFAULT_PATH. */
+const char *dt_config_default_path(void);
+/* path NULL: dt_config_default_path(); a missing default file is not an
+ * error (defaults apply), a missing explicit one is.  Anything else that is
+ * wrong is an error, DT_ERROR_INVALID_INPUT with one line
+ * "FILE:LINE: [GROUP] KEY: what is wrong" (FILE: ... when no line applies),
+ * never a silent default: the hook, the daemon and `dirtytrack config
+ * check` all load through here. */
 DtConfig *dt_config_load(const char *path, GError **error);
 void dt_config_free(DtConfig *c);
 

@@ -47,6 +47,7 @@ run_hook() {
         DIRTYTRACK_DATADIR="$DIRTYTRACK_DATADIR" \
         DIRTYTRACK_CONFIG="${HOOK_CONFIG:-/nonexistent/dirtytrack.conf}" \
         DIRTYTRACK_BUS_ADDRESS="$NOBUS" \
+        DIRTYTRACK_LOG_SOCKET="$DIRTYTRACK_LOG_SOCKET" DIRTYTRACK_RUNTIME_DIR="$DIRTYTRACK_RUNTIME_DIR" \
         "$@" "$HOOK" "$name" "$op" "$subop" - <"$xml" >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
     echo $(( $(now_ms) - t0 )) >"$T/ms"
@@ -150,13 +151,17 @@ for op in "prepare begin" "start begin" "started begin" "stopped end" "release e
     fi
 done
 
-# libvirt's real environment has no bus variables at all: the hook finds
-# the system bus the normal way (here: none) and still answers.
+# libvirt's real environment has no dirtytrack bus variable: the hook finds
+# the system bus the normal way (libdbus: DBUS_SYSTEM_BUS_ADDRESS, else the
+# well-known socket) and still answers.  The test names a bus that is not
+# there, so the machine's own bus and daemon (if any) play no part.
 t0=$(now_ms)
 env -i LC_ALL=C PATH=/usr/bin:/bin HOME=/root \
     DIRTYTRACK_SYSROOT="$top_srcdir/tests/data/hosts/intel-dirty" \
     DIRTYTRACK_QEMU_VERSION=10.0.0 DIRTYTRACK_LIBVIRT_VERSION=11.0.0 \
     DIRTYTRACK_DATADIR="$DIRTYTRACK_DATADIR" DIRTYTRACK_CONFIG=/nonexistent/dirtytrack.conf \
+    DIRTYTRACK_LOG_SOCKET="$DIRTYTRACK_LOG_SOCKET" DIRTYTRACK_RUNTIME_DIR="$DIRTYTRACK_RUNTIME_DIR" \
+    DBUS_SYSTEM_BUS_ADDRESS="$NOBUS" \
     "$HOOK" mlx5-vf migrate begin - <"$DOMAINS/mlx5-vf.xml" >"$T/out2" 2>"$T/err2"
 rc=$?
 run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin
@@ -193,6 +198,131 @@ else
     tap_fail "malformed XML, on-timeout=deny -> exit 1, reason on stderr"
 fi
 
+# The start gate's refusal names its cause: require-migratable only says
+# "see the other reasons", and here the other reason (the device is not on
+# this host) is a warning on its own.
+printf '[policy]\nrequire-migratable = true\n[hook]\ngate-start = true\n' >"$T/require.conf"
+HOOK_CONFIG="$T/require.conf" run_hook intel-dirty "$DOMAINS/missing-device.xml" missing-device \
+    prepare begin
+if [ "$(cat "$T/rc")" = 1 ] && grep -q "refused \[require-migratable\]" "$T/err" &&
+   grep -q "\[device-not-found\] 0000:99:00.0" "$T/err"; then
+    tap_ok "start gate, require-migratable over a missing device -> the missing device is shown"
+else
+    sed 's/^/# stderr: /' "$T/err"
+    tap_fail "start gate, require-migratable over a missing device -> the missing device is shown"
+fi
+
+# ---- broken configuration: fail closed for the domains it governs --------------
+# A strict file with one misspelt key used to make the hook fall back to
+# the built-in defaults, which allow everything.
+printf '# strict\n[policy]\nrequire-migratable = true\n[hook]\ngate-start = true\non-timeout = deny\ndeadlin-ms = 500\n' \
+    >"$T/typo.conf"
+printf '[hook]\ndeadline-ms = 1\n' >"$T/range.conf"
+for c in "typo.conf:7: \[hook\] deadlin-ms: unknown key" \
+         "range.conf:2: \[hook\] deadline-ms: invalid value '1'"; do
+    conf=${c%%:*} want=${c#*:}
+    for op in migrate prepare; do
+        HOOK_CONFIG="$T/$conf" run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf $op begin
+        if [ "$(cat "$T/rc")" = 1 ] && [ ! -s "$T/out" ] && [ "$(wc -l <"$T/err")" = 1 ] &&
+           grep -q "$T/$conf:$want.*; refusing" "$T/err"; then
+            tap_ok "broken config ($conf): $op begin of a VFIO domain -> refused, one line naming file:line:key"
+        else
+            sed 's/^/# stderr: /' "$T/err"
+            tap_fail "broken config ($conf): $op begin of a VFIO domain -> refused, one line naming file:line:key (rc $(cat "$T/rc"))"
+        fi
+    done
+done
+HOOK_CONFIG="$T/typo.conf" run_hook intel-dirty "$DOMAINS/metadata-require.xml" metadata-require \
+    migrate begin
+if [ "$(cat "$T/rc")" = 1 ] && grep -q "deadlin-ms" "$T/err"; then
+    tap_ok "broken config: a domain with dirtytrack metadata -> refused"
+else
+    tap_fail "broken config: a domain with dirtytrack metadata -> refused"
+fi
+for op in "migrate begin" "prepare begin" "restore begin" "started begin"; do
+    # shellcheck disable=SC2086
+    HOOK_CONFIG="$T/typo.conf" run_hook intel-dirty "$DOMAINS/no-hostdev.xml" no-hostdev $op
+    if [ "$(cat "$T/rc")" = 0 ] && [ ! -s "$T/out" ] && [ ! -s "$T/err" ]; then
+        tap_ok "broken config: no VFIO, no metadata: $op -> exit 0, untouched"
+    else
+        tap_fail "broken config: no VFIO, no metadata: $op -> exit 0, untouched (rc $(cat "$T/rc"))"
+    fi
+done
+HOOK_CONFIG="$T/typo.conf" run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf restore begin
+if [ "$(cat "$T/rc")" = 0 ] && [ ! -s "$T/out" ] && grep -q "deadlin-ms.*unchecked" "$T/err"; then
+    tap_ok "broken config: restore (not gated) -> exit 0, definition unchanged, said on stderr"
+else
+    tap_fail "broken config: restore (not gated) -> exit 0, definition unchanged, said on stderr"
+fi
+
+# ---- the system log --------------------------------------------------------------
+# A private /dev/log (tests/log-sink) receives what the hook logs.
+SINK="$top_builddir/tests/log-sink"
+if [ -x "$SINK" ]; then
+    mkdir -p "$T/logrun"
+    "$SINK" "$T/log.sock" "$T/syslog" >"$T/sink.ready" 2>/dev/null &
+    SINK_PID=$!
+    tap_wait_line "$T/sink.ready" ready
+    # logged_run CONF DOMAIN OP [VAR=VALUE...]
+    logged_run() {
+        _c=$1 _d=$2 _o=$3
+        shift 3
+        : >"$T/syslog"
+        HOOK_CONFIG="$_c" run_hook intel-dirty "$DOMAINS/$_d.xml" "$_d" "$_o" begin \
+            DIRTYTRACK_LOG_SOCKET="$T/log.sock" DIRTYTRACK_RUNTIME_DIR="$T/logrun" "$@"
+        sleep 0.1
+    }
+    # log_has DESCRIPTION PATTERN: exactly one line, matching
+    log_has() {
+        if [ "$(wc -l <"$T/syslog")" = 1 ] && grep -q -- "$2" "$T/syslog"; then
+            tap_ok "syslog: $1"
+        else
+            sed 's/^/# syslog: /' "$T/syslog"
+            tap_fail "syslog: $1"
+        fi
+    }
+    logged_run "$T/typo.conf" mlx5-vf migrate
+    log_has "broken config -> refused, via=config-error, naming the file" \
+        "^<29>.* dirtytrack-hook\[[0-9]*\]: refused domain=\"mlx5-vf\" op=migrate/begin reason=config-error via=config-error: .*typo.conf:7: \[hook\] deadlin-ms: unknown key"
+    logged_run /nonexistent/dirtytrack.conf plain-vf migrate
+    log_has "in-process refusal -> refused with its reason code" \
+        'refused domain="plain-vf" op=migrate/begin reason=driver-not-bindable via=in-process: '
+    logged_run /nonexistent/dirtytrack.conf mlx5-vf migrate
+    log_has "no daemon on the bus -> fallback, daemon-absent, in-process" \
+        '^<28>.*fallback domain="mlx5-vf" op=migrate/begin reason=daemon-absent via=in-process'
+    printf '[hook]\nuse-daemon = false\n' >"$T/nodaemon-log.conf"
+    logged_run "$T/nodaemon-log.conf" mlx5-vf migrate
+    if [ ! -s "$T/syslog" ]; then
+        tap_ok "syslog: an allow from the configured in-process path -> nothing logged"
+    else
+        sed 's/^/# syslog: /' "$T/syslog"
+        tap_fail "syslog: an allow from the configured in-process path -> nothing logged"
+    fi
+    # a domain name cannot forge fields or lines
+    logged_run /nonexistent/dirtytrack.conf plain-vf migrate
+    : >"$T/syslog"
+    HOOK_CONFIG=/nonexistent/dirtytrack.conf run_hook intel-dirty "$DOMAINS/plain-vf.xml" \
+        'evil" reason=none
+x' migrate begin DIRTYTRACK_LOG_SOCKET="$T/log.sock" DIRTYTRACK_RUNTIME_DIR="$T/logrun"
+    sleep 0.1
+    log_has "a domain name with a quote and a newline stays inside its quotes" \
+        'domain="evil\\" reason=none?x" op=migrate/begin reason=driver-not-bindable'
+    # rate limit: the same domain and reason, across separate hook processes
+    : >"$T/syslog"
+    for i in 1 2 3 4 5 6 7 8; do
+        HOOK_CONFIG=/nonexistent/dirtytrack.conf run_hook intel-dirty "$DOMAINS/qat-vf.xml" \
+            qat-vf migrate begin DIRTYTRACK_LOG_SOCKET="$T/log.sock" DIRTYTRACK_RUNTIME_DIR="$T/logrun"
+    done
+    sleep 0.1
+    n=$(grep -c 'domain="qat-vf"' "$T/syslog")
+    if [ "$n" = 5 ]; then
+        tap_ok "syslog: 8 refusals of one domain in a minute -> 5 lines (rate limit across processes)"
+    else
+        sed 's/^/# syslog: /' "$T/syslog"
+        tap_fail "syslog: 8 refusals of one domain in a minute -> 5 lines (got $n)"
+    fi
+fi
+
 # ---- 3. the deadline ------------------------------------------------------------
 DEADLINE=1000
 LIMIT=$((DEADLINE + 500))
@@ -204,10 +334,13 @@ start_bus() {
     BUS=$TAP_BUS
 }
 
-# start_fake MODE [FILE]: a fake dirtytrackd owning the name
+# start_fake MODE [FILE]: a fake dirtytrackd owning the name, evaluating
+# (its Config property says) the intel-dirty fixture run_hook points the
+# hook at, or FAKE_ROOT
 start_fake() {
     rm -f "$T/fake.ready"
-    "$FAKE" "$BUS" "$@" >"$T/fake.ready" 2>"$T/fake.err" &
+    DIRTYTRACK_SYSROOT="${FAKE_ROOT:-$top_srcdir/tests/data/hosts/intel-dirty}" \
+        "$FAKE" "$BUS" "$@" >"$T/fake.ready" 2>"$T/fake.err" &
     FAKE_PID=$!
     tap_wait_line "$T/fake.ready" ready
 }
@@ -222,6 +355,7 @@ stop_pid() {
 cleanup() {
     stop_pid "$FAKE_PID"
     stop_pid "$BUS_PID"
+    stop_pid "$SINK_PID"
     rm -rf "$TAP_TMP"
 }
 trap cleanup EXIT
@@ -247,10 +381,17 @@ else
     printf '[hook]\non-timeout = allow\n' >"$T/allow.conf"
 
     start_fake hang
+    : >"$T/syslog"
     HOOK_CONFIG="$T/allow.conf" run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin \
-        DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE
+        DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE \
+        DIRTYTRACK_LOG_SOCKET="$T/log.sock" DIRTYTRACK_RUNTIME_DIR="$T/logrun"
     timed "daemon hangs, on-timeout=allow" 0 "did not answer.*on-timeout=allow"
     if [ -s "$T/out" ]; then tap_fail "daemon hangs, on-timeout=allow -> XML unchanged"; fi
+    if [ -n "$SINK_PID" ]; then
+        sleep 0.1
+        log_has "daemon hangs, on-timeout=allow -> unchecked, daemon-timeout, via=timeout" \
+            '^<28>.*unchecked domain="mlx5-vf" op=migrate/begin reason=daemon-timeout via=timeout: dirtytrackd did not answer'
+    fi
 
     HOOK_CONFIG="$T/deny.conf" run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin \
         DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE
@@ -312,6 +453,40 @@ else
     else
         tap_fail "use-daemon = false -> evaluated in-process, daemon not asked"
     fi
+
+    stop_pid "$FAKE_PID"
+    # a daemon that evaluates another root (here /, the machine) is never
+    # asked about the fixture host DIRTYTRACK_SYSROOT names
+    FAKE_ROOT=/ start_fake deny
+    run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin \
+        DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE DIRTYTRACK_HOOK_DEBUG=1
+    if [ "$(cat "$T/rc")" = 0 ] && grep -q "via in-process" "$T/err" && ! grep -q fake-daemon "$T/err" &&
+       [ -s "$T/out" ]; then
+        tap_ok "DIRTYTRACK_SYSROOT and a daemon of another root -> evaluated in-process, daemon not asked"
+    else
+        sed 's/^/# stderr: /' "$T/err"
+        tap_fail "DIRTYTRACK_SYSROOT and a daemon of another root -> evaluated in-process, daemon not asked"
+    fi
+    run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf started begin \
+        DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEBUG=1
+    if grep -q "via publish-none" "$T/err"; then
+        tap_ok "DIRTYTRACK_SYSROOT and a daemon of another root -> events not published to it"
+    else
+        tap_fail "DIRTYTRACK_SYSROOT and a daemon of another root -> events not published to it"
+    fi
+    stop_pid "$FAKE_PID"
+    # a daemon that would allow (it loaded an older, valid file) does not
+    # reopen the gate a broken file closed
+    start_fake allow
+    HOOK_CONFIG="$T/typo.conf" run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin \
+        DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE
+    if [ "$(cat "$T/rc")" = 1 ] && grep -q "deadlin-ms" "$T/err" && [ ! -s "$T/out" ]; then
+        tap_ok "broken config with a daemon that allows -> refused all the same"
+    else
+        tap_fail "broken config with a daemon that allows -> refused all the same"
+    fi
+    stop_pid "$FAKE_PID"
+    start_fake deny
 
     # the daemon dies: killed outright, its name goes with it
     kill -9 "$FAKE_PID"

@@ -7,12 +7,16 @@
  *   allow    answers with an allow that has only a note (severity info)
  *            and, for Filter, a fixed new definition;
  *   record   answers nothing but appends each HookEvent's op to FILE.
+ * Except when it hangs it answers Properties.Get with a Config whose
+ * "sysroot" is its $DIRTYTRACK_SYSROOT (or /), as dirtytrackd does: the
+ * hook asks about a sysroot only a daemon that evaluates the same one.
  * It prints "ready" on stdout once the name is owned, so the test knows
  * when the hook may run.  Usage: hook-fake-daemon ADDRESS MODE [FILE]
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,6 +35,31 @@ static const char allow_json[] =
     "\"severity\":\"info\",\"device\":null,"
     "\"message\":\"the fake daemon allows every domain\"}]}";
 static const char allow_xml[] = "<domain type='kvm'><name>fake-daemon-allowed</name></domain>\n";
+
+/* Properties.Get(Manager, Config): like dirtytrackd, a{ss} whose "sysroot"
+ * is the root it evaluates: $DIRTYTRACK_SYSROOT of its environment, or /. */
+static void
+answer_config(DBusConnection *c, DBusMessage *call)
+{
+    DBusMessage *reply = dbus_message_new_method_return(call);
+    DBusMessageIter it, var, dict, entry;
+    const char *key = "sysroot";
+    const char *root = getenv("DIRTYTRACK_SYSROOT");
+
+    if (!root || !*root)
+        root = "/";
+    dbus_message_iter_init_append(reply, &it);
+    dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, "a{ss}", &var);
+    dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, "{ss}", &dict);
+    dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+    dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+    dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &root);
+    dbus_message_iter_close_container(&dict, &entry);
+    dbus_message_iter_close_container(&var, &dict);
+    dbus_message_iter_close_container(&it, &var);
+    dbus_connection_send(c, reply, NULL);
+    dbus_message_unref(reply);
+}
 
 /* Filter -> (verdict, report, new XML); Evaluate -> (verdict, mode, report) */
 static void
@@ -110,7 +139,10 @@ main(int argc, char **argv)
         DBusMessage *m;
 
         while ((m = dbus_connection_pop_message(c)) != NULL) {
-            if (dbus_message_get_type(m) == DBUS_MESSAGE_TYPE_METHOD_CALL &&
+            if (strcmp(mode, "hang") != 0 &&
+                dbus_message_is_method_call(m, DBUS_INTERFACE_PROPERTIES, "Get"))
+                answer_config(c, m);
+            else if (dbus_message_get_type(m) == DBUS_MESSAGE_TYPE_METHOD_CALL &&
                 g_strcmp0(dbus_message_get_interface(m), DT_DBUS_MANAGER_IFACE) == 0) {
                 if ((strcmp(mode, "deny") == 0 || strcmp(mode, "allow") == 0) &&
                     !dbus_message_is_method_call(m, DT_DBUS_MANAGER_IFACE, "HookEvent"))

@@ -58,6 +58,7 @@ run() {
         DIRTYTRACK_QEMU_VERSION=10.0.0 DIRTYTRACK_LIBVIRT_VERSION=11.0.0 \
         DIRTYTRACK_DATADIR="$DIRTYTRACK_DATADIR" DIRTYTRACK_CONFIG=/nonexistent/dirtytrack.conf \
         DIRTYTRACK_BUS_ADDRESS="$NOBUS" DIRTYTRACK_HOOK_DEBUG=1 \
+        DIRTYTRACK_LOG_SOCKET="$DIRTYTRACK_LOG_SOCKET" DIRTYTRACK_RUNTIME_DIR="$DIRTYTRACK_RUNTIME_DIR" \
         LD_DEBUG=files LD_DEBUG_OUTPUT="$T/ld" \
         "$@" "$HOOK" dom "$op" begin - <"$xml" >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
@@ -216,7 +217,8 @@ else
     tap_start_bus "$T"
     BUS_PID=$TAP_BUS_PID
     BUS=$TAP_BUS
-    "$FAKE" "$BUS" deny >"$T/fake.ready" 2>"$T/fake.err" &
+    # the fake evaluates (its Config says) the fixture host the hook runs on
+    DIRTYTRACK_SYSROOT="$HOSTS/intel-dirty" "$FAKE" "$BUS" deny >"$T/fake.ready" 2>"$T/fake.err" &
     FAKE_PID=$!
     trap 'kill $FAKE_PID $BUS_PID 2>/dev/null; wait $FAKE_PID $BUS_PID 2>/dev/null; rm -rf "$TAP_TMP"' EXIT
     tap_wait_line "$T/fake.ready" ready
@@ -241,7 +243,7 @@ else
     wait "$FAKE_PID" 2>/dev/null
 
     # an allow whose report has notes only: nothing to list, no json-glib
-    "$FAKE" "$BUS" allow >"$T/fake.ready" 2>"$T/fake.err" &
+    DIRTYTRACK_SYSROOT="$HOSTS/intel-dirty" "$FAKE" "$BUS" allow >"$T/fake.ready" 2>"$T/fake.err" &
     FAKE_PID=$!
     tap_wait_line "$T/fake.ready" ready
     run intel-dirty "$DOMAINS/mlx5-vf.xml" migrate DIRTYTRACK_BUS_ADDRESS="$BUS"

@@ -84,6 +84,7 @@ if [ -x "$HOOK_I" ]; then
     env -i LC_ALL=C DIRTYTRACK_SYSROOT="$HOSTS/intel-dirty" DIRTYTRACK_DATADIR="$top_srcdir/data" \
         DIRTYTRACK_CONFIG=/nonexistent/dirtytrack.conf DIRTYTRACK_QEMU_VERSION=10.0.0 \
         DIRTYTRACK_LIBVIRT_VERSION=11.0.0 DIRTYTRACK_BUS_ADDRESS="unix:path=$TAP_TMP/no-bus" \
+        DIRTYTRACK_LOG_SOCKET="$DIRTYTRACK_LOG_SOCKET" DIRTYTRACK_RUNTIME_DIR="$DIRTYTRACK_RUNTIME_DIR" \
         DIRTYTRACK_HOOK_DEBUG=1 "$HOOK_I" mlx5-vf migrate begin - \
         <"$DOMAINS/mlx5-vf.xml" >"$TAP_TMP/hook.out" 2>"$TAP_TMP/hook.err"
     if [ $? = 0 ] && grep -q "via in-process output rewritten" "$TAP_TMP/hook.err" &&

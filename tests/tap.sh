@@ -10,6 +10,10 @@
 export top_srcdir top_builddir
 export DIRTYTRACK_DATADIR="${DIRTYTRACK_DATADIR:-$top_srcdir/data}"
 export DIRTYTRACK_CONFIG="${DIRTYTRACK_CONFIG:-/nonexistent/dirtytrack.conf}"
+# what the programs log goes nowhere (a test that reads it starts
+# tests/log-sink), and their rate-limit state stays in the build tree
+export DIRTYTRACK_LOG_SOCKET="${DIRTYTRACK_LOG_SOCKET:-/nonexistent/dirtytrack-log.sock}"
+export DIRTYTRACK_RUNTIME_DIR="${DIRTYTRACK_RUNTIME_DIR:-$top_builddir/tests/run}"
 export LC_ALL="${LC_ALL:-C}"
 
 TAP_N=0

@@ -297,6 +297,12 @@ test_config_errors(void)
         "[hook]\non-timeout = maybe\n",
         "[policy]\nrequire-migratable = perhaps\n",
         "this is not a key file\n",
+        /* out of range is an error, never a silent default (0 used to mean 2000) */
+        "[hook]\ndeadline-ms = 0\n",
+        "[hook]\ndeadline-ms = 1\n",
+        "[hook]\ndeadline-ms = 99\n",
+        "[hook]\ndeadline-ms = 30001\n",
+        "[policy]\nbandwidth-mib-s = 0\n",
         NULL,
     };
 
@@ -316,6 +322,45 @@ test_config_errors(void)
         g_autoptr(DtConfig) c = dt_config_load("/nonexistent/explicit.conf", &error);
         g_assert_null(c);
         g_assert_error(error, DT_ERROR, DT_ERROR_NOT_FOUND);
+    }
+}
+
+/* The hook prints this one line when it refuses: file, line and key. */
+static void
+test_config_error_names_line_and_key(void)
+{
+    static const struct {
+        const char *text;
+        const char *want;    /* after "FILE:" */
+    } cases[] = {
+        { "# strict\n[policy]\nrequire-migratable = true\n\n[hook]\ngate-start = true\n"
+          "on-timeout = deny\ndeadlin-ms = 500\n",
+          "8: [hook] deadlin-ms: unknown key" },
+        { "[hook]\n  deadline-ms   =   1\n",
+          "2: [hook] deadline-ms: invalid value '1' (expected an integer from 100 to 30000)" },
+        { "[policy]\nperpetual = never\n[hook]\non-timeout = maybe\n",
+          "4: [hook] on-timeout: invalid value 'maybe' (expected one of allow,deny)" },
+        { "[hook]\nuse-daemon = true\n[hooks]\nuse-daemon = true\n",
+          "3: [hooks]: unknown section" },
+        { "[hook]\nuse-daemon = true\nthis line has no equals sign\n",
+          "3: syntax error: " },
+        /* GKeyFile keeps the last of two: so does the line named */
+        { "[hook]\ndeadline-ms = 500\ndeadline-ms = 0\n",
+          "3: [hook] deadline-ms: invalid value '0'" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *p = write_tmp(cases[i].text);
+        g_autofree char *want = g_strdup_printf("%s:%s", p, cases[i].want);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DtConfig) c = dt_config_load(p, &error);
+
+        g_assert_null(c);
+        g_assert_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT);
+        if (!g_str_has_prefix(error->message, want))
+            g_error("case %u: got \"%s\", want a prefix \"%s\"", i, error->message, want);
+        g_assert_null(strchr(error->message, '\n'));
+        g_unlink(p);
     }
 }
 
@@ -363,11 +408,11 @@ test_config_schema_matches_loader(void)
     g_assert_cmpuint(g_strv_length(sections), ==, dt_config_n_keys());
     for (guint i = 0; i < dt_config_n_keys(); i++) {
         const char *group, *key, *type, *values;
-        guint64 max;
+        guint64 min, max;
         g_autofree char *sec = NULL;
         g_autofree char *stype = NULL;
 
-        dt_config_key_info(i, &group, &key, &type, &values, &max);
+        dt_config_key_info(i, &group, &key, &type, &values, &min, &max);
         sec = g_strdup_printf("%s.%s", group, key);
         if (!g_key_file_has_group(schema, sec))
             g_error("schema lacks [%s]", sec);
@@ -377,8 +422,10 @@ test_config_schema_matches_loader(void)
             g_autofree char *sv = g_key_file_get_string(schema, sec, "values", NULL);
             g_assert_cmpstr(sv, ==, values);
         }
-        if (g_str_equal(type, "uint"))
+        if (g_str_equal(type, "uint")) {
             g_assert_cmpuint((guint64)g_key_file_get_uint64(schema, sec, "max", NULL), ==, max);
+            g_assert_cmpuint((guint64)g_key_file_get_uint64(schema, sec, "min", NULL), ==, min);
+        }
     }
 }
 
@@ -442,6 +489,7 @@ main(int argc, char **argv)
     g_test_add_func("/config/missing-default-file-gives-defaults", test_config_defaults);
     g_test_add_func("/config/values", test_config_values);
     g_test_add_func("/config/bad-values-name-the-file", test_config_errors);
+    g_test_add_func("/config/error-names-file-line-and-key", test_config_error_names_line_and_key);
     g_test_add_func("/config/sample-documents-every-key", test_sample_config);
     g_test_add_func("/config/schema-matches-loader-table", test_config_schema_matches_loader);
     g_test_add_func("/config/schema-defaults-are-the-loader-defaults", test_config_schema_defaults);

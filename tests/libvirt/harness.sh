@@ -81,7 +81,10 @@ EOF
     # each call with its exit status, and runs the real binary.
     {
         echo '#!/bin/sh'
-        for kv in "$@"; do printf 'export %s\n' "$(printf '%s' "$kv" | sed "s/=\(.*\)/='\1'/")"; done
+        for kv in "$@" "DIRTYTRACK_LOG_SOCKET=$DIRTYTRACK_LOG_SOCKET" \
+                "DIRTYTRACK_RUNTIME_DIR=$DIRTYTRACK_RUNTIME_DIR"; do
+            printf 'export %s\n' "$(printf '%s' "$kv" | sed "s/=\(.*\)/='\1'/")"
+        done
         sed -e "s|@HOOK@|$HOOK|" -e "s|@LOG@|$d/hook.log|" "$top_srcdir/tests/libvirt/hook-wrapper.sh"
     } >"$d/hook-wrapper"
     chmod 755 "$d/hook-wrapper"
