@@ -6,8 +6,10 @@
  * is separate from the CLI because it needs root and, with --ioctl, it
  * opens (and so resets) idle devices: that must be an explicit choice.
  *
- * Exit status: 0 report printed, 2 a dry run failed (the migration would
- * be refused), 3 an error (bad option, unreadable host, vanished device).
+ * Exit status: 0 report printed (and a dry run passed), 2 a dry run failed
+ * (the migration would be refused), 3 an error (bad option, unreadable
+ * host, vanished device), 4 a dry run tested nothing (no tracking to
+ * start, or no device free): never reported as passed.
  */
 #include "config.h"
 
@@ -32,6 +34,7 @@
 
 #define EXIT_DRY_RUN_FAILED 2
 #define EXIT_ERROR 3
+#define EXIT_DRY_RUN_NOT_TESTED 4
 
 typedef struct {
     char *domain;
@@ -39,7 +42,8 @@ typedef struct {
     DtRange ranges[G_N_ELEMENTS(((DtDecision *)NULL)->ranges)];
     guint n_ranges;
     guint64 page_size;
-    gboolean passed;
+    DtPreflightResult result;
+    DtPreflightSkip skip;     /* why, when NOT_TESTED */
     GPtrArray *failures;      /* DtReason* (borrowed from the decision) */
     DtDecision *decision;     /* owner of failures */
 } DryRun;
@@ -232,8 +236,17 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
         json_builder_end_array(b);
         json_builder_set_member_name(b, "page_size");
         json_builder_add_int_value(b, (gint64)dry->page_size);
-        /* the engine's verdict over the dry run's outcome */
+        /* what the dry run found, and the engine's verdict over it; a dry
+         * run that tried nothing says so: "not-tested" is never "passed" */
+        dt_json_add_string(b, "result", dt_preflight_result_to_string(dry->result));
         dt_json_add_string(b, "verdict", dt_verdict_to_string(dry->decision->verdict));
+        if (dry->result == DT_PREFLIGHT_NOT_TESTED) {
+            json_builder_set_member_name(b, "not_tested");
+            json_builder_begin_object(b);
+            dt_json_add_string(b, "code", dry->skip.code);
+            dt_json_add_string(b, "message", dry->skip.message);
+            json_builder_end_object(b);
+        }
         json_builder_set_member_name(b, "reasons");
         json_builder_begin_array(b);
         for (guint i = 0; dry->failures && i < dry->failures->len; i++) {
@@ -328,11 +341,15 @@ render_text(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
             g_string_append_printf(s, _("  note: %s\n"), r->note);
     }
     if (dry) {
+        g_autofree char *outcome =
+            dry->result == DT_PREFLIGHT_PASSED ? g_strdup(_("passed"))
+            : dry->result == DT_PREFLIGHT_REFUSED ? g_strdup(_("REFUSED"))
+            : g_strdup_printf(_("not tested (%s)"), dry->skip.message);
+
         g_string_append_printf(s, _("Dry run for %s: mode %s, %u ranges, page size %" PRIu64
                                     ": %s\n"),
                                dry->domain ? dry->domain : "?", dt_mode_to_string(dry->mode),
-                               dry->n_ranges, dry->page_size,
-                               dry->passed ? _("passed") : _("REFUSED"));
+                               dry->n_ranges, dry->page_size, outcome);
         for (guint i = 0; dry->failures && i < dry->failures->len; i++) {
             const DtReason *reason = g_ptr_array_index(dry->failures, i);
 
@@ -386,7 +403,8 @@ run_dry_run(const char *file, const char *sysroot, gboolean ioctl_ok, DryRun *dr
         if (g_str_equal(r->code, DT_R_PREFLIGHT_FAILED))
             g_ptr_array_add(dry->failures, r);
     }
-    dry->passed = dry->failures->len == 0;
+    /* the evaluation recorded on each device what the kernel said */
+    dry->result = dt_vfio_preflight_result(dry->decision, ev->host, &dry->skip);
     return TRUE;
 }
 
@@ -491,11 +509,14 @@ main(int argc, char **argv)
             g_printerr("dirtytrack-probe: %s\n", derr->message);
             return EXIT_ERROR;
         }
-        if (!dry.passed) {
+        if (dry.result == DT_PREFLIGHT_REFUSED) {
             for (guint i = 0; i < dry.failures->len; i++)
                 g_printerr(_("dirtytrack-probe: dry run refused: %s\n"),
                            ((DtReason *)g_ptr_array_index(dry.failures, i))->message);
             status = EXIT_DRY_RUN_FAILED;
+        } else if (dry.result == DT_PREFLIGHT_NOT_TESTED) {
+            g_printerr(_("dirtytrack-probe: dry run not tested: %s\n"), dry.skip.message);
+            status = EXIT_DRY_RUN_NOT_TESTED;
         }
     }
 
@@ -506,6 +527,7 @@ main(int argc, char **argv)
         fputc('\n', stdout);
 
     g_free(dry.domain);
+    g_free(dry.skip.message);
     if (dry.failures)
         g_ptr_array_unref(dry.failures);
     dt_decision_free(dry.decision);

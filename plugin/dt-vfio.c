@@ -1055,3 +1055,70 @@ dt_vfio_preflight(const DtDecision *d, DtHost *host, const DtPaths *paths, GErro
     }
     return ok;
 }
+
+const char *
+dt_preflight_result_to_string(DtPreflightResult r)
+{
+    switch (r) {
+    case DT_PREFLIGHT_PASSED: return "passed";
+    case DT_PREFLIGHT_REFUSED: return "refused";
+    case DT_PREFLIGHT_NOT_TESTED: return "not-tested";
+    }
+    return "not-tested";
+}
+
+static void
+set_skip(DtPreflightSkip *skip, const char *code, char *message)
+{
+    if (skip) {
+        skip->code = code;
+        g_free(skip->message);
+        skip->message = message;
+    } else {
+        g_free(message);
+    }
+}
+
+/* Read back from the facts dt_vfio_preflight() left, so that whoever asks
+ * sees the same thing the engine decided over.  A VFIO-bound device whose
+ * fact stayed unknown was skipped because a process held it. */
+DtPreflightResult
+dt_vfio_preflight_result(const DtDecision *d, const DtHost *host, DtPreflightSkip *skip)
+{
+    guint tried = 0, refused = 0, held = 0;
+
+    if (d->mode != DT_MODE_DEVICE && d->mode != DT_MODE_IOMMU) {
+        set_skip(skip, "no-tracking",
+                 g_strdup_printf(_("the decision is mode %s: QEMU would start no dirty tracking, so there is nothing to try"),
+                                 dt_mode_to_string(d->mode)));
+        return DT_PREFLIGHT_NOT_TESTED;
+    }
+    for (guint i = 0; i < d->devices->len; i++) {
+        const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
+        const DtPciDev *dev;
+        DtPciAddr a;
+
+        if (f->is_mdev || !f->present || !dt_pci_addr_parse(f->address, &a))
+            continue;
+        dev = dt_host_find_device(host, &a);
+        if (!dev || !dt_driver_is_vfio(dev->driver))
+            continue;
+        if (dev->preflight.source == DT_SOURCE_NONE)
+            held++;
+        else
+            tried++;
+        if (dev->preflight.source != DT_SOURCE_NONE && dev->preflight.value == DT_TRI_NO)
+            refused++;
+    }
+    if (refused > 0)
+        return DT_PREFLIGHT_REFUSED;
+    if (tried > 0)
+        return DT_PREFLIGHT_PASSED;
+    if (held > 0)
+        set_skip(skip, "devices-in-use",
+                 g_strdup(_("every device of the domain is held by a process: none could be opened")));
+    else
+        set_skip(skip, "no-vfio-device",
+                 g_strdup(_("no device of the domain is bound to a VFIO driver on this host")));
+    return DT_PREFLIGHT_NOT_TESTED;
+}

@@ -136,4 +136,27 @@ gboolean dt_vfio_dry_run(const DtHost *host, const DtPaths *paths, const DtPciDe
 gboolean dt_vfio_preflight(const DtDecision *d, DtHost *host, const DtPaths *paths,
                            GError **error);
 
+/* What a pre-flight found.  NOT_TESTED is no pass: nothing was started
+ * (the decision starts no tracking, or no device could be opened), so
+ * nothing is known about the migration's tracking. */
+typedef enum {
+    DT_PREFLIGHT_PASSED,
+    DT_PREFLIGHT_REFUSED,
+    DT_PREFLIGHT_NOT_TESTED,
+} DtPreflightResult;
+
+/* Why nothing was tested; the codes are stable identifiers. */
+typedef struct {
+    const char *code;    /* "no-tracking", "no-vfio-device", "devices-in-use" */
+    char *message;       /* translated */
+} DtPreflightSkip;
+
+const char *dt_preflight_result_to_string(DtPreflightResult r);   /* "passed" ... */
+
+/* The outcome dt_vfio_preflight() recorded on the devices of decision d:
+ * REFUSED if any device said no, PASSED if at least one was tried and none
+ * refused, else NOT_TESTED with skip (if not NULL) saying why. */
+DtPreflightResult dt_vfio_preflight_result(const DtDecision *d, const DtHost *host,
+                                           DtPreflightSkip *skip);
+
 G_END_DECLS

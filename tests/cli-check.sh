@@ -34,6 +34,51 @@ for h in "$HOSTS"/*/; do
     fi
 done
 
+# --- what a user reads: the host and kernel lines of every fixture host --------
+# Golden files in tests/data/host-reports/HOST.txt (DIRTYTRACK_TEST_REGENERATE=1
+# rewrites them): every line up to the first device line, the sysroot
+# path cut from the header, and the exit status.  Device lines follow the
+# variant-driver database and are asserted elsewhere.
+GOLD="$top_srcdir/tests/data/host-reports"
+for h in "$HOSTS"/*/; do
+    h=${h%/}
+    name=$(basename "$h")
+    [ -d "$h/sys" ] || continue
+    LC_ALL=C "$DT" host --sysroot "$h" > "$TAP_TMP/host.txt" 2> "$TAP_TMP/host.err"
+    rc=$?
+    { sed -e 's/  sysroot: .*$//' -e '/^DIRTYTRACK: Checking device /,$d' "$TAP_TMP/host.txt"
+      echo "exit $rc"; } > "$TAP_TMP/host.lines"
+    if [ -n "${DIRTYTRACK_TEST_REGENERATE:-}" ]; then
+        mkdir -p "$GOLD" && cp "$TAP_TMP/host.lines" "$GOLD/$name.txt"
+    fi
+    if cmp -s "$TAP_TMP/host.lines" "$GOLD/$name.txt"; then
+        tap_ok "host $name: the lines a user sees"
+    else
+        tap_fail "host $name: the lines a user sees"
+        tap_diag "$(diff "$GOLD/$name.txt" "$TAP_TMP/host.lines" 2>&1 | head -40)"
+    fi
+    # hints that work on this host: modprobe only for a module its lists
+    # carry, and the IOMMU switch of its own CPU vendor
+    bad=
+    for m in $(sed -n 's/.*hint: .*modprobe \([A-Za-z0-9_-]*\).*/\1/p' "$TAP_TMP/host.txt"); do
+        rel=$(cat "$h/proc/sys/kernel/osrelease")
+        mm=$(echo "$m" | tr '_' '-')
+        grep -qE "/($m|$mm)\.ko(\.[a-z]+)?(:|\$)" "$h/lib/modules/$rel/modules.dep" 2>/dev/null ||
+            bad="$bad modprobe-$m"
+    done
+    if grep -qw svm "$h/proc/cpuinfo" 2>/dev/null && grep -q 'hint: .*intel_iommu' "$TAP_TMP/host.txt"; then
+        bad="$bad intel_iommu-on-AMD"
+    fi
+    if grep -qw vmx "$h/proc/cpuinfo" 2>/dev/null && grep -q 'hint: .*amd_iommu' "$TAP_TMP/host.txt"; then
+        bad="$bad amd_iommu-on-Intel"
+    fi
+    if [ -z "$bad" ]; then
+        tap_ok "host $name: hints name only what exists on the host"
+    else
+        tap_fail "host $name: hints name only what exists on the host:$bad"
+    fi
+done
+
 # --- dirtytrack check: every sample domain on every host, every format ---------
 for h in "$HOSTS"/*/; do
     h=${h%/}

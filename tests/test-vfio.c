@@ -693,12 +693,59 @@ test_preflight_allow(Fix *f, gconstpointer data)
     g_assert_cmpuint(log_count(getpid(), "device-open"), ==, 1);
 }
 
+/* Nothing tried is no pass: mode none or perpetual starts no tracking, and
+ * a decision whose only device is held by its VM opens nothing. */
+static void
+test_preflight_not_tested(Fix *f, gconstpointer data)
+{
+    g_autoptr(DtDecision) d = dt_decision_new();
+    g_autoptr(GError) error = NULL;
+    DtPreflightSkip skip = { 0 };
+
+    d->mode = DT_MODE_NONE;
+    g_assert_true(dt_vfio_preflight(d, f->host, f->paths, &error));
+    g_assert_cmpint(dt_vfio_preflight_result(d, f->host, &skip), ==, DT_PREFLIGHT_NOT_TESTED);
+    g_assert_cmpstr(skip.code, ==, "no-tracking");
+    g_assert_nonnull(strstr(skip.message, "mode none"));
+    g_assert_cmpstr(dt_preflight_result_to_string(DT_PREFLIGHT_NOT_TESTED), ==, "not-tested");
+
+    d->mode = DT_MODE_PERPETUAL;
+    g_assert_cmpint(dt_vfio_preflight_result(d, f->host, &skip), ==, DT_PREFLIGHT_NOT_TESTED);
+    g_assert_nonnull(strstr(skip.message, "mode perpetual"));
+
+    d->mode = DT_MODE_DEVICE;
+    d->ranges[0] = big_ranges[0];
+    d->n_ranges = 1;
+    d->log_page_size = 4096;
+    g_ptr_array_add(d->devices, finding("0000:3b:00.2"));   /* busy */
+    g_assert_true(dt_vfio_preflight(d, f->host, f->paths, &error));
+    g_assert_cmpint(dt_vfio_preflight_result(d, f->host, &skip), ==, DT_PREFLIGHT_NOT_TESTED);
+    g_assert_cmpstr(skip.code, ==, "devices-in-use");
+
+    g_ptr_array_set_size(d->devices, 0);
+    g_ptr_array_add(d->devices, finding("0000:99:00.0"));   /* not on this host */
+    g_assert_cmpint(dt_vfio_preflight_result(d, f->host, &skip), ==, DT_PREFLIGHT_NOT_TESTED);
+    g_assert_cmpstr(skip.code, ==, "no-vfio-device");
+
+    g_ptr_array_add(d->devices, finding("0000:3b:00.1"));   /* accepts */
+    g_assert_true(dt_vfio_preflight(d, f->host, f->paths, &error));
+    g_assert_cmpint(dt_vfio_preflight_result(d, f->host, &skip), ==, DT_PREFLIGHT_PASSED);
+    g_assert_cmpuint(log_count(getpid(), "device-open"), ==, 1);
+
+    g_ptr_array_add(d->devices, finding("0000:5e:01.1"));   /* refuses: 2^36 */
+    d->ranges[1] = big_ranges[1];
+    d->n_ranges = 2;
+    g_assert_false(dt_vfio_preflight(d, f->host, f->paths, &error));
+    g_assert_cmpint(dt_vfio_preflight_result(d, f->host, &skip), ==, DT_PREFLIGHT_REFUSED);
+    g_free(skip.message);
+}
 
 /* ---- the helper binary on a bundled fixture host ------------------------- */
 
 #define PROBE_BIN ABS_TOP_BUILDDIR "/plugin/dirtytrack-probe"
 #define FIXTURE_HOST ABS_TOP_SRCDIR "/tests/data/hosts/intel-dirty"
 #define LARGE_MEM_XML ABS_TOP_SRCDIR "/tests/data/domains/large-mem-mlx5.xml"
+#define NO_HOSTDEV_XML ABS_TOP_SRCDIR "/tests/data/domains/no-hostdev.xml"
 
 typedef struct {
     char *dir;        /* copy of the fixture host */
@@ -947,6 +994,7 @@ test_helper_dry_run_deny(Helper *h, gconstpointer data)
     dry = json_object_get_object_member(json_node_get_object(doc), "dry_run");
     g_assert_cmpstr(json_object_get_string_member(dry, "mode"), ==, "device");
     g_assert_cmpstr(json_object_get_string_member(dry, "verdict"), ==, "deny");
+    g_assert_cmpstr(json_object_get_string_member(dry, "result"), ==, "refused");
     reason = json_array_get_object_element(json_object_get_array_member(dry, "reasons"), 0);
     g_assert_cmpstr(json_object_get_string_member(reason, "code"), ==, DT_R_PREFLIGHT_FAILED);
     g_assert_cmpstr(json_object_get_string_member(reason, "device"), ==, "0000:3b:00.1");
@@ -962,9 +1010,38 @@ test_helper_dry_run_allow(Helper *h, gconstpointer data)
 
     NEED_FIXTURE(h);
     g_assert_cmpint(run_helper(h, args, &out, &err), ==, 0);
-    g_assert_nonnull(strstr(out, "passed"));
+    g_assert_nonnull(strstr(out, ": passed\n"));
     g_assert_cmpuint(helper_log_count(h, "dma-logging-start 0000:3b:00.1 ok"), ==, 1);
     g_assert_cmpuint(helper_log_count(h, "dma-logging-stop 0000:3b:00.1"), ==, 1);
+}
+
+/* A domain without passthrough devices decides mode none with no ranges:
+ * the dry run starts nothing, and says so instead of "passed". */
+static void
+test_helper_dry_run_not_tested(Helper *h, gconstpointer data)
+{
+    static const char *const text_args[] = { "--dry-run", NO_HOSTDEV_XML, NULL };
+    static const char *const json_args[] = { "--format", "json", "--dry-run", NO_HOSTDEV_XML, NULL };
+    g_autofree char *out = NULL, *err = NULL, *jout = NULL, *jerr = NULL;
+    g_autoptr(JsonNode) doc = NULL;
+    JsonObject *dry, *why;
+
+    NEED_FIXTURE(h);
+    g_assert_cmpint(run_helper(h, text_args, &out, &err), ==, 4);
+    g_assert_nonnull(strstr(out, "Dry run for no-hostdev: mode none, 0 ranges, page size 0: "
+                                 "not tested (the decision is mode none: QEMU would start no "
+                                 "dirty tracking, so there is nothing to try)"));
+    g_assert_null(strstr(out, "passed"));
+    g_assert_nonnull(strstr(err, "dry run not tested"));
+
+    g_assert_cmpint(run_helper(h, json_args, &jout, &jerr), ==, 4);
+    doc = parse_json(jout);
+    dry = json_object_get_object_member(json_node_get_object(doc), "dry_run");
+    g_assert_cmpstr(json_object_get_string_member(dry, "mode"), ==, "none");
+    g_assert_cmpstr(json_object_get_string_member(dry, "result"), ==, "not-tested");
+    why = json_object_get_object_member(dry, "not_tested");
+    g_assert_cmpstr(json_object_get_string_member(why, "code"), ==, "no-tracking");
+    g_assert_cmpuint(helper_log_count(h, "device-open"), ==, 0);
 }
 
 static void
@@ -1060,12 +1137,15 @@ main(int argc, char **argv)
     ADD("/vfio/dry-run/iommu/group-only-host -> needs cdev and /dev/iommu", GROUP, test_dry_iommu_needs_cdev);
     ADD("/vfio/preflight/refusal -> recorded on the device (NO, the refusal naming it), nothing decided", CDEV, test_preflight_deny);
     ADD("/vfio/preflight/accepted -> recorded YES, verdict unchanged", CDEV, test_preflight_allow);
+    ADD("/vfio/preflight/nothing-tried -> not tested, with why", CDEV, test_preflight_not_tested);
 
 #define HADD(name, fn) g_test_add(name, Helper, NULL, helper_setup, fn, helper_teardown)
     HADD("/vfio/helper/report -> ioctl facts with sources, busy device untouched", test_helper_report);
     HADD("/vfio/helper/without-ioctl -> nothing opened", test_helper_no_ioctl);
     HADD("/vfio/helper/dry-run/EOPNOTSUPP -> exit 2, deny naming device and 2^N", test_helper_dry_run_deny);
     HADD("/vfio/helper/dry-run/accepted -> exit 0, START then STOP", test_helper_dry_run_allow);
+    HADD("/vfio/helper/dry-run/mode-none -> exit 4, not tested, never passed",
+         test_helper_dry_run_not_tested);
     HADD("/vfio/helper/errors -> exit 3 (bad option, bad or missing address, vanished)", test_helper_errors);
 
     rc = g_test_run();
