@@ -166,6 +166,18 @@ fact() {
 truth_probe_checks() {
     stack=$1 run=$2
     nic=$(sed -n 's/^nic=//p' "$run/l1.facts" 2>/dev/null)
+    # /dev/iommu and the vfio cdevs: what the guest saw, what the probe says.
+    want_iommu=false want_cdev=false
+    grep -q '^dev_iommu=yes' "$run/l1.facts" 2>/dev/null && want_iommu=true
+    grep -q '^vfio_devices=.*vfio' "$run/l1.facts" 2>/dev/null && want_cdev=true
+    p_iommu=$(sed -n 's/^ *"dev_iommu" : \([a-z]*\).*/\1/p' "$run/probe.json" 2>/dev/null | head -n 1)
+    p_cdev=$(sed -n 's/^ *"vfio_cdev" : \([a-z]*\).*/\1/p' "$run/probe.json" 2>/dev/null | head -n 1)
+    if [ "$p_iommu" = "$want_iommu" ] && [ "$p_cdev" = "$want_cdev" ]; then
+        tap_ok "$stack: dirtytrack-probe reports /dev/iommu $p_iommu and vfio cdevs $p_cdev, as the kernel shows"
+    else
+        truth_verdict "$stack/probe-host" probe "$stack: dirtytrack-probe host facts" \
+            "dev_iommu '$p_iommu' vfio_cdev '$p_cdev', the kernel shows $want_iommu and $want_cdev"
+    fi
     f=$run/out/10.0-e1000e-em_auto/dt-probe-ioctl.json
     if [ -r "$f" ]; then
         b=$(dev_block "$f" "$nic")

@@ -59,8 +59,16 @@ mtty_types=$(ls -d /sys/class/mdev_bus/*/mdev_supported_types/mtty-1 2>/dev/null
     echo "lsmod=$(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 } > "$run/l1.facts"
 
-export DIRTYTRACK_DATADIR="$src/data" DIRTYTRACK_CONFIG=/nonexistent/dirtytrack.conf \
+# QEMU 10.0 lives in the cache: name it in [qemu] trusted, as an operator
+# with a QEMU outside /usr/bin would (dirtytrack runs only trusted QEMUs).
+cat > /tmp/dirtytrack.conf <<CONF
+[qemu]
+trusted = $TRUTH_CACHE/root/usr/bin/qemu-system-x86_64
+CONF
+export DIRTYTRACK_DATADIR="$src/data" DIRTYTRACK_CONFIG=/tmp/dirtytrack.conf \
        DIRTYTRACK_CACHE_DIR=/tmp DIRTYTRACK_VIA_DAEMON=no
+# The host as the probe sees it (/dev/iommu, vfio cdevs, the devices).
+"$TRUTH_BUILD/plugin/dirtytrack-probe" --ioctl --format json > "$run/probe.json" 2> "$run/probe.stderr"
 
 mdev_create() {
     echo "$1" > "$mtty_types/create"
