@@ -50,6 +50,7 @@ typedef struct {
     gboolean probe_ioctl;
     gboolean preflight;
     char *via_daemon;
+    char *daemon_timeout;
     gboolean color_always;
     gboolean color_never;
     char **args;
@@ -65,6 +66,7 @@ options_clear(Options *o)
     g_free(o->role);
     g_free(o->config);
     g_free(o->via_daemon);
+    g_free(o->daemon_timeout);
     g_strfreev(o->args);
 }
 
@@ -202,6 +204,9 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
         { "via-daemon", 0, 0, G_OPTION_ARG_STRING, &o.via_daemon,
           N_("Ask dirtytrackd: auto (if it runs), yes, no (default: $DIRTYTRACK_VIA_DAEMON or auto)"),
           N_("WHEN") },
+        { "daemon-timeout", 0, 0, G_OPTION_ARG_STRING, &o.daemon_timeout,
+          N_("Wait at most MS milliseconds for the bus and dirtytrackd (default: $DIRTYTRACK_DAEMON_TIMEOUT_MS or 1000)"),
+          N_("MS") },
         { NULL }
     };
     g_autoptr(GError) error = NULL;
@@ -269,11 +274,22 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
                         "--probe-ioctl: the daemon evaluates its own host"));
             goto out;
         }
-        if (strcmp(via, "yes") == 0 ||
-            (strcmp(via, "auto") == 0 && !local_only && dt_client_daemon_running())) {
-            DtClientOptions co = { eo.role, o.qemu_version, o.libvirt_version, 10000 };
+        if (strcmp(via, "yes") == 0 || (strcmp(via, "auto") == 0 && !local_only)) {
+            const char *t = o.daemon_timeout ? o.daemon_timeout
+                                             : g_getenv("DIRTYTRACK_DAEMON_TIMEOUT_MS");
+            DtClientOptions co = { eo.role, o.qemu_version, o.libvirt_version,
+                                   DT_CLIENT_DEFAULT_TIMEOUT_MS };
             g_autoptr(GError) derr = NULL;
+            guint64 ms;
 
+            if (t && *t) {
+                if (!dt_parse_u64(t, 10, &ms) || ms < 1 || ms > 600000) {
+                    rc = dt_cli_fail(_("invalid daemon timeout '%s' (milliseconds, 1 to 600000)"),
+                                     t);
+                    goto out;
+                }
+                co.timeout_ms = (guint)ms;
+            }
             daemon_json = dt_client_evaluate(xml, len, &co, &derr);
             if (daemon_json) {
                 dec = daemon_dec = dt_report_decision_from_json(daemon_json, &daemon_dom, &derr);
@@ -284,7 +300,12 @@ cmd_check(const char *cmd, gboolean explain, int argc, char **argv)
                 rc = dt_cli_fail("%s", derr->message);
                 goto out;
             }
-            /* auto: a daemon that fails is no reason not to answer */
+            /* auto: a daemon that fails is no reason not to answer, but
+             * the answer is then this process's, and the user is told;
+             * no bus or no daemon at all is the ordinary host without the
+             * service, and says nothing */
+            if (!dec && !g_error_matches(derr, DT_ERROR, DT_ERROR_NOT_FOUND))
+                fprintf(stderr, _("dirtytrack: %s; evaluating in-process\n"), derr->message);
         }
     }
 
