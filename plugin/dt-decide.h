@@ -25,6 +25,21 @@ typedef struct {
 
 DtDecision *dt_decide(const DtDecideInput *in);
 
+/* The reason registry: every rule the engine applies, with the code it
+ * produces (NULL for explain-only rules), its usual severity, what it says
+ * and its upstream source.  For docs, `explain` and tests. */
+typedef struct {
+    const char *code;
+    DtSeverity severity;
+    const char *rule;
+    const char *source;
+} DtReasonInfo;
+
+guint dt_decide_n_rules(void);
+gboolean dt_decide_rule_at(guint i, DtReasonInfo *out);
+/* The first rule producing `code`, or FALSE. */
+gboolean dt_decide_rule_for_code(const char *code, DtReasonInfo *out);
+
 /* Stable reason codes (never translated). */
 #define DT_R_NO_VFIO_DEVICES        "no-vfio-devices"
 #define DT_R_NO_MIGRATION_DRIVER    "no-migration-driver"
@@ -43,7 +58,17 @@ DtDecision *dt_decide(const DtDecideInput *in);
 #define DT_R_MIGRATION_DISABLED     "migration-disabled"
 #define DT_R_LIBVIRT_TOO_OLD        "libvirt-too-old"
 #define DT_R_DRIVER_NOT_BINDABLE    "driver-not-bindable"
-#define DT_R_MDEV_PINNED            "mdev-pinned-scope"
+/* The answer depends on a fact nobody observed (backported driver, vendor
+ * mdev, firmware limit): probe it.  The mode is "unknown". */
+#define DT_R_FACT_NOT_OBSERVED      "fact-not-observed"
+/* iommufd asked for where the host has no /dev/iommu or no vfio cdev. */
+#define DT_R_IOMMUFD_UNAVAILABLE    "iommufd-unavailable"
+/* QEMU 11.0: type1 without tracking refuses RAM over its bitmap limit. */
+#define DT_R_TYPE1_RAM_LIMIT        "type1-ram-limit"
+/* DMA_LOGGING_REPORT fails (kernel without IOMMUFD_DRIVER). */
+#define DT_R_DMA_LOGGING_REPORT     "dma-logging-report-unsupported"
+/* A failover VF (<teaming type='transient'>): unplugged, not migrated. */
+#define DT_R_FAILOVER_UNPLUGGED     "failover-unplugged"
 #define DT_R_PERPETUAL_FORBIDDEN    "perpetual-forbidden"
 #define DT_R_REQUIRE_MIGRATABLE     "require-migratable"
 #define DT_R_PREDICTED_DOWNTIME     "predicted-downtime"

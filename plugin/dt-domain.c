@@ -275,9 +275,18 @@ parse_devices(xmlNode *devices, DtDomain *d, GError **error)
             /* intel, amd, smmuv3, virtio: several smmuv3 units may be
              * listed (one per PCI bus); any of them makes a vIOMMU. */
             if (!d->viommu_model) {
+                g_autofree char *cm = dt_xml_prop(dt_xml_child(c, "driver", NULL), "caching_mode");
+                gboolean on;
+
                 d->viommu_model = dt_xml_prop(c, "model");
                 if (!d->viommu_model)
                     d->viommu_model = g_strdup("");
+                /* intel-iommu refuses VFIO devices without caching-mode
+                 * (hw/i386/intel_iommu.c vtd_iommu_notify_flag_changed) */
+                if (g_strcmp0(cm, "on") == 0 || g_strcmp0(cm, "off") == 0) {
+                    on = g_strcmp0(cm, "on") == 0;
+                    d->viommu_caching_mode = on ? DT_TRI_YES : DT_TRI_NO;
+                }
             }
         } else if (node_is(c, "hostdev", NULL)) {
             n_hostdev++;
@@ -308,6 +317,15 @@ parse_devices(xmlNode *devices, DtDomain *d, GError **error)
             h = parse_pci_like(c, who, error);
             if (!h)
                 return FALSE;
+            h->is_interface = TRUE;
+            {
+                /* the VF of a virtio failover pair: QEMU skips its
+                 * migration checks (hw/vfio/pci.c vfio_realize(),
+                 * failover_pair_id) and libvirt lets it through
+                 * (qemuMigrationSrcIsAllowedHostdev, teaming transient) */
+                g_autofree char *teaming = dt_xml_prop(dt_xml_child(c, "teaming", NULL), "type");
+                h->failover = g_strcmp0(teaming, "transient") == 0;
+            }
             g_ptr_array_add(d->hostdevs, h);
         }
     }
@@ -583,7 +601,8 @@ static const NamedValue verdict_values[] = {
 };
 
 static const NamedValue mode_values[] = {
-    { "device", 0 }, { "iommu", 0 }, { "perpetual", 0 }, { "none", 0 }, { NULL, 0 },
+    { "device", 0 }, { "iommu", 0 }, { "perpetual", 0 }, { "none", 0 }, { "unknown", 0 },
+    { NULL, 0 },
 };
 
 static const NamedValue yes_no_values[] = {

@@ -47,6 +47,7 @@ dt_mode_to_string(DtMode m)
     case DT_MODE_DEVICE: return "device";
     case DT_MODE_IOMMU: return "iommu";
     case DT_MODE_PERPETUAL: return "perpetual";
+    case DT_MODE_UNKNOWN: return "unknown";
     }
     return "none";
 }
@@ -162,6 +163,7 @@ dt_domain_new(void)
     d->hostdevs = g_ptr_array_new_with_free_func((GDestroyNotify)dt_hostdev_free);
     d->cmdline_globals = g_ptr_array_new_with_free_func((GDestroyNotify)dt_prop_free);
     d->metadata = dt_metadata_new();
+    d->viommu_caching_mode = DT_TRI_UNKNOWN;
     return d;
 }
 
@@ -213,6 +215,7 @@ dt_pcidev_new(void)
     d->dma_logging = DT_FACT_UNKNOWN;
     d->iommu_dirty = DT_FACT_UNKNOWN;
     d->preflight = DT_FACT_UNKNOWN;
+    d->dma_logging_report = DT_FACT_UNKNOWN;
     return d;
 }
 
@@ -237,6 +240,8 @@ dt_host_new(void)
     h->page_size = 4096;
     h->iommus = g_ptr_array_new_with_free_func((GDestroyNotify)dt_iommu_free);
     h->devices = g_ptr_array_new_with_free_func((GDestroyNotify)dt_pcidev_free);
+    h->mdevs = g_ptr_array_new_with_free_func((GDestroyNotify)dt_mdevdev_free);
+    h->iommufd_driver = DT_TRI_UNKNOWN;
     return h;
 }
 
@@ -252,7 +257,55 @@ dt_host_free(DtHost *h)
     g_free(h->platform.kconfig_path);
     g_ptr_array_unref(h->iommus);
     g_ptr_array_unref(h->devices);
+    g_ptr_array_unref(h->mdevs);
     g_free(h);
+}
+
+DtMdevDev *
+dt_mdevdev_new(void)
+{
+    DtMdevDev *m = g_new0(DtMdevDev, 1);
+    m->migration = DT_FACT_UNKNOWN;
+    m->dma_logging = DT_FACT_UNKNOWN;
+    m->dma_logging_report = DT_FACT_UNKNOWN;
+    return m;
+}
+
+void
+dt_mdevdev_free(DtMdevDev *m)
+{
+    if (!m)
+        return;
+    g_free(m->uuid);
+    g_free(m->type);
+    g_free(m->parent);
+    g_free(m->vendor_driver);
+    g_free(m->vfio_cdev);
+    g_free(m);
+}
+
+DtMdevDev *
+dt_mdevdev_copy(const DtMdevDev *m)
+{
+    DtMdevDev *c = g_memdup2(m, sizeof(*m));
+
+    c->uuid = g_strdup(m->uuid);
+    c->type = g_strdup(m->type);
+    c->parent = g_strdup(m->parent);
+    c->vendor_driver = g_strdup(m->vendor_driver);
+    c->vfio_cdev = g_strdup(m->vfio_cdev);
+    return c;
+}
+
+const DtMdevDev *
+dt_host_find_mdev(const DtHost *h, const char *uuid)
+{
+    for (guint i = 0; uuid && h->mdevs && i < h->mdevs->len; i++) {
+        const DtMdevDev *m = g_ptr_array_index(h->mdevs, i);
+        if (m->uuid && g_ascii_strcasecmp(m->uuid, uuid) == 0)
+            return m;
+    }
+    return NULL;
 }
 
 DtIommu *
@@ -293,6 +346,9 @@ dt_host_copy_base(const DtHost *h)
     for (guint i = 0; i < h->iommus->len; i++)
         g_ptr_array_add(c->iommus, dt_iommu_copy(g_ptr_array_index(h->iommus, i)));
     c->devices = g_ptr_array_new_with_free_func((GDestroyNotify)dt_pcidev_free);
+    c->mdevs = g_ptr_array_new_full(h->mdevs ? h->mdevs->len : 0, (GDestroyNotify)dt_mdevdev_free);
+    for (guint i = 0; h->mdevs && i < h->mdevs->len; i++)
+        g_ptr_array_add(c->mdevs, dt_mdevdev_copy(g_ptr_array_index(h->mdevs, i)));
     return c;
 }
 
@@ -360,6 +416,10 @@ dt_reason_free(DtReason *r)
     g_free(r->device);
     g_free(r->message);
     g_free(r->rule);
+    g_free(r->qemu_message);
+    g_free(r->qemu_phase);
+    g_free(r->libvirt_message);
+    g_free(r->container);
     g_free(r);
 }
 
@@ -371,6 +431,8 @@ dt_device_finding_free(DtDeviceFinding *f)
     g_free(f->address);
     g_free(f->driver);
     g_free(f->vfio_driver);
+    g_free(f->qemu_name);
+    g_free(f->container);
     g_free(f);
 }
 
@@ -397,6 +459,18 @@ dt_step_free(DtStep *s)
     g_free(s);
 }
 
+void
+dt_container_free(DtContainer *c)
+{
+    if (!c)
+        return;
+    g_free(c->id);
+    g_free(c->backend);
+    g_free(c->iommufd_object);
+    g_ptr_array_unref(c->devices);
+    g_free(c);
+}
+
 DtDecision *
 dt_decision_new(void)
 {
@@ -405,6 +479,7 @@ dt_decision_new(void)
     d->devices = g_ptr_array_new_with_free_func((GDestroyNotify)dt_device_finding_free);
     d->vf_policy = g_ptr_array_new_with_free_func((GDestroyNotify)dt_vf_policy_free);
     d->steps = g_ptr_array_new_with_free_func((GDestroyNotify)dt_step_free);
+    d->containers = g_ptr_array_new_with_free_func((GDestroyNotify)dt_container_free);
     return d;
 }
 
@@ -417,6 +492,7 @@ dt_decision_free(DtDecision *d)
     g_ptr_array_unref(d->devices);
     g_ptr_array_unref(d->vf_policy);
     g_ptr_array_unref(d->steps);
+    g_ptr_array_unref(d->containers);
     g_free(d->qemu_band);
     g_free(d->fingerprint);
     g_free(d);

@@ -94,6 +94,9 @@ typedef struct {
     char *mdev_uuid;
     char *mdev_model;        /* vfio-pci | vfio-ccw | vfio-ap */
     /* both */
+    gboolean is_interface;   /* <interface type='hostdev'> rather than <hostdev> */
+    gboolean failover;       /* <teaming type='transient'>: the VF of a failover pair,
+                              * unplugged when migration starts */
     char *alias;             /* <alias name='...'/>, NULL if none */
     GPtrArray *overrides;    /* DtProp*: <qemu:override> frontend properties for this alias */
 } DtHostdev;
@@ -158,6 +161,7 @@ typedef struct {
     char *machine;           /* <os><type machine=...> */
     char *emulator;
     char *viommu_model;      /* <iommu model=...>, NULL if none */
+    DtTri viommu_caching_mode; /* <iommu><driver caching_mode='on|off'/>; UNKNOWN = not given */
     gboolean hugepages;
     guint64 hugepage_kib;    /* largest page size asked for; 0 = default size */
     GPtrArray *hostdevs;     /* DtHostdev*: only mode='subsystem' pci/mdev */
@@ -215,6 +219,10 @@ typedef struct {
     DtFact preflight;
     gboolean preflight_iommu;/* what was tried: IOMMU (HWPT) tracking, else DMA logging */
     char *preflight_error;   /* the refusal, translated, naming the device */
+    DtFact dma_logging_report; /* a DMA_LOGGING_REPORT was tried: NO = EOPNOTSUPP
+                              * (kernel without IOMMUFD_DRIVER's iova_bitmap) */
+    guint64 log_max_addr_space; /* bytes DMA logging can cover (mlx5 firmware
+                              * pg_track_log_max_addr_space); 0 = not read */
 } DtPciDev;
 
 /* What the running kernel says about itself, read by dt_host_probe_platform()
@@ -266,6 +274,21 @@ typedef struct {
     DtKmod kmod[DT_KFEAT_N]; /* UNKNOWN for features that are no module */
 } DtPlatform;
 
+/* A mediated device (/sys/bus/mdev/devices/UUID): what the vendor driver
+ * offers is probed like any VFIO device's; nothing is assumed. */
+typedef struct {
+    char *uuid;
+    char *type;              /* mdev_type name, "mtty-2" */
+    char *parent;            /* parent device name (sysfs basename) */
+    char *vendor_driver;     /* the parent's driver, "mtty", "i915", "nvidia" */
+    char *vfio_cdev;         /* "vfio0" under vfio-dev/, NULL if none */
+    DtFact migration;
+    guint32 mig_flags;
+    DtFact dma_logging;
+    DtFact dma_logging_report;
+    guint64 stop_copy_bytes;
+} DtMdevDev;
+
 typedef struct {
     char *sysroot;           /* "/" for the real host */
     char *kernel_release;    /* "6.1.0-28-amd64" */
@@ -281,6 +304,8 @@ typedef struct {
     DtPlatform platform;     /* zero until dt_host_probe_platform() */
     GPtrArray *iommus;       /* DtIommu* */
     GPtrArray *devices;      /* DtPciDev*: probed so far (all, or on demand) */
+    GPtrArray *mdevs;        /* DtMdevDev*: probed mediated devices */
+    DtTri iommufd_driver;    /* CONFIG_IOMMUFD_DRIVER (iova_bitmap) known present/absent */
 } DtHost;
 
 /* ---- QEMU and libvirt ---------------------------------------------------- */
@@ -307,6 +332,7 @@ typedef enum {
     DT_MODE_DEVICE,          /* VFIO DMA logging in every device */
     DT_MODE_IOMMU,           /* iommufd HWPT dirty tracking */
     DT_MODE_PERPETUAL,       /* every mapped page dirty every round */
+    DT_MODE_UNKNOWN,         /* depends on a fact nobody observed (see the reasons) */
 } DtMode;
 
 typedef enum {
@@ -335,7 +361,12 @@ typedef struct {
     DtSeverity severity;
     char *device;        /* PCI address / mdev uuid, or NULL */
     char *message;       /* translated, names the device and what to do */
-    char *rule;          /* where the rule comes from (reference section) */
+    char *rule;          /* upstream source of the rule: file and function, commit, NEWS */
+    char *qemu_message;  /* what QEMU of that release prints, untranslated; NULL if none */
+    char *qemu_phase;    /* when QEMU says it: "blocker", "realize", "warning",
+                          * "migrate", "cmdline"; NULL with qemu_message */
+    char *libvirt_message; /* what libvirt says instead of asking QEMU; NULL if none */
+    char *container;     /* id of the container the reason is about, or NULL */
 } DtReason;
 
 typedef struct {
@@ -352,7 +383,27 @@ typedef struct {
     DtFact iommu_dirty;
     guint64 stop_copy_bytes;
     DtSource stop_copy_source;
+    char *qemu_name;     /* the name QEMU gives it in messages: "0000:3b:00.1" or the uuid */
+    char *container;     /* id of its container; NULL when it takes no part (failover,
+                          * absent) */
+    gboolean failover;   /* failover VF: unplugged at migration, not migrated */
 } DtDeviceFinding;
+
+/* One VFIO container as QEMU builds it: legacy type1 devices share one per
+ * address space, iommufd devices one per iommufd object and address space,
+ * and behind a vIOMMU every device's address space is its own.  QEMU picks
+ * the dirty-tracking mode per container (vfio_listener_log_global_start). */
+typedef struct {
+    char *id;            /* "legacy", "iommufd:iommufd0", "viommu:0000:3b:00.1" */
+    char *backend;       /* "legacy" | "iommufd" */
+    char *iommufd_object;/* -object iommufd id, NULL for legacy */
+    gboolean viommu;     /* the devices sit behind a vIOMMU */
+    DtMode mode;
+    DtVerdict verdict;   /* worst of its reasons */
+    GPtrArray *devices;  /* char*: addresses */
+    guint64 tracking_granularity;
+    guint64 perpetual_downtime_ms; /* (R + S) / B for a perpetual container, else 0 */
+} DtContainer;
 
 typedef struct {
     char *address;
@@ -382,6 +433,7 @@ typedef struct {
     GPtrArray *devices;     /* DtDeviceFinding* */
     GPtrArray *vf_policy;   /* DtVfPolicy* */
     GPtrArray *steps;       /* DtStep*: the chain `explain` shows */
+    GPtrArray *containers;  /* DtContainer*; mode above is the worst of theirs */
     DtRange ranges[4];      /* IOVA ranges QEMU hands to DMA logging */
     guint n_ranges;
     guint64 log_page_size;
@@ -432,6 +484,11 @@ void dt_reason_free(DtReason *r);
 void dt_device_finding_free(DtDeviceFinding *f);
 void dt_vf_policy_free(DtVfPolicy *v);
 void dt_step_free(DtStep *s);
+void dt_container_free(DtContainer *c);
+DtMdevDev *dt_mdevdev_new(void);
+void dt_mdevdev_free(DtMdevDev *m);
+DtMdevDev *dt_mdevdev_copy(const DtMdevDev *m);
+const DtMdevDev *dt_host_find_mdev(const DtHost *h, const char *uuid);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtDomain, dt_domain_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtHost, dt_host_free)

@@ -483,6 +483,33 @@ decision_json_direct(const DtDecision *d, const DtDomain *dom)
         jw_str(&w, "device", r->device);
         jw_str(&w, "message", r->message);
         jw_str(&w, "rule", r->rule);
+        jw_str(&w, "qemu_message", r->qemu_message);
+        jw_str(&w, "qemu_phase", r->qemu_phase);
+        jw_str(&w, "libvirt_message", r->libvirt_message);
+        jw_str(&w, "container", r->container);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+
+    jw_key(&w, "containers");
+    jw_open(&w, '[');
+    for (guint i = 0; d->containers && i < d->containers->len; i++) {
+        const DtContainer *ct = g_ptr_array_index(d->containers, i);
+        jw_item(&w);
+        jw_open(&w, '{');
+        jw_str(&w, "id", ct->id);
+        jw_str(&w, "backend", ct->backend);
+        jw_str(&w, "iommufd_object", ct->iommufd_object);
+        jw_bool(&w, "viommu", ct->viommu);
+        jw_str(&w, "mode", dt_mode_to_string(ct->mode));
+        jw_str(&w, "verdict", dt_verdict_to_string(ct->verdict));
+        jw_key(&w, "devices");
+        jw_open(&w, '[');
+        for (guint j = 0; j < ct->devices->len; j++)
+            jw_str(&w, NULL, g_ptr_array_index(ct->devices, j));
+        jw_close(&w, ']');
+        jw_int(&w, "tracking_granularity", (gint64)ct->tracking_granularity);
+        jw_int(&w, "perpetual_downtime_ms", (gint64)ct->perpetual_downtime_ms);
         jw_close(&w, '}');
     }
     jw_close(&w, ']');
@@ -503,6 +530,9 @@ decision_json_direct(const DtDecision *d, const DtDomain *dom)
         jw_str(&w, "driver", f->driver);
         jw_str(&w, "vfio_driver", f->vfio_driver);
         jw_str(&w, "vfio_driver_source", dt_source_to_string(f->vfio_driver_source));
+        jw_str(&w, "qemu_name", f->qemu_name);
+        jw_str(&w, "container", f->container);
+        jw_bool(&w, "failover", f->failover);
 
         jw_key(&w, "migration");
         jw_open(&w, '{');
@@ -632,6 +662,30 @@ text_reasons(GString *out, const DtDecision *d, gboolean color)
         g_string_append_printf(out, "  %s%-7s%s %s: %s\n",
                                paint(color, severity_color(r->severity)), sev,
                                paint(color, C_RESET), r->code, r->message ? r->message : "");
+        if (r->qemu_message)
+            g_string_append_printf(out, "          %s (%s): %s\n", _("QEMU says"),
+                                   r->qemu_phase ? r->qemu_phase : "-", r->qemu_message);
+        if (r->libvirt_message)
+            g_string_append_printf(out, "          %s: %s\n", _("libvirt says"), r->libvirt_message);
+    }
+}
+
+static void
+text_containers(GString *out, const DtDecision *d, gboolean color)
+{
+    if (!d->containers || d->containers->len == 0)
+        return;
+    g_string_append_printf(out, "%s%s%s\n", paint(color, C_BOLD), _("Containers:"),
+                           paint(color, C_RESET));
+    for (guint i = 0; i < d->containers->len; i++) {
+        const DtContainer *ct = g_ptr_array_index(d->containers, i);
+        g_string_append_printf(out, "  %s  %s %s  %s %s  ", ct->id, _("mode:"),
+                               dt_mode_to_string(ct->mode), _("verdict:"),
+                               dt_verdict_to_string(ct->verdict));
+        for (guint j = 0; j < ct->devices->len; j++)
+            g_string_append_printf(out, "%s%s", j ? " " : "",
+                                   (const char *)g_ptr_array_index(ct->devices, j));
+        g_string_append_c(out, '\n');
     }
 }
 
@@ -696,6 +750,7 @@ dt_report_decision_text(const DtDecision *d, const DtDomain *dom, gboolean color
 
     text_header(out, d, dom, color);
     text_reasons(out, d, color);
+    text_containers(out, d, color);
     text_devices(out, d, color);
     text_policy(out, d, color);
     text_ranges(out, d, color);
@@ -776,6 +831,30 @@ dt_report_decision_xml(const DtDecision *d, const DtDomain *dom)
         xmlSetProp(n, BAD_CAST "severity", BAD_CAST dt_severity_to_string(r->severity));
         if (r->device)
             xmlSetProp(n, BAD_CAST "device", BAD_CAST r->device);
+        if (r->container)
+            xmlSetProp(n, BAD_CAST "container", BAD_CAST r->container);
+        if (r->qemu_message) {
+            xmlSetProp(n, BAD_CAST "qemu-message", BAD_CAST r->qemu_message);
+            xmlSetProp(n, BAD_CAST "qemu-phase", BAD_CAST(r->qemu_phase ? r->qemu_phase : "blocker"));
+        }
+        if (r->libvirt_message)
+            xmlSetProp(n, BAD_CAST "libvirt-message", BAD_CAST r->libvirt_message);
+    }
+
+    list = xmlNewChild(root, NULL, BAD_CAST "containers", NULL);
+    for (guint i = 0; d->containers && i < d->containers->len; i++) {
+        const DtContainer *ct = g_ptr_array_index(d->containers, i);
+        n = xmlNewChild(list, NULL, BAD_CAST "container", NULL);
+        xmlSetProp(n, BAD_CAST "id", BAD_CAST ct->id);
+        xmlSetProp(n, BAD_CAST "backend", BAD_CAST ct->backend);
+        if (ct->iommufd_object)
+            xmlSetProp(n, BAD_CAST "iommufd-object", BAD_CAST ct->iommufd_object);
+        xmlSetProp(n, BAD_CAST "viommu", BAD_CAST(ct->viommu ? "yes" : "no"));
+        xmlSetProp(n, BAD_CAST "mode", BAD_CAST dt_mode_to_string(ct->mode));
+        xmlSetProp(n, BAD_CAST "verdict", BAD_CAST dt_verdict_to_string(ct->verdict));
+        for (guint j = 0; j < ct->devices->len; j++)
+            xmlSetProp(xmlNewChild(n, NULL, BAD_CAST "device", NULL), BAD_CAST "address",
+                       BAD_CAST g_ptr_array_index(ct->devices, j));
     }
 
     list = xmlNewChild(root, NULL, BAD_CAST "devices", NULL);
@@ -796,6 +875,10 @@ dt_report_decision_xml(const DtDecision *d, const DtDomain *dom)
             xmlSetProp(n, BAD_CAST "driver", BAD_CAST f->driver);
         if (f->vfio_driver)
             xmlSetProp(n, BAD_CAST "vfio-driver", BAD_CAST f->vfio_driver);
+        if (f->container)
+            xmlSetProp(n, BAD_CAST "container", BAD_CAST f->container);
+        if (f->failover)
+            xmlSetProp(n, BAD_CAST "failover", BAD_CAST "yes");
         m = xmlNewChild(n, NULL, BAD_CAST "migration", NULL);
         xml_set_tri(m, "supported", f->migration.value);
         xmlSetProp(m, BAD_CAST "flags", BAD_CAST flags);
@@ -1114,7 +1197,7 @@ dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error
     d->role = g_strcmp0(jstr(root, "role"), "destination") == 0 ? DT_ROLE_DESTINATION
                                                                 : DT_ROLE_SOURCE;
     s = jstr(root, "mode");
-    for (DtMode m = DT_MODE_NONE; m <= DT_MODE_PERPETUAL; m++)
+    for (DtMode m = DT_MODE_NONE; m <= DT_MODE_UNKNOWN; m++)
         if (g_strcmp0(s, dt_mode_to_string(m)) == 0) {
             d->mode = m;
             ok = TRUE;
@@ -1148,7 +1231,47 @@ dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error
         reason->device = g_strdup(jstr(r, "device"));
         reason->message = g_strdup(jstr(r, "message"));
         reason->rule = g_strdup(jstr(r, "rule"));
+        reason->qemu_message = g_strdup(jstr(r, "qemu_message"));
+        reason->qemu_phase = g_strdup(jstr(r, "qemu_phase"));
+        reason->libvirt_message = g_strdup(jstr(r, "libvirt_message"));
+        reason->container = g_strdup(jstr(r, "container"));
         g_ptr_array_add(d->reasons, reason);
+    }
+
+    a = jarr(root, "containers");
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonObject *co = json_array_get_object_element(a, i);
+        JsonArray *da;
+        DtContainer *ct;
+
+        if (!co || !jstr(co, "id"))
+            goto bad;
+        ct = g_new0(DtContainer, 1);
+        ct->id = g_strdup(jstr(co, "id"));
+        ct->backend = g_strdup(jstr(co, "backend"));
+        ct->iommufd_object = g_strdup(jstr(co, "iommufd_object"));
+        ct->viommu = json_object_get_boolean_member_with_default(co, "viommu", FALSE);
+        s = jstr(co, "mode");
+        for (DtMode m = DT_MODE_NONE; m <= DT_MODE_UNKNOWN; m++)
+            if (g_strcmp0(s, dt_mode_to_string(m)) == 0)
+                ct->mode = m;
+        s = jstr(co, "verdict");
+        for (DtVerdict v = DT_VERDICT_ALLOW; v <= DT_VERDICT_DENY; v++)
+            if (g_strcmp0(s, dt_verdict_to_string(v)) == 0)
+                ct->verdict = v;
+        ct->devices = g_ptr_array_new_with_free_func(g_free);
+        da = jarr(co, "devices");
+        for (guint j = 0; da && j < json_array_get_length(da); j++) {
+            const char *dev = json_array_get_string_element(da, j);
+            if (!dev) {
+                dt_container_free(ct);
+                goto bad;
+            }
+            g_ptr_array_add(ct->devices, g_strdup(dev));
+        }
+        ct->tracking_granularity = jint(co, "tracking_granularity");
+        ct->perpetual_downtime_ms = jint(co, "perpetual_downtime_ms");
+        g_ptr_array_add(d->containers, ct);
     }
 
     a = jarr(root, "devices");
@@ -1174,6 +1297,9 @@ dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error
         f->driver = g_strdup(jstr(fo, "driver"));
         f->vfio_driver = g_strdup(jstr(fo, "vfio_driver"));
         f->vfio_driver_source = source_from_string(jstr(fo, "vfio_driver_source"));
+        f->qemu_name = g_strdup(jstr(fo, "qemu_name"));
+        f->container = g_strdup(jstr(fo, "container"));
+        f->failover = json_object_get_boolean_member_with_default(fo, "failover", FALSE);
         mig = jobj(fo, "migration");
         f->migration = fact_from_json(mig);
         f->mig_flags = flags_from_json(jarr(mig, "flags"));

@@ -117,7 +117,10 @@ code_ok(const char *code)
 static void
 check_decision(JsonObject *root, int exit_status)
 {
-    static const char *const modes[] = { "device", "iommu", "perpetual", "none", NULL };
+    static const char *const modes[] = { "device", "iommu", "perpetual", "none", "unknown", NULL };
+    static const char *const phases[] = { "blocker", "realize", "warning", "migrate", "cmdline", NULL };
+    static const char *const backends[] = { "legacy", "iommufd", NULL };
+    JsonArray *containers;
     static const char *const verdicts[] = { "allow", "warn", "deny", NULL };
     static const char *const severities[] = { "info", "warning", "error", NULL };
     static const char *const flags[] = { "stop-copy", "p2p", "pre-copy", NULL };
@@ -153,6 +156,32 @@ check_decision(JsonObject *root, int exit_status)
         string_member(r, p, "device", TRUE);
         if (!*string_member(r, p, "message", FALSE))
             violation("%s.message is empty", p);
+        /* QEMU's own words, and when QEMU says them, go together */
+        if (string_member(r, p, "qemu_message", TRUE))
+            one_of(p, string_member(r, p, "qemu_phase", FALSE), phases);
+        else if (string_member(r, p, "qemu_phase", TRUE))
+            violation("%s.qemu_phase without qemu_message", p);
+        string_member(r, p, "libvirt_message", TRUE);
+        string_member(r, p, "container", TRUE);
+    }
+
+    containers = array_member(root, "$", "containers");
+    for (guint i = 0; i < json_array_get_length(containers); i++) {
+        g_autofree char *p = g_strdup_printf("$.containers[%u]", i);
+        JsonNode *n = json_array_get_element(containers, i);
+        JsonObject *ct;
+        JsonArray *cd;
+
+        if (!JSON_NODE_HOLDS_OBJECT(n))
+            violation("%s is not an object", p);
+        ct = json_node_get_object(n);
+        string_member(ct, p, "id", FALSE);
+        one_of(p, string_member(ct, p, "backend", FALSE), backends);
+        one_of(p, string_member(ct, p, "mode", FALSE), modes);
+        one_of(p, string_member(ct, p, "verdict", FALSE), verdicts);
+        cd = array_member(ct, p, "devices");
+        if (json_array_get_length(cd) == 0)
+            violation("%s.devices is empty", p);
     }
     /* the verdict follows from the reasons */
     if (has_error != (g_strcmp0(verdict, "deny") == 0))

@@ -32,6 +32,7 @@ typedef enum {
 #define DEV_PLAIN   (1u << 3)   /* 0000:17:02.0 X710 VF, vfio-pci only */
 #define DEV_MISSING (1u << 4)   /* 0000:99:00.0, on no host */
 #define DEV_MDEV    (1u << 5)   /* an mdev (type='mdev', vfio-pci model) */
+#define DEV_MDEV2   (1u << 6)   /* a second mdev of the same type */
 
 /* domain and host modifiers */
 #define M_PC              (1u << 0)   /* i440fx machine instead of q35 */
@@ -52,6 +53,14 @@ typedef enum {
 #define M_PROBED_NOLOG    (1u << 15)  /* mlx5 VFs probed by ioctl: migration, no DMA logging */
 #define M_IOMMUFD_GLOBAL  (1u << 16)  /* -object iommufd + -global vfio-pci.iommufd= */
 #define M_FP_MOVED        (1u << 17)  /* with M_FP_SOURCE: the source's devices sat at other PCI addresses */
+#define M_LOG_LIMIT_READ  (1u << 19)  /* mlx5 VFs: firmware pg_track_log_max_addr_space read: 2^42 */
+#define M_VIOMMU_NO_CM    (1u << 20)  /* <iommu model='intel'/> without caching_mode='on' */
+#define M_FAILOVER        (1u << 21)  /* the X710 VF is <interface type='hostdev'> with <teaming type='transient'/> */
+#define M_MTTY            (1u << 22)  /* the mdevs were probed: mtty (migration v2 STOP_COPY|P2P|PRE_COPY, DMA logging) */
+#define M_REPORT_FAILS    (1u << 23)  /* with M_MTTY: a DMA_LOGGING_REPORT was tried and failed (EOPNOTSUPP) */
+#define M_MLX5_LEGACY     (1u << 24)  /* the mlx5 hostdev opts out of iommufd (<driver iommufd='no'/>) */
+#define M_RAM_16T         (1u << 25)
+#define M_NO_IOMMUFD_HOST (1u << 26)  /* a 6.12 kernel without CONFIG_IOMMUFD: no /dev/iommu, no vfio cdev */
 #define M_FP_OTHER_ID     (1u << 18)  /* with M_FP_SOURCE: the source had a QAT VF (8086:4941,
                                        * qat_vfio_pci) where this host has the first device */
 
@@ -89,6 +98,7 @@ typedef struct {
 #define DEVICE DT_MODE_DEVICE
 #define IOMMU DT_MODE_IOMMU
 #define PERP DT_MODE_PERPETUAL
+#define UNKNOWN DT_MODE_UNKNOWN
 #define ALLOW DT_VERDICT_ALLOW
 #define WARN DT_VERDICT_WARN
 #define DENY DT_VERDICT_DENY
@@ -222,8 +232,8 @@ static const Scenario scenarios[] = {
       IOMMU, ALLOW, NULL, "libvirt-too-old,iommufd-not-configured", R_4 " (<qemu:override> 8.2); §1.5"),
     S("/decide/qemu-9.1/qat/iommufd-cmdline-libvirt-8.0 -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, "8.0.0", M_IOMMUFD_CMDLINE | M_MANAGED_NO, NULL, 0, SRC,
       NONE, DENY, "libvirt-too-old,no-dirty-tracking", NULL, R_4 " (<qemu:override> ignored before 8.2)"),
-    S("/decide/qemu-9.1/qat/iommufd-global-libvirt-8.0 -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, "8.0.0", M_IOMMUFD_GLOBAL | M_MANAGED_NO, NULL, 0, SRC,
-      IOMMU, ALLOW, NULL, "libvirt-too-old,no-dirty-tracking", R_4 " (<qemu:commandline> -global needs no override)"),
+    S("/decide/qemu-9.1/qat/iommufd-global-libvirt-8.0 -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, "8.0.0", M_IOMMUFD_GLOBAL | M_MANAGED_NO, NULL, 0, SRC,
+      NONE, DENY, "libvirt-too-old", "no-dirty-tracking", "libvirt qemuMigrationSrcIsAllowedHostdev() before 8.6.0; <qemu:commandline> -global reaches QEMU"),
     S("/decide/qemu-9.1/mlx5-qat/iommufd-global -> iommu", H_AMD_HDSUP, DEV_MLX5 | DEV_QAT, Q91, LV100, M_IOMMUFD_GLOBAL, NULL, 0, SRC,
       IOMMU, WARN, "mixed-tracking", "no-dirty-tracking", R_4 "; " R_11 " step 3"),
     S("/decide/qemu-9.0/qat/iommufd-cmdline -> deny", H_INTEL_DIRTY, DEV_QAT, Q90, LV100, M_IOMMUFD_CMDLINE, NULL, 0, SRC,
@@ -254,8 +264,10 @@ static const Scenario scenarios[] = {
     /* ---- S6: plain vfio-pci (X710 VF): no migration driver in any band */
     S("/decide/qemu-7.2/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q72, LV100, 0, NULL, 0, SRC,
       NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", "kernel-uapi.md §5 (no variant for 8086:154c)"),
-    S("/decide/qemu-8.0/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q80, LV100, 0, NULL, 0, SRC,
-      NONE, DENY, "no-migration-driver", NULL, "kernel-uapi.md §5, §7"),
+    S("/decide/qemu-8.0/plain/x-enable-migration-default -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q80, LV100, 0, NULL, 0, SRC,
+      NONE, DENY, "migration-disabled", NULL, "QEMU v8.0.0 hw/vfio/migration.c vfio_migration_realize() (x-enable-migration is checked before the kernel)"),
+    S("/decide/qemu-8.0/plain/x-enable-migration-on -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q80, LV100, 0, "x-enable-migration=on", 0, SRC,
+      NONE, DENY, "no-migration-driver", "migration-disabled", "QEMU v8.0.0 hw/vfio/migration.c vfio_migration_init() (no mig_ops: ENOTTY)"),
     S("/decide/qemu-8.1/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q81, LV100, 0, NULL, 0, SRC,
       NONE, DENY, "no-migration-driver", "no-dirty-tracking", R_12 " row 2 (auto: blocker)"),
     S("/decide/qemu-8.2/plain/no-driver -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q82, LV100, 0, NULL, 0, SRC,
@@ -422,10 +434,12 @@ static const Scenario scenarios[] = {
       DEVICE, ALLOW, "postcopy-unsupported", NULL, "kernel-uapi.md §0 (PRE_COPY 6.2; not required)"),
 
     /* ---- kernel versions on an otherwise modern host */
-    SK("/decide/qemu-9.1/mlx5/kernel-5.15-no-driver -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, "5.15.0", 0, NULL, 0, SRC,
-      NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", "kernel-uapi.md §0 (mlx5 migration 5.18)"),
-    SK("/decide/qemu-7.2/mlx5/kernel-5.15 -> deny", H_INTEL_DIRTY, DEV_MLX5, Q72, LV100, "5.15.0", 0, NULL, 0, SRC,
-      NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", "kernel-uapi.md §0 (no v2 driver before 5.18)"),
+    SK("/decide/qemu-9.1/mlx5/kernel-5.15-bound-backport -> unknown", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, "5.15.0", 0, NULL, 0, SRC,
+      UNKNOWN, WARN, "fact-not-observed", "no-migration-driver,no-dirty-tracking", "audit rule 8: a driver bound in sysfs beats data/variant-drivers.xml's since (RHEL 9 5.14 carries mlx5_vfio_pci); Linux drivers/vfio/pci/mlx5/main.c"),
+    SK("/decide/qemu-9.1/mlx5/kernel-5.15-bound-probed -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, "5.15.0", M_PROBED_LOG, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "no-migration-driver,fact-not-observed", "Linux drivers/vfio/vfio_main.c vfio_ioctl_device_feature(): the ioctl answer beats the version"),
+    SK("/decide/qemu-7.2/mlx5/kernel-5.15-backport -> deny", H_INTEL_DIRTY, DEV_MLX5, Q72, LV100, "5.15.0", 0, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch,fact-not-observed", "no-migration-driver", "QEMU v7.2.0 hw/vfio/migration.c vfio_migration_probe() (v1 only; mlx5_vfio_pci bound in sysfs is a backport)"),
     SK("/decide/qemu-8.2/mlx5/kernel-6.0-no-logging -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, "6.0.0", 0, NULL, 0, SRC,
       NONE, DENY, "no-dirty-tracking", NULL, "kernel-uapi.md §0 (DMA logging 6.1); " R_13 " 8.1 auto"),
     SK("/decide/qemu-8.2/mlx5/kernel-6.0-enable-on -> perpetual", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, "6.0.0", 0, "enable-migration=on", 0, SRC,
@@ -442,16 +456,16 @@ static const Scenario scenarios[] = {
       NONE, DENY, "qemu-protocol-mismatch", NULL, R_13 " 5.2-7.2"),
     S("/decide/qemu-8.0/mdev/x-enable-migration-default -> deny", H_INTEL_DIRTY, DEV_MDEV, Q80, LV100, 0, NULL, 0, SRC,
       NONE, DENY, "migration-disabled", NULL, R_13 " 8.0"),
-    S("/decide/qemu-8.2/mdev/vendor-driver -> perpetual", H_INTEL_DIRTY, DEV_MDEV, Q82, LV100, 0, NULL, 0, SRC,
-      PERP, WARN, "mdev-pinned-scope,prediction,no-dirty-tracking", "no-migration-driver", "kernel-uapi.md §2 (pinned scope), §5 (mtty)"),
-    S("/decide/qemu-9.1/mdev/vendor-driver -> perpetual", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, NULL, 0, SRC,
-      PERP, WARN, "mdev-pinned-scope,prediction", NULL, "kernel-uapi.md §2"),
+    S("/decide/qemu-8.2/mdev/not-probed -> unknown", H_INTEL_DIRTY, DEV_MDEV, Q82, LV100, 0, NULL, 0, SRC,
+      UNKNOWN, WARN, "fact-not-observed", "no-migration-driver,no-dirty-tracking,mdev-pinned-scope", "audit rule 9: no mdev exception in QEMU hw/vfio/migration.c vfio_migration_realize(); the vendor driver decides"),
+    S("/decide/qemu-9.1/mdev/not-probed -> unknown", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, NULL, 0, SRC,
+      UNKNOWN, WARN, "fact-not-observed", "no-dirty-tracking", "QEMU hw/vfio/migration.c vfio_migration_realize() (no mdev exception)"),
     S("/decide/qemu-9.1/mdev/enable-migration-off -> deny", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, "enable-migration=off", 0, SRC,
       NONE, DENY, "migration-disabled", "mdev-pinned-scope", R_12 " row 1"),
-    S("/decide/qemu-8.2/mdev-mlx5/no-p2p-for-mdev -> deny", H_INTEL_DIRTY, DEV_MDEV | DEV_MLX5, Q82, LV100, 0, NULL, 0, SRC,
-      NONE, DENY, "multi-device-no-p2p", NULL, R_12 " row 4 (mdev P2P not known)"),
-    S("/decide/qemu-9.1/mdev/perpetual-never -> deny", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, NULL, P_NEVER, SRC,
-      PERP, DENY, "perpetual-forbidden,mdev-pinned-scope", NULL, "design.md (policy)"),
+    S("/decide/qemu-8.2/mdev-mlx5/mdev-not-probed -> unknown", H_INTEL_DIRTY, DEV_MDEV | DEV_MLX5, Q82, LV100, 0, NULL, 0, SRC,
+      UNKNOWN, WARN, "fact-not-observed", "multi-device-no-p2p", "QEMU hw/vfio/common.c vfio_multiple_devices_migration_is_supported() (P2P is the mdev's answer)"),
+    S("/decide/qemu-9.1/mdev/perpetual-never-not-probed -> unknown", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, NULL, P_NEVER, SRC,
+      UNKNOWN, WARN, "fact-not-observed", "perpetual-forbidden", "dirtytrack policy: never forbids perpetual, not an unknown mode"),
 
     /* ---- missing devices */
     S("/decide/qemu-9.1/missing/source -> warn", H_INTEL_DIRTY, DEV_MISSING, Q91, LV100, 0, NULL, 0, SRC,
@@ -506,12 +520,18 @@ static const Scenario scenarios[] = {
     /* ---- DMA logging ranges against device limits */
     S("/decide/qemu-8.2/mlx5/64g-ranges-fit -> device", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_64G, NULL, 0, SRC,
       DEVICE, ALLOW, NULL, "dma-logging-range", R_11 " step 6; peers.md (mlx5 2^42)"),
-    S("/decide/qemu-8.2/mlx5/4t-over-2^42 -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_4T, NULL, 0, SRC,
-      NONE, DENY, "dma-logging-range", NULL, "kernel-uapi.md §5 mlx5; peers.md (2^42)"),
-    S("/decide/qemu-8.1/mlx5/4t-over-2^42 -> deny", H_INTEL_DIRTY, DEV_MLX5, Q81, LV100, M_RAM_4T, NULL, 0, SRC,
-      NONE, DENY, "dma-logging-range", NULL, "kernel-uapi.md §5 mlx5; " R_11 " step 6"),
-    S("/decide/qemu-9.1/mlx5/pc-4t-over-2^42 -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_RAM_4T | M_PC, NULL, 0, SRC,
-      NONE, DENY, "dma-logging-range", NULL, "kernel-uapi.md §5 mlx5"),
+    S("/decide/qemu-8.2/mlx5/4t-over-assumed-2^42 -> unknown", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_4T, NULL, 0, SRC,
+      UNKNOWN, WARN, "fact-not-observed", "dma-logging-range", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (pg_track_log_max_addr_space is firmware's; 2^42 only assumed)"),
+    S("/decide/qemu-8.2/mlx5/4t-over-read-limit -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_4T | M_LOG_LIMIT_READ, NULL, 0, SRC,
+      NONE, DENY, "dma-logging-range", "fact-not-observed", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (EOPNOTSUPP over the limit the device reported)"),
+    S("/decide/qemu-8.1/mlx5/4t-over-assumed-2^42 -> unknown", H_INTEL_DIRTY, DEV_MLX5, Q81, LV100, M_RAM_4T, NULL, 0, SRC,
+      UNKNOWN, WARN, "fact-not-observed", "dma-logging-range", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (pg_track_log_max_addr_space is firmware's; 2^42 only assumed)"),
+    S("/decide/qemu-8.1/mlx5/4t-over-read-limit -> deny", H_INTEL_DIRTY, DEV_MLX5, Q81, LV100, M_RAM_4T | M_LOG_LIMIT_READ, NULL, 0, SRC,
+      NONE, DENY, "dma-logging-range", "fact-not-observed", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (EOPNOTSUPP over the limit the device reported)"),
+    S("/decide/qemu-9.1/mlx5/pc-4t-over-read-limit -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_RAM_4T | M_PC | M_LOG_LIMIT_READ, NULL, 0, SRC,
+      NONE, DENY, "dma-logging-range", NULL, "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker()"),
+    S("/decide/qemu-9.1/mlx5/64g-within-read-limit -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_RAM_64G | M_LOG_LIMIT_READ, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "dma-logging-range,fact-not-observed", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker()"),
     S("/decide/qemu-9.1/qat/4t-iommu-no-range-limit -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, M_RAM_4T | M_IOMMUFD_NATIVE, NULL, 0, SRC,
       IOMMU, ALLOW, NULL, "dma-logging-range", R_11 " step 3 (no DMA logging ranges in IOMMU mode)"),
     S("/decide/qemu-8.2/mlx5/pc-64g -> device", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_64G | M_PC, NULL, 0, SRC,
@@ -540,12 +560,16 @@ static const Scenario scenarios[] = {
       NONE, DENY, "libvirt-too-old,no-migration-driver", NULL, R_4 " (<driver model> 10.0)"),
     S("/decide/qemu-9.1/mlx5/libvirt-10.0-driver-model -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_MODEL, NULL, 0, SRC,
       DEVICE, ALLOW, NULL, "libvirt-too-old", R_4 " (<driver model> 10.0)"),
-    S("/decide/qemu-9.1/mlx5/libvirt-8.0-override-ignored -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, "8.0.0", M_MANAGED_NO, "enable-migration=off", 0, SRC,
-      DEVICE, WARN, "libvirt-too-old", "migration-disabled", R_4 " (<qemu:override> 8.2.0)"),
+    S("/decide/qemu-9.1/mlx5/libvirt-8.0-refuses-hostdev -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, "8.0.0", M_MANAGED_NO, "enable-migration=off", 0, SRC,
+      NONE, DENY, "libvirt-too-old", "migration-disabled", "libvirt src/qemu/qemu_migration.c qemuMigrationSrcIsAllowedHostdev() (before 8.6.0); <qemu:override> ignored before 8.2.0"),
     S("/decide/qemu-9.1/mlx5/libvirt-8.0-global-applies -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, "8.0.0", M_MANAGED_NO | M_GLOBAL, "enable-migration=off", 0, SRC,
-      NONE, DENY, "migration-disabled", "libvirt-too-old", R_4 " (<qemu:commandline> since 0.8.3)"),
+      NONE, DENY, "migration-disabled,libvirt-too-old", NULL, "libvirt docs/drvqemu.rst (<qemu:commandline>); qemuMigrationSrcIsAllowedHostdev() before 8.6.0"),
     S("/decide/qemu-9.1/mlx5/libvirt-8.2-override -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, "8.2.0", M_MANAGED_NO, "enable-migration=off", 0, SRC,
-      NONE, DENY, "migration-disabled", "libvirt-too-old", R_4 " (<qemu:override> 8.2.0)"),
+      NONE, DENY, "migration-disabled,libvirt-too-old", NULL, "libvirt docs/drvqemu.rst (<qemu:override> 8.2.0); qemuMigrationSrcIsAllowedHostdev() before 8.6.0"),
+    S("/decide/qemu-9.1/mlx5/libvirt-8.6-asks-qemu -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, "8.6.0", M_MANAGED_NO, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "libvirt-too-old", "libvirt src/qemu/qemu_migration.c qemuMigrationSrcIsAllowed() (8.6.0: QEMU's blocked-reasons)"),
+    S("/decide/qemu-9.1/mlx5/libvirt-8.5-refuses -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, "8.5.0", M_MANAGED_NO, NULL, 0, SRC,
+      NONE, DENY, "libvirt-too-old", NULL, "libvirt qemuMigrationSrcIsAllowedHostdev() (\"cannot migrate a domain with <hostdev mode='subsystem' type='pci'>\")"),
     S("/decide/qemu-9.1/qat/libvirt-9.0-managed-yes -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV90, 0, NULL, 0, SRC,
       NONE, DENY, "no-migration-driver", NULL, R_4),
     S("/decide/qemu-9.1/mlx5-two/intel-nodirty-model -> device", H_INTEL_NODIRTY, DEV_MLX5 | DEV_MLX5B, Q91, LV100, M_MODEL, NULL, 0, SRC,
@@ -614,4 +638,79 @@ static const Scenario scenarios[] = {
       DEVICE, ALLOW, NULL, NULL, "issue 3 VF policy alias ua-dt-*"),
     S("/decide/qemu-unknown/mlx5 -> deny", H_INTEL_DIRTY, DEV_MLX5, NULL, LV100, 0, NULL, 0, SRC,
       NONE, DENY, "prediction", NULL, "qemu-libvirt.md §2 (unknown version: oldest band)"),
+    /* ---- audit 2026-12, rule 1: failover pairs (<teaming type='transient'/>) */
+    S("/decide/qemu-10.0/failover/vf-alone -> none", H_INTEL_DIRTY, DEV_PLAIN, Q100, LV100, M_FAILOVER, NULL, 0, SRC,
+      NONE, ALLOW, "failover-unplugged", "no-migration-driver,libvirt-too-old", "QEMU hw/vfio/pci.c vfio_realize() (no migration checks with failover_pair_id); hw/net/virtio-net.c failover_unplug_primary()"),
+    S("/decide/qemu-10.0/failover/libvirt-8.0 -> none", H_INTEL_DIRTY, DEV_PLAIN, Q100, "8.0.0", M_FAILOVER, NULL, 0, SRC,
+      NONE, ALLOW, "failover-unplugged", "libvirt-too-old", "libvirt src/qemu/qemu_migration.c qemuMigrationSrcIsAllowedHostdev() (teaming type='transient' is let through)"),
+    S("/decide/qemu-7.2/failover/vf-alone -> none", H_DEBIAN12, DEV_PLAIN, Q72, LV90, M_FAILOVER, NULL, 0, SRC,
+      NONE, ALLOW, "failover-unplugged", "qemu-protocol-mismatch,no-migration-driver", "QEMU v7.2.0 hw/vfio/pci.c vfio_realize() (vfio_migration_probe only without failover_pair_id)"),
+    S("/decide/qemu-10.0/failover-mlx5/shared-legacy-container -> unknown", H_INTEL_DIRTY, DEV_PLAIN | DEV_MLX5, Q100, LV100, M_FAILOVER, NULL, 0, SRC,
+      UNKNOWN, WARN, "failover-unplugged,fact-not-observed", "no-migration-driver,mixed-tracking", "audit 2026-12 (timing of failover_unplug_primary() vs vfio_listener_log_global_start() is open)"),
+    S("/decide/qemu-10.0/failover-qat/iommufd -> iommu", H_INTEL_DIRTY, DEV_PLAIN | DEV_QAT, Q100, LV122, M_FAILOVER | M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, "failover-unplugged", "no-migration-driver,fact-not-observed", "QEMU hw/vfio/pci.c vfio_realize(); hw/vfio/iommufd.c iommufd_cdev_autodomains_get()"),
+
+    /* ---- rule 3: one decision per container */
+    S("/decide/qemu-10.0/mlx5-legacy-qat-iommufd/per-container -> iommu", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q100, LV122, M_IOMMUFD_NATIVE | M_MLX5_LEGACY, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "mixed-tracking,no-dirty-tracking", "QEMU hw/vfio/listener.c vfio_listener_log_global_start() per container; hw/vfio/container-legacy.c vs hw/vfio/iommufd.c"),
+    S("/decide/qemu-9.0/mlx5-legacy-qat-iommufd/per-container -> deny", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q90, LV122, M_IOMMUFD_NATIVE | M_MLX5_LEGACY, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking", "mixed-tracking", "QEMU v9.0.0 docs/devel/vfio-iommufd.rst (no dirty tracking on iommufd yet)"),
+    S("/decide/qemu-10.0/mlx5-legacy-qat-iommufd-enable-on -> perpetual", H_INTEL_DIRTY, DEV_MLX5 | DEV_QAT, Q100, LV122, M_IOMMUFD_NATIVE | M_MLX5_LEGACY | M_NO_IOMMUFD_HOST, NULL, 0, SRC,
+      NONE, DENY, "iommufd-unavailable", NULL, "QEMU hw/vfio/iommufd.c iommufd_cdev_attach() (no cdev: the QAT VF does not realize)"),
+
+    /* ---- rules 4 and 5: QEMU 11.0 vIOMMU relaxation and the type1 limit */
+    S("/decide/qemu-11.0/qat/viommu-iommufd -> iommu", H_INTEL_DIRTY, DEV_QAT, Q110, LV122, M_VIOMMU | M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "viommu", "QEMU commit 0e3c1e2b2b24 (hw/vfio/migration.c vfio_migration_realize, vfio_device_dirty_pages_disabled)"),
+    S("/decide/qemu-10.2/qat/viommu-iommufd -> deny", H_INTEL_DIRTY, DEV_QAT, Q102, LV122, M_VIOMMU | M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      NONE, DENY, "viommu", NULL, "QEMU hw/vfio/migration.c vfio_migration_realize() before commit 0e3c1e2b2b24"),
+    S("/decide/qemu-11.0/mlx5/viommu-logs -> deny", H_INTEL_DIRTY, DEV_MLX5, Q110, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "viommu", NULL, "QEMU commit 0e3c1e2b2b24 (devices that use device dirty tracking stay blocked)"),
+    S("/decide/qemu-11.0/mlx5/viommu-device-tracking-off-iommufd -> iommu", H_INTEL_DIRTY, DEV_MLX5, Q110, LV122, M_VIOMMU | M_IOMMUFD_NATIVE, "x-device-dirty-page-tracking=off", 0, SRC,
+      IOMMU, ALLOW, NULL, "viommu,no-dirty-tracking", "QEMU hw/vfio/device.c vfio_device_dirty_pages_disabled() (x-device-dirty-page-tracking=off)"),
+    S("/decide/qemu-11.0/qat/viommu-enable-on -> perpetual", H_INTEL_DIRTY, DEV_QAT, Q110, LV100, M_VIOMMU, "enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", "viommu", "QEMU commit 0e3c1e2b2b24 (perpetual devices with enable-migration=on may migrate)"),
+    S("/decide/qemu-11.0/qat/viommu-auto -> deny", H_INTEL_DIRTY, DEV_QAT, Q110, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking", "viommu", "QEMU hw/vfio/migration.c vfio_migration_realize() (auto still needs tracking)"),
+    S("/decide/qemu-10.0/mlx5/viommu-no-caching-mode -> deny", H_INTEL_DIRTY, DEV_MLX5, Q100, LV100, M_VIOMMU_NO_CM, NULL, 0, SRC,
+      NONE, DENY, "viommu", NULL, "QEMU hw/i386/intel_iommu.c vtd_iommu_notify_flag_changed() (caching-mode=on needed for VFIO)"),
+    S("/decide/qemu-11.0/qat/16t-enable-on-type1 -> deny", H_INTEL_DIRTY, DEV_QAT, Q110, LV100, M_RAM_16T, "enable-migration=on", 0, SRC,
+      NONE, DENY, "type1-ram-limit", NULL, "QEMU commit 46c763311419 hw/vfio/migration.c vfio_dirty_tracking_exceed_limit() (8 TiB)"),
+    S("/decide/qemu-10.2/qat/16t-enable-on-type1 -> perpetual", H_INTEL_DIRTY, DEV_QAT, Q102, LV100, M_RAM_16T, "enable-migration=on", P_ALLOW, SRC,
+      PERP, WARN, "no-dirty-tracking", "type1-ram-limit", "QEMU before commit 46c763311419 (no limit check)"),
+    S("/decide/qemu-11.0/qat/16t-iommufd -> iommu", H_INTEL_DIRTY, DEV_QAT, Q110, LV122, M_RAM_16T | M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      IOMMU, ALLOW, NULL, "type1-ram-limit", "QEMU commit 46c763311419 (iommufd has no bitmap limit)"),
+    S("/decide/qemu-11.0/mlx5/16t-device-tracking -> unknown", H_INTEL_DIRTY, DEV_MLX5, Q110, LV100, M_RAM_16T, NULL, 0, SRC,
+      UNKNOWN, WARN, "fact-not-observed", "type1-ram-limit", "QEMU vfio_dirty_tracking_exceed_limit() skips devices that log DMA; mlx5 limit not read"),
+
+    /* ---- rule 7: iommufd the host cannot serve */
+    S("/decide/qemu-10.0/mlx5/iommufd-kernel-without-iommufd -> deny", H_INTEL_DIRTY, DEV_MLX5, Q100, LV122, M_IOMMUFD_NATIVE | M_NO_IOMMUFD_HOST, NULL, 0, SRC,
+      NONE, DENY, "iommufd-unavailable", NULL, "QEMU hw/vfio/iommufd.c iommufd_cdev_attach() (vfio cdev), backends/iommufd.c iommufd_backend_connect()"),
+    S("/decide/qemu-7.2/mlx5/iommufd-object -> deny", H_INTEL_DIRTY, DEV_MLX5, Q72, LV100, M_IOMMUFD_GLOBAL, NULL, 0, SRC,
+      NONE, DENY, "qemu-too-old", NULL, "QEMU v7.2.22 has no iommufd object (\"Parameter 'qom-type' does not accept value 'iommufd'\")"),
+
+    /* ---- rule 9: mdevs judged from what their vendor driver answered (mtty) */
+    S("/decide/qemu-10.0/mtty/probed -> device", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "fact-not-observed,no-dirty-tracking,prediction", "Linux samples/vfio-mdev/mtty.c (mtty_migration_ops, mtty_log_ops); QEMU hw/vfio/listener.c"),
+    S("/decide/qemu-10.0/mtty/kernel-without-iommufd -> unknown", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_NO_IOMMUFD_HOST, NULL, 0, SRC,
+      UNKNOWN, WARN, "fact-not-observed", "dma-logging-report-unsupported", "Linux include/linux/iova_bitmap.h (EOPNOTSUPP without IOMMUFD_DRIVER); report not probed"),
+    S("/decide/qemu-10.0/mtty/report-fails -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_NO_IOMMUFD_HOST | M_REPORT_FAILS, NULL, 0, SRC,
+      NONE, DENY, "dma-logging-report-unsupported", "no-dirty-tracking", "Linux drivers/vfio/vfio_main.c vfio_ioctl_device_feature_logging_report(); QEMU \"Failed to get DMA logging report\""),
+    S("/decide/qemu-10.0/mtty-two/p2p -> device", H_INTEL_DIRTY, DEV_MDEV | DEV_MDEV2, Q100, LV100, M_MTTY, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "multi-device-no-p2p", "QEMU hw/vfio/common.c vfio_multiple_devices_migration_is_supported() (mtty has P2P)"),
+    S("/decide/qemu-10.0/mtty-plain/only-plain-blocked -> deny", H_INTEL_DIRTY, DEV_MDEV | DEV_PLAIN, Q100, LV100, M_MTTY, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "multi-device-no-p2p", "QEMU hw/vfio/migration.c vfio_migration_realize() (the plain device's own blocker only)"),
+    S("/decide/qemu-10.0/mtty/device-tracking-off -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY, "x-device-dirty-page-tracking=off", 0, SRC,
+      NONE, DENY, "no-dirty-tracking", NULL, "QEMU hw/vfio/migration.c vfio_migration_realize() (type1's bitmap does not count under auto)"),
+    S("/decide/qemu-10.0/mtty/device-tracking-off-enable-on -> perpetual", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY, "x-device-dirty-page-tracking=off;enable-migration=on", 0, SRC,
+      PERP, WARN, "no-dirty-tracking", NULL, "QEMU hw/vfio/migration.c vfio_migration_realize() (warn_report)"),
+    S("/decide/qemu-10.0/mtty/enable-migration-off -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY, "enable-migration=off", 0, SRC,
+      NONE, DENY, "migration-disabled", NULL, "QEMU hw/vfio/migration.c vfio_migration_realize()"),
+    S("/decide/qemu-10.0/mtty/iommufd -> device", H_INTEL_DIRTY, DEV_MDEV, Q100, LV122, M_MTTY | M_IOMMUFD_NATIVE, NULL, 0, SRC,
+      DEVICE, ALLOW, NULL, "iommufd-unavailable,fact-not-observed", "QEMU hw/vfio/iommufd.c (mdev attached without dirty tracking; device logging)"),
+    S("/decide/qemu-10.0/mtty/viommu -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "viommu", NULL, "QEMU hw/vfio/migration.c vfio_migration_realize() vfio_viommu_preset()"),
+    S("/decide/qemu-10.0/mtty/libvirt-8.0 -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, "8.0.0", M_MTTY, NULL, 0, SRC,
+      NONE, DENY, "libvirt-too-old", NULL, "libvirt qemuMigrationSrcIsAllowedHostdev() (type='mdev' refused before 8.6.0)"),
+    S("/decide/qemu-7.2/mtty -> deny", H_INTEL_DIRTY, DEV_MDEV, Q72, LV100, M_MTTY, NULL, 0, SRC,
+      NONE, DENY, "qemu-protocol-mismatch", NULL, "QEMU v7.2.22: \"VFIO device doesn't support migration\" for every device"),
 };

@@ -456,6 +456,48 @@ test_non_vfio_hostdevs_skipped(void)
     assert_addr(g_ptr_array_index(d->hostdevs, 0), "0000:3b:00.1");
 }
 
+/* The VF of a virtio failover pair (libvirt formatdomain: <teaming
+ * type='transient' persistent='ua-net0'/>) and intel-iommu's caching mode
+ * are what the engine's failover and caching-mode rules read. */
+static void
+test_failover_and_caching_mode(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtDomain) d = parse_str(
+        DOMAIN("",
+               "<iommu model='intel'><driver intremap='on' caching_mode='on'/></iommu>"
+               "<interface type='hostdev' managed='yes'><mac address='52:54:00:00:00:02'/>"
+               "<source><address type='pci' domain='0' bus='0x17' slot='2' function='0'/></source>"
+               "<teaming type='transient' persistent='ua-net0'/></interface>"
+               "<interface type='hostdev' managed='yes'>"
+               "<source><address type='pci' domain='0' bus='0x17' slot='2' function='1'/></source>"
+               "</interface>"
+               "<interface type='hostdev' managed='yes'>"
+               "<source><address type='pci' domain='0' bus='0x17' slot='2' function='2'/></source>"
+               "<teaming type='persistent'/></interface>",
+               ""),
+        &error);
+    const DtHostdev *h;
+
+    g_assert_no_error(error);
+    g_assert_cmpint(d->viommu_caching_mode, ==, DT_TRI_YES);
+    g_assert_cmpuint(d->hostdevs->len, ==, 3);
+    h = g_ptr_array_index(d->hostdevs, 0);
+    g_assert_true(h->is_interface);
+    g_assert_true(h->failover);
+    h = g_ptr_array_index(d->hostdevs, 1);
+    g_assert_true(h->is_interface);
+    g_assert_false(h->failover);
+    h = g_ptr_array_index(d->hostdevs, 2);
+    g_assert_false(h->failover);
+
+    g_clear_pointer(&d, dt_domain_free);
+    d = parse_str(DOMAIN("", "<iommu model='intel'/>" VF0, ""), &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(d->viommu_caching_mode, ==, DT_TRI_UNKNOWN);
+    g_assert_false(((DtHostdev *)g_ptr_array_index(d->hostdevs, 0))->is_interface);
+}
+
 static void
 test_mdev_invalid(void)
 {
@@ -1204,6 +1246,7 @@ main(int argc, char **argv)
     g_test_add_func("/domain/hostdev/usb-capabilities-network-skipped",
                     test_non_vfio_hostdevs_skipped);
     g_test_add_func("/domain/hostdev/mdev-without-uuid-refused", test_mdev_invalid);
+    g_test_add_func("/domain/hostdev/interface-teaming-transient-is-failover", test_failover_and_caching_mode);
     g_test_add_func("/domain/memory/units-maxmemory-largest-hugepage",
                     test_memory_units_and_hugepages);
     g_test_add_func("/domain/memory/numa-cells-without-memory", test_memory_from_numa);
