@@ -172,4 +172,36 @@ if kill -0 "$DAEMON_PID" 2>/dev/null; then
 else
     tap_fail "dirtytrackd still running"
 fi
+
+# Shutdown is bounded whatever libvirt does: libvirtd stopped (SIGSTOP, so
+# its socket accepts and nothing answers), then SIGTERM to the daemon,
+# which must be gone within 2 s and have released its bus name.  (It used
+# to wait for libvirtd in virConnectDomainEventDeregisterAny: 40 s and
+# more.)
+has_owner() {
+    dbus-send --bus="$ADDR" --print-reply=literal --reply-timeout=2000 \
+        --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
+        string:org.dirtytrack1 2>&1
+}
+LV_PID=$(cat "$(lv_dir 1)/pid")
+kill -STOP "$LV_PID"
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM "$DAEMON_PID"
+i=0
+while kill -0 "$DAEMON_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if ! kill -0 "$DAEMON_PID" 2>/dev/null && [ "$ms" -le 2000 ]; then
+    tap_ok "libvirtd stopped (SIGSTOP): dirtytrackd exits $ms ms after SIGTERM (<= 2000)"
+else
+    tap_fail "libvirtd stopped (SIGSTOP): dirtytrackd exits within 2000 ms of SIGTERM (waited $ms ms)"
+    kill -KILL "$DAEMON_PID" 2>/dev/null
+fi
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=
+case "$(has_owner)" in
+*false*) tap_ok "and the bus name org.dirtytrack1 is released" ;;
+*) tap_fail "and the bus name org.dirtytrack1 is released ($(has_owner))" ;;
+esac
+kill -CONT "$LV_PID"
 tap_done

@@ -10,6 +10,13 @@
  *
  * Losing the bus ends the daemon: systemd (or bus activation) starts a new
  * one, which is simpler and safer than reconnecting with stale state.
+ *
+ * Stopping is bounded: the orderly part (workers finishing, tuning tasks,
+ * closing libvirt's connections, answering what waits) runs in a thread of
+ * its own, and if it has not finished within DTD_STOP_DEADLINE_MS (a
+ * libvirtd that stopped answering: closing a connection is a call to it)
+ * the process leaves at once; the kernel closes the bus socket, and the bus
+ * releases the name.
  */
 #include "config.h"
 
@@ -17,6 +24,7 @@
 #include <grp.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -38,6 +46,8 @@
  * VMs whose hooks all ask at once, each with two calls in flight, and more
  * with more threads.  Answers from the decision cache never wait. */
 #define DTD_QUEUE_PER_THREAD 16
+/* SIGTERM to exit, at most (systemd's and the bound is 2 s) */
+#define DTD_STOP_DEADLINE_MS 1500
 #define DTD_QUEUE_MIN 256
 #define DTD_QUEUE_MAX 65536
 
@@ -216,6 +226,57 @@ daemon_free(DtdDaemon *d)
     g_free(d);
 }
 
+typedef struct {
+    DtdDaemon *d;
+    GMutex lock;
+    GCond cond;
+    gboolean done;
+} DtdStop;
+
+static gpointer
+stop_thread(gpointer data)
+{
+    DtdStop *s = data;
+
+    dtd_uevent_stop(s->d);
+    dtd_libvirt_stop(s->d);
+    daemon_free(s->d);
+    g_mutex_lock(&s->lock);
+    s->done = TRUE;
+    g_cond_signal(&s->cond);
+    g_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* The orderly stop, or, past the deadline, an exit without it. */
+static int
+stop_within_deadline(DtdDaemon *d, int status)
+{
+    DtdStop s = { .d = d };
+    gint64 end = g_get_monotonic_time() + DTD_STOP_DEADLINE_MS * G_TIME_SPAN_MILLISECOND;
+    GThread *t;
+
+    g_mutex_init(&s.lock);
+    g_cond_init(&s.cond);
+    /* the thread takes the main context over: this one no longer runs it */
+    t = g_thread_new("dtd-stop", stop_thread, &s);
+    g_mutex_lock(&s.lock);
+    while (!s.done)
+        if (!g_cond_wait_until(&s.cond, &s.lock, end))
+            break;
+    if (!s.done) {
+        g_warning("Stopping took more than %d ms (libvirt not answering?): leaving now",
+                  DTD_STOP_DEADLINE_MS);
+        fflush(NULL);
+        _exit(status);
+    }
+    g_mutex_unlock(&s.lock);
+    g_thread_join(t);
+    g_mutex_clear(&s.lock);
+    g_cond_clear(&s.cond);
+    return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -364,11 +425,8 @@ main(int argc, char **argv)
               opt_address ? opt_address : opt_session ? "the session bus" : "the system bus");
     g_main_loop_run(d->loop);
 
-    dtd_uevent_stop(d);
-    dtd_libvirt_stop(d);
     status = d->exit_status;
-    daemon_free(d);
-    return status;
+    return stop_within_deadline(d, status);
 
  fail:
     g_printerr("dirtytrackd: %s\n", error ? error->message : _("Startup failed"));

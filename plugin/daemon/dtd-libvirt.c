@@ -12,6 +12,13 @@
  *
  * Opening the connection and registering the callbacks are RPCs, so they
  * run in a worker thread; a lost connection is retried every few seconds.
+ * Every connection (this one and dtd-tune.c's) has libvirt's keepalive on
+ * (virConnectSetKeepAlive, DTD_LIBVIRT_KEEPALIVE_*): a libvirtd that stops
+ * answering closes the connection after about interval * (count + 1)
+ * seconds, and every call waiting on it fails instead of hanging (libvirt's
+ * client loop waits with the keepalive's timeout, src/rpc/virnetclient.c
+ * virNetClientIOEventLoop()).  Shutdown does not even wait that long
+ * (dirtytrackd.c).
  * The connection is read-only: events (lifecycle here, migration iteration
  * and job completion for dtd-tune.c) are all it is used for; the tuning
  * opens its own read-write connection in its own thread.
@@ -407,6 +414,7 @@ connect_thread(DtdDaemon *d)
         c->error = g_strdup(virGetLastErrorMessage());
         goto out;
     }
+    dtd_libvirt_keepalive(c->conn);
     c->callback_id = virConnectDomainEventRegisterAny(c->conn, NULL,
                                                       VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                       VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
@@ -455,6 +463,16 @@ retry_fired(gpointer user_data)
      * the connection from coming back */
     g_thread_unref(g_thread_new("dtd-libvirt", connect_thread_main, d));
     return G_SOURCE_REMOVE;
+}
+
+void
+dtd_libvirt_keepalive(virConnectPtr conn)
+{
+    /* fails only where keepalive is not supported (not a remote
+     * connection): then there is nothing to time out */
+    if (virConnectSetKeepAlive(conn, DTD_LIBVIRT_KEEPALIVE_INTERVAL_S,
+                               DTD_LIBVIRT_KEEPALIVE_COUNT) < 0)
+        g_debug("libvirt keepalive not set: %s", virGetLastErrorMessage());
 }
 
 void

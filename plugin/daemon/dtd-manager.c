@@ -1035,12 +1035,12 @@ static gboolean
 share_used_up(DtdDaemon *d, const DtdJob *job)
 {
     const char *sender = dbus_message_get_sender(job->msg);
+    guint workers = MAX(d->user_threads, 1);
 
     return job->user_lane &&
            (count_of(d->user_by_uid, GUINT_TO_POINTER(job->uid + 1)) >=
-                d->user_threads * DTD_USER_PER_UID_FACTOR ||
-            (sender && count_of(d->user_by_name, sender) >=
-                           d->user_threads * DTD_USER_PER_NAME_FACTOR));
+                workers * DTD_USER_PER_UID_FACTOR ||
+            (sender && count_of(d->user_by_name, sender) >= workers * DTD_USER_PER_NAME_FACTOR));
 }
 
 typedef struct {
@@ -1127,7 +1127,8 @@ static DBusMessage *
 submit(DtdDaemon *d, DtdJob *job)
 {
     g_autoptr(GError) error = NULL;
-    GThreadPool *pool = job->user_lane ? d->user_pool : d->pool;
+    /* a daemon built with one pool (fuzz/fuzz-dbus.c) runs both lanes in it */
+    GThreadPool *pool = job->user_lane && d->user_pool ? d->user_pool : d->pool;
     guint max_queue = job->user_lane ? d->user_max_queue : d->max_queue;
 
     if (!pool || g_thread_pool_unprocessed(pool) >= max_queue) {

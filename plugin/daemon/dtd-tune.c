@@ -194,6 +194,8 @@ rw_connection(DtdTuneTask *t)
         rw_conn = virConnectOpen(t->d->libvirt_uri);
         if (!rw_conn)
             task_error(t, "virConnectOpen");
+        else
+            dtd_libvirt_keepalive(rw_conn);
     }
     return rw_conn;
 }

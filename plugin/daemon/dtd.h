@@ -204,6 +204,11 @@ void dtd_domain_lifecycle(DtdDaemon *d, const char *name, const char *event, int
 /* dtd-libvirt.c: libvirt's event loop on ours; must run before any
  * connection is opened. */
 void dtd_libvirt_init(void);
+/* libvirt's keepalive on a connection: a libvirtd that stops answering
+ * fails its calls after about interval * (count + 1) seconds. */
+#define DTD_LIBVIRT_KEEPALIVE_INTERVAL_S 2
+#define DTD_LIBVIRT_KEEPALIVE_COUNT 2
+void dtd_libvirt_keepalive(virConnectPtr conn);
 /* (Re)connects to d->libvirt_uri after seconds (0: at the next iteration). */
 void dtd_libvirt_schedule(DtdDaemon *d, guint seconds);
 void dtd_libvirt_stop(DtdDaemon *d);
