@@ -1009,6 +1009,17 @@ assert_line(GPtrArray *checks, const char *id, DtCheckStatus st, const char *res
     g_assert_cmpstr(dt_source_to_string(c->source), ==, dt_source_to_string(src));
 }
 
+/* virt-host-validate qemu's "WARN (Unknown if this platform has IOMMU
+ * support)": no unit, no group, no vmx/svm flag; and no "enabled" line. */
+static void
+assert_cannot_tell(GPtrArray *checks, const char *hint)
+{
+    assert_line(checks, "iommu-present", DT_CHECK_WARN,
+                "unknown if this platform has IOMMU support (no IOMMU unit or group; the CPU shows neither the vmx nor the svm flag)",
+                hint, DT_SOURCE_SYSFS);
+    g_assert_null(find_check(checks, "iommu-enabled"));
+}
+
 /* VT-d off in the firmware of an Intel host: no DMAR table, so the
  * platform line fails as virt-host-validate's does, with the one fix that
  * works there; "enabled" is not asked of an IOMMU that is not there. */
@@ -1037,6 +1048,23 @@ test_checks_no_iommu(void)
 static void
 test_checks_no_vfio(void)
 {
+    static const struct {
+        const char *id;
+        DtCheckStatus status;
+        const char *result, *hint;
+    } kernel_lines[] = {
+        { "kernel-vfio", DT_CHECK_FAIL, "no (CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO },
+        { "kernel-vfio-migration", DT_CHECK_FAIL,
+          "no (no VFIO: CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO },
+        { "kernel-dma-logging", DT_CHECK_WARN,
+          "no (no VFIO: CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO },
+        { "kernel-iommufd", DT_CHECK_WARN, "no (CONFIG_IOMMUFD not set in /proc/config.gz)",
+          HINT_NO_IOMMUFD },
+        { "kernel-vfio-cdev", DT_CHECK_WARN,
+          "no (no VFIO: CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO },
+        { "kernel-iommufd-dirty", DT_CHECK_WARN,
+          "no (no iommufd: CONFIG_IOMMUFD not set in /proc/config.gz)", HINT_NO_IOMMUFD },
+    };
     g_autoptr(DtHost) h = probe_all("no-vfio");
     g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
 
@@ -1045,31 +1073,11 @@ test_checks_no_vfio(void)
     g_assert_cmpint(h->platform.kconfig[DT_KFEAT_IOMMUFD], ==, DT_KOPT_UNSET);
     g_assert_false(h->platform.modules_known);
     g_assert_cmpint(h->platform.cpu, ==, DT_CPU_OTHER);
-    /* virt-host-validate qemu: "WARN (Unknown if this platform has IOMMU support)" */
-    assert_line(checks, "iommu-present", DT_CHECK_WARN,
-                "unknown if this platform has IOMMU support (no IOMMU unit or group; the CPU shows neither the vmx nor the svm flag)",
-                "this kernel has no x86 IOMMU driver (neither CONFIG_INTEL_IOMMU nor CONFIG_AMD_IOMMU is set in /proc/config.gz)",
-                DT_SOURCE_SYSFS);
-    g_assert_null(find_check(checks, "iommu-enabled"));
-    assert_line(checks, "kernel-vfio", DT_CHECK_FAIL, "no (CONFIG_VFIO not set in /proc/config.gz)",
-                HINT_NO_VFIO,
-                DT_SOURCE_KCONFIG);
-    assert_line(checks, "kernel-vfio-migration", DT_CHECK_FAIL,
-                "no (no VFIO: CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO,
-                DT_SOURCE_KCONFIG);
-    assert_line(checks, "kernel-dma-logging", DT_CHECK_WARN,
-                "no (no VFIO: CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO,
-                DT_SOURCE_KCONFIG);
-    assert_line(checks, "kernel-iommufd", DT_CHECK_WARN,
-                "no (CONFIG_IOMMUFD not set in /proc/config.gz)",
-                HINT_NO_IOMMUFD,
-                DT_SOURCE_KCONFIG);
-    assert_line(checks, "kernel-vfio-cdev", DT_CHECK_WARN,
-                "no (no VFIO: CONFIG_VFIO not set in /proc/config.gz)", HINT_NO_VFIO,
-                DT_SOURCE_KCONFIG);
-    assert_line(checks, "kernel-iommufd-dirty", DT_CHECK_WARN,
-                "no (no iommufd: CONFIG_IOMMUFD not set in /proc/config.gz)", HINT_NO_IOMMUFD,
-                DT_SOURCE_KCONFIG);
+    assert_cannot_tell(checks,
+                       "this kernel has no x86 IOMMU driver (neither CONFIG_INTEL_IOMMU nor CONFIG_AMD_IOMMU is set in /proc/config.gz)");
+    for (guint i = 0; i < G_N_ELEMENTS(kernel_lines); i++)
+        assert_line(checks, kernel_lines[i].id, kernel_lines[i].status, kernel_lines[i].result,
+                    kernel_lines[i].hint, DT_SOURCE_KCONFIG);
     /* CONFIG_KVM_VFIO=y is another option, not VFIO */
     for (guint i = 0; i < checks->len; i++) {
         const DtCheck *c = g_ptr_array_index(checks, i);
@@ -1134,11 +1142,8 @@ test_checks_arm_nosmmu(void)
     g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
 
     g_assert_cmpint(h->platform.cpu, ==, DT_CPU_OTHER);
-    assert_line(checks, "iommu-present", DT_CHECK_WARN,
-                "unknown if this platform has IOMMU support (no IOMMU unit or group; the CPU shows neither the vmx nor the svm flag)",
-                "enable the SMMU in the firmware setup and check that the kernel has its driver (CONFIG_ARM_SMMU_V3)",
-                DT_SOURCE_SYSFS);
-    g_assert_null(find_check(checks, "iommu-enabled"));
+    assert_cannot_tell(checks,
+                       "enable the SMMU in the firmware setup and check that the kernel has its driver (CONFIG_ARM_SMMU_V3)");
     assert_line(checks, "kernel-vfio", DT_CHECK_PASS, "yes (/dev/vfio/vfio)", NULL,
                 DT_SOURCE_DEVNODE);
 }
@@ -1199,10 +1204,23 @@ test_checks_intel_enable_hints(void)
 /* modprobe only for a module the kernel's lists carry; a loaded module or
  * a device node wins over any list; the configuration is read from
  * /boot/config-RELEASE and module names are matched with '-' as '_'. */
+/* Probes dir again as `dirtytrack host` does; the previous checks go. */
+static GPtrArray *
+recheck(GPtrArray *old, const char *dir, DtHost **host)
+{
+    if (old)
+        g_ptr_array_unref(old);
+    g_clear_pointer(host, dt_host_free);
+    *host = probe_all_dir(dir);
+    return dt_host_checks(*host, NULL);
+}
+
 static void
 test_checks_modules(void)
 {
     Copy c = { 0 };
+    GPtrArray *checks = NULL;
+    g_autoptr(DtHost) h = NULL;
 
     copy_fixture(&c, "intel-dirty");
     remove_path(&c, "/dev/iommu");
@@ -1216,61 +1234,46 @@ test_checks_modules(void)
     write_file(&c, "/lib/modules/" REL_612 "/modules.builtin", "kernel/drivers/iommu/iommu-sva.ko\n");
     write_file(&c, "/boot/config-" REL_612,
                "CONFIG_VFIO=m\nCONFIG_VFIO_PCI=m\nCONFIG_IOMMUFD=m\n# CONFIG_VFIO_DEVICE_CDEV is not set\n");
-    {
-        g_autoptr(DtHost) h = probe_all_dir(c.root);
-        g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
-
-        g_assert_true(h->platform.modules_known);
-        g_assert_cmpint(h->platform.kmod[DT_KFEAT_VFIO_PCI], ==, DT_KMOD_AVAILABLE);
-        assert_line(checks, "kernel-vfio", DT_CHECK_PASS, "yes (module vfio, not loaded)", NULL,
-                    DT_SOURCE_MODULES);
-        assert_line(checks, "kernel-iommufd", DT_CHECK_WARN, "no (module iommufd, not loaded)",
-                    "load the iommufd module: modprobe iommufd", DT_SOURCE_MODULES);
-        assert_line(checks, "kernel-vfio-cdev", DT_CHECK_WARN,
-                    "no (CONFIG_VFIO_DEVICE_CDEV not set in /boot/config-" REL_612 ")",
-                    "the iommufd backend needs a kernel built with CONFIG_VFIO_DEVICE_CDEV; QEMU can still use the group interface",
-                    DT_SOURCE_KCONFIG);
-    }
+    checks = recheck(checks, c.root, &h);
+    g_assert_true(h->platform.modules_known);
+    g_assert_cmpint(h->platform.kmod[DT_KFEAT_VFIO_PCI], ==, DT_KMOD_AVAILABLE);
+    assert_line(checks, "kernel-vfio", DT_CHECK_PASS, "yes (module vfio, not loaded)", NULL,
+                DT_SOURCE_MODULES);
+    assert_line(checks, "kernel-iommufd", DT_CHECK_WARN, "no (module iommufd, not loaded)",
+                "load the iommufd module: modprobe iommufd", DT_SOURCE_MODULES);
+    assert_line(checks, "kernel-vfio-cdev", DT_CHECK_WARN,
+                "no (CONFIG_VFIO_DEVICE_CDEV not set in /boot/config-" REL_612 ")",
+                "the iommufd backend needs a kernel built with CONFIG_VFIO_DEVICE_CDEV; QEMU can still use the group interface",
+                DT_SOURCE_KCONFIG);
     /* =m in the configuration, but the module is not installed: no modprobe */
     write_file(&c, "/lib/modules/" REL_612 "/modules.dep",
                "kernel/drivers/vfio/vfio.ko.xz:\n");
-    {
-        g_autoptr(DtHost) h = probe_all_dir(c.root);
-        g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
-
-        assert_line(checks, "kernel-iommufd", DT_CHECK_WARN,
-                    "no (no iommufd module in /lib/modules/" REL_612 ")",
-                    HINT_NO_IOMMUFD,
-                    DT_SOURCE_MODULES);
-    }
+    checks = recheck(checks, c.root, &h);
+    assert_line(checks, "kernel-iommufd", DT_CHECK_WARN,
+                "no (no iommufd module in /lib/modules/" REL_612 ")",
+                HINT_NO_IOMMUFD,
+                DT_SOURCE_MODULES);
     /* loaded now: /sys/module says so, whatever the lists */
     write_file(&c, "/sys/module/iommufd/refcnt", "0\n");
     write_file(&c, "/sys/module/vfio/refcnt", "1\n");
-    {
-        g_autoptr(DtHost) h = probe_all_dir(c.root);
-        g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
-
-        assert_line(checks, "kernel-vfio", DT_CHECK_PASS, "yes (/sys/module/vfio)", NULL,
-                    DT_SOURCE_SYSFS);
-        assert_line(checks, "kernel-iommufd", DT_CHECK_WARN,
-                    "no (/dev/iommu missing; /sys/module/iommufd)",
-                    "the kernel has iommufd but /dev/iommu is missing: check that devtmpfs is mounted on /dev",
-                    DT_SOURCE_DEVNODE);
-    }
+    checks = recheck(checks, c.root, &h);
+    assert_line(checks, "kernel-vfio", DT_CHECK_PASS, "yes (/sys/module/vfio)", NULL,
+                DT_SOURCE_SYSFS);
+    assert_line(checks, "kernel-iommufd", DT_CHECK_WARN,
+                "no (/dev/iommu missing; /sys/module/iommufd)",
+                "the kernel has iommufd but /dev/iommu is missing: check that devtmpfs is mounted on /dev",
+                DT_SOURCE_DEVNODE);
     /* no configuration, no module lists, no node: nothing to name */
     remove_path(&c, "/boot");
     remove_path(&c, "/lib/modules/" REL_612 "/modules.dep");
     remove_path(&c, "/lib/modules/" REL_612 "/modules.builtin");
     remove_path(&c, "/sys/module");
-    {
-        g_autoptr(DtHost) h = probe_all_dir(c.root);
-        g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
-
-        assert_line(checks, "kernel-iommufd", DT_CHECK_WARN, "no",
-                    "no /dev/iommu, and no kernel configuration or module list tells whether this kernel has iommufd",
-                    DT_SOURCE_DEVNODE);
-        g_assert_cmpint(need_check(checks, "kernel-vfio")->status, ==, DT_CHECK_WARN);
-    }
+    checks = recheck(checks, c.root, &h);
+    assert_line(checks, "kernel-iommufd", DT_CHECK_WARN, "no",
+                "no /dev/iommu, and no kernel configuration or module list tells whether this kernel has iommufd",
+                DT_SOURCE_DEVNODE);
+    g_assert_cmpint(need_check(checks, "kernel-vfio")->status, ==, DT_CHECK_WARN);
+    g_ptr_array_unref(checks);
     copy_free(&c);
 }
 
