@@ -116,6 +116,13 @@ link_names(const char *target, const char *host_path, const char *root_path)
 int
 dt_vfio_find_holder(const DtPaths *paths, const DtPciDev *dev, char **holder)
 {
+    return dt_vfio_find_node_holder(paths, dev->iommu_group, dev->vfio_cdev, holder);
+}
+
+int
+dt_vfio_find_node_holder(const DtPaths *paths, int iommu_group, const char *vfio_cdev,
+                         char **holder)
+{
     g_autofree char *proc = dt_paths_get(paths, "/proc");
     g_autofree char *group_host = NULL, *group_root = NULL;
     g_autofree char *cdev_host = NULL, *cdev_root = NULL;
@@ -123,12 +130,12 @@ dt_vfio_find_holder(const DtPaths *paths, const DtPciDev *dev, char **holder)
     const char *pid;
     pid_t self = getpid();
 
-    if (dev->iommu_group >= 0) {
-        group_host = g_strdup_printf("/dev/vfio/%d", dev->iommu_group);
+    if (iommu_group >= 0) {
+        group_host = g_strdup_printf("/dev/vfio/%d", iommu_group);
         group_root = dt_paths_get(paths, group_host);
     }
-    if (dev->vfio_cdev) {
-        cdev_host = g_strdup_printf("/dev/vfio/devices/%s", dev->vfio_cdev);
+    if (vfio_cdev) {
+        cdev_host = g_strdup_printf("/dev/vfio/devices/%s", vfio_cdev);
         cdev_root = dt_paths_get(paths, cdev_host);
     }
     if (!group_host && !cdev_host)
@@ -182,11 +189,11 @@ dt_vfio_find_holder(const DtPaths *paths, const DtPciDev *dev, char **holder)
 }
 
 static DtVfioHandle *
-handle_new(const DtPciDev *dev)
+handle_new(const char *name)
 {
     DtVfioHandle *h = g_new0(DtVfioHandle, 1);
 
-    h->address = dt_pci_addr_to_string(&dev->addr);
+    h->address = g_strdup(name);
     h->device_fd = h->group_fd = h->container_fd = h->iommufd = -1;
     return h;
 }
@@ -213,9 +220,9 @@ dt_vfio_handle_access(const DtVfioHandle *h)
 }
 
 static int
-open_cdev(const DtPaths *paths, const DtPciDev *dev, DtVfioHandle *h)
+open_cdev(const DtPaths *paths, const char *vfio_cdev, DtVfioHandle *h)
 {
-    g_autofree char *node = dt_paths_printf(paths, "/dev/vfio/devices/%s", dev->vfio_cdev);
+    g_autofree char *node = dt_paths_printf(paths, "/dev/vfio/devices/%s", vfio_cdev);
     g_autofree char *iommu = dt_paths_get(paths, "/dev/iommu");
     struct dt_uapi_bind_iommufd bind = { 0 };
     int rc;
@@ -243,16 +250,16 @@ open_cdev(const DtPaths *paths, const DtPciDev *dev, DtVfioHandle *h)
 }
 
 static int
-open_group(const DtPaths *paths, const DtPciDev *dev, DtVfioHandle *h)
+open_group(const DtPaths *paths, int iommu_group, DtVfioHandle *h)
 {
     g_autofree char *container = dt_paths_get(paths, "/dev/vfio/vfio");
     g_autofree char *group = NULL;
     struct dt_uapi_group_status status = { .argsz = sizeof(status) };
     int rc;
 
-    if (dev->iommu_group < 0)
+    if (iommu_group < 0)
         return -ENODEV;
-    group = dt_paths_printf(paths, "/dev/vfio/%d", dev->iommu_group);
+    group = dt_paths_printf(paths, "/dev/vfio/%d", iommu_group);
 
     /* The group first: it is the exclusive one (EBUSY when held). */
     rc = open_retry(group, O_RDWR);
@@ -289,18 +296,27 @@ int
 dt_vfio_open(const DtPaths *paths, const DtHost *host, const DtPciDev *dev,
              DtVfioHandle **out)
 {
-    g_autoptr(DtVfioHandle) h = handle_new(dev);
-    gboolean cdev = host->dev_iommu && dev->vfio_cdev != NULL;
+    g_autofree char *name = dt_pci_addr_to_string(&dev->addr);
+
+    return dt_vfio_open_named(paths, host, name, dev->iommu_group, dev->vfio_cdev, out);
+}
+
+int
+dt_vfio_open_named(const DtPaths *paths, const DtHost *host, const char *name,
+                   int iommu_group, const char *vfio_cdev, DtVfioHandle **out)
+{
+    g_autoptr(DtVfioHandle) h = handle_new(name);
+    gboolean cdev = host->dev_iommu && vfio_cdev != NULL;
     g_autofree char *cdev_node = NULL;
     int rc;
 
     /* Prefer the cdev where the node really exists (6.6+ with
      * CONFIG_VFIO_DEVICE_CDEV): it also gives IOMMU_GET_HW_INFO. */
     if (cdev) {
-        cdev_node = dt_paths_printf(paths, "/dev/vfio/devices/%s", dev->vfio_cdev);
+        cdev_node = dt_paths_printf(paths, "/dev/vfio/devices/%s", vfio_cdev);
         cdev = g_file_test(cdev_node, G_FILE_TEST_EXISTS);
     }
-    rc = cdev ? open_cdev(paths, dev, h) : open_group(paths, dev, h);
+    rc = cdev ? open_cdev(paths, vfio_cdev, h) : open_group(paths, iommu_group, h);
     if (rc < 0)
         return rc;
     *out = g_steal_pointer(&h);
@@ -397,6 +413,29 @@ dt_vfio_dma_logging_stop(DtVfioHandle *h)
                             NULL, 0);
 
     return rc < 0 ? rc : 0;
+}
+
+int
+dt_vfio_dma_logging_report(DtVfioHandle *h, guint64 iova, guint64 length, guint64 page_size)
+{
+    struct dt_uapi_dma_logging_report rep = { 0 };
+    g_autofree guint64 *bitmap = NULL;
+    guint64 pages;
+
+    if (!page_size || (page_size & (page_size - 1)) || !length || length % page_size)
+        return -EINVAL;
+    /* One bit per page, in whole u64 words (iova_bitmap_alloc maps the
+     * user bitmap in u64 units). */
+    pages = length / page_size;
+    if (pages > G_GUINT64_CONSTANT(1) << 32)
+        return -E2BIG;
+    bitmap = g_new0(guint64, (pages + 63) / 64);
+    rep.iova = iova;
+    rep.length = length;
+    rep.page_size = page_size;
+    rep.bitmap = (guint64)(guintptr)bitmap;
+    return device_feature(h, VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT | VFIO_DEVICE_FEATURE_GET,
+                          &rep, sizeof(rep));
 }
 
 int
@@ -512,11 +551,8 @@ dt_vfio_type1_get_info(DtVfioHandle *h, DtVfioReport *r)
 
 /* ---- probing -------------------------------------------------------------- */
 
-static void
-note_add(DtVfioReport *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void
-note_add(DtVfioReport *r, const char *fmt, ...)
+void
+dt_vfio_report_note(DtVfioReport *r, const char *fmt, ...)
 {
     va_list ap;
     g_autofree char *s = NULL;
@@ -530,18 +566,8 @@ note_add(DtVfioReport *r, const char *fmt, ...)
     r->note = joined;
 }
 
-typedef struct {
-    DtFact migration;
-    guint32 mig_flags;
-    DtFact dma_logging;
-    guint64 stop_copy_bytes;
-    DtFact iommu_dirty;
-} ProbeFacts;
-
-/* The feature questions of §1.6, on an open device.  Results are collected
- * first and committed by the caller only if the whole probe got through. */
-static int
-probe_ioctls(DtVfioHandle *h, DtVfioReport *r, ProbeFacts *f)
+int
+dt_vfio_probe_features(DtVfioHandle *h, DtVfioReport *r, DtVfioFeatures *f)
 {
     int rc;
 
@@ -566,11 +592,11 @@ probe_ioctls(DtVfioHandle *h, DtVfioReport *r, ProbeFacts *f)
             if (rc == -ENODEV)
                 return rc;
             if (rc < 0)
-                note_add(r, "MIG_DATA_SIZE: %s", g_strerror(-rc));
+                dt_vfio_report_note(r, "MIG_DATA_SIZE: %s", g_strerror(-rc));
             else
                 f->stop_copy_bytes = bytes;
         } else {
-            note_add(r, "MIG_DATA_SIZE unsupported (kernel < 6.2)");
+            dt_vfio_report_note(r, "MIG_DATA_SIZE unsupported (kernel < 6.2)");
         }
     }
 
@@ -585,7 +611,7 @@ probe_ioctls(DtVfioHandle *h, DtVfioReport *r, ProbeFacts *f)
         if (rc == -ENODEV)
             return rc;
         if (rc < 0)
-            note_add(r, "IOMMU_GET_HW_INFO: %s", g_strerror(-rc));
+            dt_vfio_report_note(r, "IOMMU_GET_HW_INFO: %s", g_strerror(-rc));
         else
             f->iommu_dirty = (DtFact){
                 (r->hw_capabilities & DT_IOMMU_HW_CAP_DIRTY_TRACKING) ? DT_TRI_YES : DT_TRI_NO,
@@ -595,7 +621,7 @@ probe_ioctls(DtVfioHandle *h, DtVfioReport *r, ProbeFacts *f)
         if (rc == -ENODEV)
             return rc;
         if (rc < 0)
-            note_add(r, "VFIO_IOMMU_GET_INFO: %s", g_strerror(-rc));
+            dt_vfio_report_note(r, "VFIO_IOMMU_GET_INFO: %s", g_strerror(-rc));
     }
     return 0;
 }
@@ -643,7 +669,7 @@ probe_debugfs(const DtPaths *paths, const char *addr, DtPciDev *dev, DtVfioRepor
         /* 6.8..6.17: the device migrates (STOP_COPY is mandatory), the
          * rest is for the database to say. */
         dev->mig_flags = DT_MIG_STOP_COPY;
-        note_add(r, "debugfs has no migration/features (kernel < 6.18)");
+        dt_vfio_report_note(r, "debugfs has no migration/features (kernel < 6.18)");
     }
     return TRUE;
 }
@@ -660,7 +686,7 @@ dt_vfio_probe_device(const DtHost *host, const DtPaths *paths, DtPciDev *dev,
     r->source = DT_SOURCE_NONE;
 
     if (!dt_driver_is_vfio(dev->driver)) {
-        note_add(r, "not bound to a VFIO driver");
+        dt_vfio_report_note(r, "not bound to a VFIO driver");
         return g_steal_pointer(&r);
     }
 
@@ -677,7 +703,7 @@ dt_vfio_probe_device(const DtHost *host, const DtPaths *paths, DtPciDev *dev,
         r->in_use = TRUE;
         r->in_use_by = g_steal_pointer(&holder);
     } else if (rc < 0) {
-        note_add(r, "cannot scan /proc: %s", g_strerror(-rc));
+        dt_vfio_report_note(r, "cannot scan /proc: %s", g_strerror(-rc));
     }
     if (r->in_use && !r->in_use_by)
         r->in_use_by = g_strdup("held open by a process (host probe)");
@@ -690,12 +716,12 @@ dt_vfio_probe_device(const DtHost *host, const DtPaths *paths, DtPciDev *dev,
             r->in_use = TRUE;
             r->in_use_by = g_strdup("the kernel refused a second open (EBUSY/EINVAL)");
         } else if (rc < 0) {
-            note_add(r, "open failed: %s", g_strerror(-rc));
+            dt_vfio_report_note(r, "open failed: %s", g_strerror(-rc));
         } else {
-            ProbeFacts f = { DT_FACT_UNKNOWN, 0, DT_FACT_UNKNOWN, 0, DT_FACT_UNKNOWN };
+            DtVfioFeatures f = { DT_FACT_UNKNOWN, 0, DT_FACT_UNKNOWN, 0, DT_FACT_UNKNOWN };
 
             r->access = dt_vfio_handle_access(h);
-            rc = probe_ioctls(h, r, &f);
+            rc = dt_vfio_probe_features(h, r, &f);
             if (rc == -ENODEV) {
                 dev->migration = dev->dma_logging = dev->iommu_dirty = DT_FACT_UNKNOWN;
                 g_set_error(error, DT_ERROR, DT_ERROR_NOT_FOUND,
@@ -704,7 +730,7 @@ dt_vfio_probe_device(const DtHost *host, const DtPaths *paths, DtPciDev *dev,
                 return NULL;
             }
             if (rc < 0) {
-                note_add(r, "ioctl probe failed: %s", g_strerror(-rc));
+                dt_vfio_report_note(r, "ioctl probe failed: %s", g_strerror(-rc));
             } else {
                 dev->migration = f.migration;
                 dev->mig_flags = f.mig_flags;
@@ -724,7 +750,7 @@ dt_vfio_probe_device(const DtHost *host, const DtPaths *paths, DtPciDev *dev,
         probe_debugfs(paths, r->address, dev, r))
         r->source = DT_SOURCE_DEBUGFS;
     if (r->source == DT_SOURCE_NONE)
-        note_add(r, "no kernel answer: the driver database decides");
+        dt_vfio_report_note(r, "no kernel answer: the driver database decides");
     return g_steal_pointer(&r);
 }
 
@@ -811,42 +837,61 @@ set_logging_error(GError **error, const char *addr, int rc, const DtRange *range
     }
 }
 
-static gboolean
-open_for_dry_run(const DtHost *host, const DtPaths *paths, const DtPciDev *dev,
-                 const char *addr, DtVfioHandle **h, GError **error)
+gboolean
+dt_vfio_open_for_dry_run(const DtHost *host, const DtPaths *paths, const char *name,
+                         int iommu_group, const char *vfio_cdev, gboolean in_use,
+                         DtVfioHandle **h, GError **error)
 {
     g_autofree char *holder = NULL;
     int rc;
 
-    if (dev->in_use || dt_vfio_find_holder(paths, dev, &holder) > 0) {
+    if (in_use || dt_vfio_find_node_holder(paths, iommu_group, vfio_cdev, &holder) > 0) {
         g_set_error(error, DT_ERROR, DT_ERROR_BUSY,
                     _("Device %s is in use (%s): the dry run needs a free device"),
-                    addr, holder ? holder : _("held by a process"));
+                    name, holder ? holder : _("held by a process"));
         return FALSE;
     }
-    rc = dt_vfio_open(paths, host, dev, h);
+    rc = dt_vfio_open_named(paths, host, name, iommu_group, vfio_cdev, h);
     if (rc == -EBUSY) {
         g_set_error(error, DT_ERROR, DT_ERROR_BUSY,
                     _("Device %s is in use (the kernel refused a second open): the dry run "
-                      "needs a free device"), addr);
+                      "needs a free device"), name);
         return FALSE;
     }
     if (rc < 0) {
         g_set_error(error, DT_ERROR, rc == -ENOENT || rc == -ENODEV ? DT_ERROR_NOT_FOUND
                                                                      : DT_ERROR_FAILED,
-                    _("Cannot open VFIO device %s for the dry run: %s"), addr, g_strerror(-rc));
+                    _("Cannot open VFIO device %s for the dry run: %s"), name, g_strerror(-rc));
         return FALSE;
     }
     return TRUE;
 }
 
-static gboolean
-dry_run_device(DtVfioHandle *h, const DtHost *host, const char *addr, const DtRange *ranges,
-               guint n, guint64 page_size, GError **error)
+/* The REPORT step, over the first range as QEMU's first report covers it
+ * (vfio_devices_query_dirty_bitmap, one report per range), capped so the
+ * bitmap stays small: what fails without the kernel's iova_bitmap fails
+ * before any page is looked at. */
+#define REPORT_MAX_BYTES (G_GUINT64_CONSTANT(64) << 20)
+
+static int
+dry_run_report(DtVfioHandle *h, const DtRange *first, guint64 page_size)
 {
+    guint64 len = MIN(first->length, REPORT_MAX_BYTES);
+
+    len -= len % page_size;
+    if (!len)
+        len = page_size;
+    return dt_vfio_dma_logging_report(h, first->iova, len, page_size);
+}
+
+gboolean
+dt_vfio_dry_run_logging(DtVfioHandle *h, const DtHost *host, const DtRange *ranges, guint n,
+                        guint64 page_size, DtFact *report, GError **error)
+{
+    const char *addr = h->address;
     guint host_page = host->page_size ? host->page_size : (guint)sysconf(_SC_PAGESIZE);
     guint64 ps = page_size ? page_size : host_page;
-    int rc;
+    int rc, rep;
 
     if (n == 0) {
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
@@ -858,9 +903,37 @@ dry_run_device(DtVfioHandle *h, const DtHost *host, const char *addr, const DtRa
         set_logging_error(error, addr, rc, ranges, n, page_size, host_page);
         return FALSE;
     }
+    /* START alone proves little: without CONFIG_IOMMUFD_DRIVER (Linux 6.7+,
+     * commit 8c9c727b6142 "vfio: Move iova_bitmap into iommufd") the
+     * kernel's iova_bitmap_alloc() is a stub returning EOPNOTSUPP, so every
+     * REPORT fails and QEMU's migration fails at setup. */
+    rep = dry_run_report(h, &ranges[0], ps);
     rc = dt_vfio_dma_logging_stop(h);
+    if (rep == -ENODEV || rc == -ENODEV) {
+        g_set_error(error, DT_ERROR, DT_ERROR_NOT_FOUND,
+                    _("Device %s vanished during the DMA logging dry run (ENODEV)"), addr);
+        return FALSE;
+    }
+    if (rep == -EOPNOTSUPP && report) {
+        /* an observed fact for the decision engine, not a refusal here */
+        *report = (DtFact){ DT_TRI_NO, DT_SOURCE_IOCTL };
+    } else if (rep == -EOPNOTSUPP) {
+        g_set_error(error, DT_ERROR, DT_ERROR_UNSUPPORTED,
+                    _("Device %s starts DMA logging, but its DMA_LOGGING_REPORT fails "
+                      "(EOPNOTSUPP): the kernel lacks the iova_bitmap of "
+                      "CONFIG_IOMMUFD_DRIVER, so the migration would fail at setup"), addr);
+        return FALSE;
+    } else if (rep < 0) {
+        g_set_error(error, DT_ERROR, DT_ERROR_FAILED,
+                    _("Device %s starts DMA logging, but its DMA_LOGGING_REPORT of "
+                      "0x%" PRIx64 "+0x%" PRIx64 " fails: %s"),
+                    addr, ranges[0].iova, ranges[0].length, g_strerror(-rep));
+        return FALSE;
+    } else if (report) {
+        *report = (DtFact){ DT_TRI_YES, DT_SOURCE_IOCTL };
+    }
     if (rc < 0) {
-        g_set_error(error, DT_ERROR, rc == -ENODEV ? DT_ERROR_NOT_FOUND : DT_ERROR_FAILED,
+        g_set_error(error, DT_ERROR, DT_ERROR_FAILED,
                     _("Device %s accepted DMA logging but failed to stop it: %s"),
                     addr, g_strerror(-rc));
         return FALSE;
@@ -999,17 +1072,18 @@ fail:
 gboolean
 dt_vfio_dry_run(const DtHost *host, const DtPaths *paths, const DtPciDev *dev,
                 DtMode mode, const DtRange *ranges, guint n_ranges,
-                guint64 page_size, GError **error)
+                guint64 page_size, DtFact *report, GError **error)
 {
     g_autofree char *addr = dt_pci_addr_to_string(&dev->addr);
     g_autoptr(DtVfioHandle) h = NULL;
 
     if (mode != DT_MODE_DEVICE && mode != DT_MODE_IOMMU)
         return TRUE;   /* perpetual and none start no tracking to try */
-    if (!open_for_dry_run(host, paths, dev, addr, &h, error))
+    if (!dt_vfio_open_for_dry_run(host, paths, addr, dev->iommu_group, dev->vfio_cdev,
+                                  dev->in_use, &h, error))
         return FALSE;
     if (mode == DT_MODE_DEVICE)
-        return dry_run_device(h, host, addr, ranges, n_ranges, page_size, error);
+        return dt_vfio_dry_run_logging(h, host, ranges, n_ranges, page_size, report, error);
     return dry_run_iommu(h, host, addr, error);
 }
 
@@ -1038,7 +1112,7 @@ dt_vfio_preflight(const DtDecision *d, DtHost *host, const DtPaths *paths, GErro
         dev->preflight_iommu = d->mode == DT_MODE_IOMMU;
         g_clear_pointer(&dev->preflight_error, g_free);
         if (dt_vfio_dry_run(host, paths, dev, d->mode, d->ranges, d->n_ranges,
-                            d->log_page_size, &local)) {
+                            d->log_page_size, NULL, &local)) {
             dev->preflight = (DtFact){ DT_TRI_YES, DT_SOURCE_IOCTL };
             continue;
         }

@@ -81,6 +81,10 @@ int dt_vfio_ioctl(int fd, unsigned long request, void *arg);
  * links to its group node or cdev.  1 = in use (holder described in
  * *holder if non-NULL), 0 = idle, -errno if /proc cannot be read. */
 int dt_vfio_find_holder(const DtPaths *paths, const DtPciDev *dev, char **holder);
+/* The same for any VFIO device (an mdev): its group number (-1: none) and
+ * its cdev name ("vfio3", NULL: none). */
+int dt_vfio_find_node_holder(const DtPaths *paths, int iommu_group, const char *vfio_cdev,
+                             char **holder);
 
 typedef struct DtVfioHandle DtVfioHandle;
 
@@ -89,6 +93,10 @@ typedef struct DtVfioHandle DtVfioHandle;
  * cdev open) mean another process has it.  The handle owns every fd. */
 int dt_vfio_open(const DtPaths *paths, const DtHost *host, const DtPciDev *dev,
                  DtVfioHandle **out);
+/* The same for any VFIO device: name is what VFIO_GROUP_GET_DEVICE_FD
+ * takes (the PCI address, an mdev's uuid). */
+int dt_vfio_open_named(const DtPaths *paths, const DtHost *host, const char *name,
+                       int iommu_group, const char *vfio_cdev, DtVfioHandle **out);
 void dt_vfio_close(DtVfioHandle *h);
 DtVfioAccess dt_vfio_handle_access(const DtVfioHandle *h);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtVfioHandle, dt_vfio_close)
@@ -102,10 +110,31 @@ int dt_vfio_get_mig_data_size(DtVfioHandle *h, guint64 *bytes);
 int dt_vfio_dma_logging_start(DtVfioHandle *h, const DtRange *ranges, guint n,
                               guint64 *page_size);
 int dt_vfio_dma_logging_stop(DtVfioHandle *h);
+/* One DMA_LOGGING_REPORT of [iova, iova+length) into a scratch bitmap
+ * (tracking must be started).  EOPNOTSUPP: the kernel has no iova_bitmap
+ * (CONFIG_IOMMUFD_DRIVER unset, Linux 6.7+). */
+int dt_vfio_dma_logging_report(DtVfioHandle *h, guint64 iova, guint64 length,
+                               guint64 page_size);
 /* Fills the hw_info_* fields (cdev access only, else -ENODEV). */
 int dt_vfio_get_hw_info(DtVfioHandle *h, DtVfioReport *r);
 /* Fills the type1_* fields (group access only, else -ENODEV). */
 int dt_vfio_type1_get_info(DtVfioHandle *h, DtVfioReport *r);
+
+/* What the VFIO_DEVICE_FEATURE questions answered on an open device. */
+typedef struct {
+    DtFact migration;
+    guint32 mig_flags;
+    DtFact dma_logging;
+    guint64 stop_copy_bytes;
+    DtFact iommu_dirty;
+} DtVfioFeatures;
+
+/* MIGRATION (flags), MIG_DATA_SIZE, DMA_LOGGING_START PROBE, and the
+ * IOMMU's answer for the access used (GET_HW_INFO or type1 GET_INFO) into
+ * f; details into r's note.  -errno if the device stopped answering. */
+int dt_vfio_probe_features(DtVfioHandle *h, DtVfioReport *r, DtVfioFeatures *f);
+/* Appends "; "-separated untranslated detail to r->note. */
+void dt_vfio_report_note(DtVfioReport *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* ---- high level --------------------------------------------------------- */
 
@@ -118,13 +147,23 @@ DtVfioReport *dt_vfio_probe_device(const DtHost *host, const DtPaths *paths,
                                    GError **error);
 
 /* The pre-flight dry run on one free device.  DEVICE mode: DMA_LOGGING_START
- * with exactly these ranges and page size, then STOP.  IOMMU mode: an IOAS
+ * with exactly these ranges and page size, one DMA_LOGGING_REPORT over the
+ * first range, then STOP; a REPORT refused with EOPNOTSUPP is recorded in
+ * *report (NO) when report is given, else it is a refusal.  IOMMU mode: an IOAS
  * and a dirty-tracking HWPT for the device, tracking on, an empty bitmap
  * read, tracking off, teardown.  On refusal the error names the device,
  * the errno and the limit it hit (DT_ERROR_UNSUPPORTED, DT_ERROR_BUSY, ...). */
 gboolean dt_vfio_dry_run(const DtHost *host, const DtPaths *paths, const DtPciDev *dev,
                          DtMode mode, const DtRange *ranges, guint n_ranges,
-                         guint64 page_size, GError **error);
+                         guint64 page_size, DtFact *report, GError **error);
+/* Its two halves, for any VFIO device (an mdev): the open of a free device
+ * (DT_ERROR_BUSY when a process holds it or the kernel refuses a second
+ * open), and the DEVICE-mode run on an open one. */
+gboolean dt_vfio_open_for_dry_run(const DtHost *host, const DtPaths *paths, const char *name,
+                                  int iommu_group, const char *vfio_cdev, gboolean in_use,
+                                  DtVfioHandle **h, GError **error);
+gboolean dt_vfio_dry_run_logging(DtVfioHandle *h, const DtHost *host, const DtRange *ranges,
+                                 guint n, guint64 page_size, DtFact *report, GError **error);
 
 /* Dry run, on every device of a decision in DEVICE or IOMMU mode, of the
  * tracking that decision chose (devices held by a process are skipped:

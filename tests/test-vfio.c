@@ -80,7 +80,10 @@ static const char mock_conf[] =
     "[0000:5e:01.2]\ngroup=48\ncdev=vfio12\nmigration=stop-copy;p2p\ndma-logging=true\n"
     "start-errno=EIO\n"
     "[0000:5e:01.3]\ngroup=49\ncdev=vfio13\nmigration=stop-copy;p2p\ndma-logging=true\n"
-    "vanish-after=1\n";
+    "vanish-after=1\n"
+    "# logs DMA on a kernel without CONFIG_IOMMUFD_DRIVER: every REPORT fails\n"
+    "[0000:5e:01.4]\ngroup=50\ncdev=vfio14\nmigration=stop-copy;p2p\ndma-logging=true\n"
+    "report-errno=EOPNOTSUPP\n";
 
 static void
 write_file(const char *rel, const char *content)
@@ -103,12 +106,12 @@ make_fixture(void)
     write_file("mock/devices.conf", mock_conf);
     write_file("dev/iommu", "");
     write_file("dev/vfio/vfio", "");
-    for (guint g = 12; g <= 49; g++) {
+    for (guint g = 12; g <= 50; g++) {
         g_autofree char *n = g_strdup_printf("dev/vfio/%u", g);
 
         write_file(n, "");
     }
-    for (guint c = 0; c <= 13; c++) {
+    for (guint c = 0; c <= 14; c++) {
         g_autofree char *n = g_strdup_printf("dev/vfio/devices/vfio%u", c);
 
         write_file(n, "");
@@ -196,6 +199,7 @@ fix_setup(Fix *f, gconstpointer data)
     add_dev(f->host, "0000:5e:01.1", 47, "vfio11", "mlx5_vfio_pci");
     add_dev(f->host, "0000:5e:01.2", 48, "vfio12", "mlx5_vfio_pci");
     add_dev(f->host, "0000:5e:01.3", 49, "vfio13", "mlx5_vfio_pci");
+    add_dev(f->host, "0000:5e:01.4", 50, "vfio14", "vfio-pci");
     add_dev(f->host, "0000:00:00.0", -1, NULL, NULL);
     g_assert_true(g_file_set_contents(logfile, "", 0, NULL));
 }
@@ -497,7 +501,7 @@ static const DtRange big_ranges[] = {
 static gboolean
 dry(Fix *f, const char *bdf, DtMode mode, const DtRange *ranges, guint n, GError **error)
 {
-    return dt_vfio_dry_run(f->host, f->paths, dev(f, bdf), mode, ranges, n, 4096, error);
+    return dt_vfio_dry_run(f->host, f->paths, dev(f, bdf), mode, ranges, n, 4096, NULL, error);
 }
 
 static void
@@ -508,7 +512,41 @@ test_dry_device_ok(Fix *f, gconstpointer data)
     g_assert_true(dry(f, "0000:3b:00.1", DT_MODE_DEVICE, big_ranges, 2, &error));
     g_assert_no_error(error);
     g_assert_cmpuint(log_count(getpid(), "dma-logging-start 0000:3b:00.1 ok ranges=2 page=4096"), ==, 1);
+    /* one REPORT over the first range (64 MiB of it at most), as QEMU's
+     * first report at migration setup */
+    g_assert_cmpuint(log_count(getpid(), "dma-logging-report 0000:3b:00.1 ok iova=0x0 length=0x4000000"), ==, 1);
     g_assert_cmpuint(log_count(getpid(), "dma-logging-stop 0000:3b:00.1"), ==, 1);
+}
+
+/* START succeeds, REPORT fails (kernel without IOMMUFD_DRIVER): QEMU
+ * raises no blocker and the migration fails at setup, so the dry run must
+ * not pass; asked for the fact, it records it instead. */
+static void
+test_dry_device_report_eopnotsupp(Fix *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    DtFact report = DT_FACT_UNKNOWN;
+
+    g_assert_false(dry(f, "0000:5e:01.4", DT_MODE_DEVICE, big_ranges, 2, &error));
+    g_assert_error(error, DT_ERROR, DT_ERROR_UNSUPPORTED);
+    g_assert_nonnull(strstr(error->message, "0000:5e:01.4"));
+    g_assert_nonnull(strstr(error->message, "DMA_LOGGING_REPORT"));
+    g_assert_nonnull(strstr(error->message, "CONFIG_IOMMUFD_DRIVER"));
+    g_assert_cmpuint(log_count(getpid(), "dma-logging-report 0000:5e:01.4 EOPNOTSUPP"), ==, 1);
+    /* tracking is stopped even so */
+    g_assert_cmpuint(log_count(getpid(), "dma-logging-stop 0000:5e:01.4"), ==, 1);
+    g_clear_error(&error);
+
+    g_assert_true(dt_vfio_dry_run(f->host, f->paths, dev(f, "0000:5e:01.4"), DT_MODE_DEVICE,
+                                  big_ranges, 2, 4096, &report, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(report.value, ==, DT_TRI_NO);
+    g_assert_cmpint(report.source, ==, DT_SOURCE_IOCTL);
+
+    report = DT_FACT_UNKNOWN;
+    g_assert_true(dt_vfio_dry_run(f->host, f->paths, dev(f, "0000:3b:00.1"), DT_MODE_DEVICE,
+                                  big_ranges, 2, 4096, &report, &error));
+    g_assert_cmpint(report.value, ==, DT_TRI_YES);
 }
 
 static void
@@ -1131,6 +1169,7 @@ main(int argc, char **argv)
     ADD("/vfio/dry-run/device/E2BIG-kernel-limit -> names device and 256", CDEV, test_dry_device_e2big_kernel);
     ADD("/vfio/dry-run/device/E2BIG-driver-limit -> names device and range count", CDEV, test_dry_device_e2big_driver);
     ADD("/vfio/dry-run/device/EOPNOTSUPP-address-space -> names device and 2^36", CDEV, test_dry_device_eopnotsupp);
+    ADD("/vfio/dry-run/device/REPORT-EOPNOTSUPP -> refusal naming IOMMUFD_DRIVER, or the fact", CDEV, test_dry_device_report_eopnotsupp);
     ADD("/vfio/dry-run/device/ENOTTY-EINVAL-EIO-busy-ENODEV-EOVERFLOW -> each explained", CDEV, test_dry_device_other_errors);
     ADD("/vfio/dry-run/iommu/accepted -> HWPT dirty, on, bitmap, off, teardown", CDEV, test_dry_iommu_ok);
     ADD("/vfio/dry-run/iommu/EOPNOTSUPP -> IOMMU cannot dirty-track", CDEV, test_dry_iommu_eopnotsupp);

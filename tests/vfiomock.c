@@ -34,7 +34,8 @@
  * "opened once" state.
  *
  * The hardware is data: ROOT/mock/devices.conf (or $DIRTYTRACK_MOCK_CONF),
- * a GKeyFile with one group per PCI address:
+ * a GKeyFile with one group per PCI address, or per mdev uuid (an mdev is
+ * opened like a PCI device: its group, then GET_DEVICE_FD with the uuid):
  *
  *   [container]
  *   cap-migration=true        type1 reports CAP_MIGRATION
@@ -56,6 +57,8 @@
  *   vtd-cap=... vtd-ecap=... amd-efr=... amd-efr2=... smmu-idr0=...
  *   open-errno=EBUSY          injected on opening its group/cdev
  *   start-errno=EIO           injected on DMA_LOGGING_START
+ *   report-errno=EOPNOTSUPP   DMA_LOGGING_REPORT fails so (a kernel without
+ *                             CONFIG_IOMMUFD_DRIVER: iova_bitmap_alloc stub)
  *   vanish-after=3            ENODEV on every device ioctl after the 3rd
  *   eintr-once=true           the first device ioctl fails with EINTR
  *
@@ -111,6 +114,7 @@ typedef struct {
     guint32 smmu_idr[6];
     int open_errno;
     int start_errno;
+    int report_errno;
     int vanish_after;     /* -1: never */
     gboolean eintr_once;
 } MockDev;
@@ -310,6 +314,7 @@ load_conf(void)
         }
         d->open_errno = key_errno(kf, g, "open-errno", 0);
         d->start_errno = key_errno(kf, g, "start-errno", 0);
+        d->report_errno = key_errno(kf, g, "report-errno", 0);
         d->vanish_after = (int)key_u64(kf, g, "vanish-after", (guint64)-1);
         d->eintr_once = key_bool(kf, g, "eintr-once", FALSE);
         g_ptr_array_add(devices, d);
@@ -682,6 +687,35 @@ feature_ioctl(MockFd *m, struct dt_uapi_device_feature *f)
         m->logging = TRUE;
         mock_log("dma-logging-start %s ok ranges=%u page=%" G_GUINT64_FORMAT,
                  d->addr, c->num_ranges, (guint64)c->page_size);
+        return 0;
+    }
+    case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT: {
+        /* vfio_ioctl_device_feature_logging_report: GET only; the page
+         * size is checked, then iova_bitmap_alloc() (EOPNOTSUPP without
+         * IOMMUFD_DRIVER), then the driver (mlx5: EINVAL when not active). */
+        struct dt_uapi_dma_logging_report *r = (void *)f->data;
+
+        if (!d->dma_logging)
+            return fail(d->unsupported_errno);
+        if (set || !get)
+            return fail(EINVAL);
+        if (probe)
+            return 0;
+        if (payload < sizeof(*r))
+            return fail(EINVAL);
+        if (r->page_size < 4096 || (r->page_size & (r->page_size - 1)))
+            return fail(EINVAL);
+        if (r->iova + r->length < r->iova)
+            return fail(EOVERFLOW);
+        if (d->report_errno) {
+            mock_log("dma-logging-report %s %s", d->addr,
+                     d->report_errno == EOPNOTSUPP ? "EOPNOTSUPP" : "injected-error");
+            return fail(d->report_errno);
+        }
+        if (!m->logging || !r->bitmap)
+            return fail(EINVAL);
+        mock_log("dma-logging-report %s ok iova=0x%" G_GINT64_MODIFIER "x length=0x%"
+                 G_GINT64_MODIFIER "x", d->addr, (guint64)r->iova, (guint64)r->length);
         return 0;
     }
     case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
