@@ -753,7 +753,8 @@ prop_asked(const Ctx *c, const DtHostdev *h, const char *name)
 }
 
 /* Does this QEMU have the vfio-pci property?  The band says so, and when
- * the binary's property list was read it must agree (qemu-libvirt.md §2). */
+ * the binary's property list was read it must agree (plugin/dt-qemu.c reads
+ * `-device vfio-pci,help`). */
 static gboolean
 qemu_has_prop(const Ctx *c, const char *name)
 {
@@ -1918,7 +1919,7 @@ vf_policy(Ctx *c, DtMode mode, gboolean perpetual_ok)
     /* IOMMU tracking is reachable for the whole container when every
      * migratable device sits on a dirty-tracking IOMMU and is on iommufd,
      * or the policy can put it there with the domain's own -object
-     * iommufd (qemu-libvirt.md §1.1 step 3, §1.5). */
+     * iommufd (QEMU hw/vfio/iommufd.c, docs/devel/vfio-iommufd.rst). */
     for (guint i = 0; i < c->n_devs; i++) {
         const DevCtx *d = &c->devs[i];
         if (!d->capable || d->h->type != DT_HOSTDEV_PCI || d->missing)
@@ -1978,7 +1979,8 @@ vf_policy(Ctx *c, DtMode mode, gboolean perpetual_ok)
         }
 
         /* In perpetual mode every sync marks everything dirty: syncing
-         * during pre-copy only re-sends RAM (qemu-libvirt.md §1.1 step 5). */
+         * during pre-copy only re-sends RAM (QEMU hw/vfio/listener.c
+         * vfio_log_sync_needed()). */
         if (mode == DT_MODE_PERPETUAL && d->migrates && b->v2)
             vf_prop(c, v, "x-pre-copy-dirty-page-tracking", "string", "off");
 
@@ -2155,7 +2157,7 @@ pick_band(Ctx *c)
     if (b)
         return b;
     /* Version unknown: the binary's properties still bound the band
-     * (qemu-libvirt.md §2); take the oldest band they allow. */
+     * (plugin/dt-versions.c property table); take the oldest band they allow. */
     if (q && q->props_known) {
         if (q->has_x_device_dirty_page_tracking)
             b = band_by_name("9.1");

@@ -3,7 +3,8 @@
  * into host->devices), QEMU capabilities, libvirt version, the driver
  * database and the effective policy, it decides the tracking mode, the
  * per-device findings, the VF policy, the verdict and the reasons, exactly
- * as QEMU of that version would (qemu-libvirt.md §1, kernel-uapi.md §7).
+ * as QEMU of that version would (docs/decision-rules.md; every rule's
+ * upstream source is in the reason registry of dt-decide.c).
  */
 #pragma once
 

@@ -63,7 +63,7 @@ typedef struct {
     guint8 function;  /* 0..7 */
 } DtPciAddr;
 
-/* VFIO migration flags (kernel uAPI values, kernel-uapi.md §1.4) */
+/* VFIO migration flags (include/uapi/linux/vfio.h VFIO_MIGRATION_*) */
 #define DT_MIG_STOP_COPY (1u << 0)
 #define DT_MIG_P2P       (1u << 1)
 #define DT_MIG_PRE_COPY  (1u << 2)
