@@ -227,6 +227,7 @@ static void
 dt_log_send(int priority, const char *ident, const char *line)
 {
     const char *path = g_getenv("DIRTYTRACK_LOG_SOCKET");
+    gboolean system_log = !path || !*path;
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     g_autofree char *msg = NULL;
     char stamp[32] = "";
@@ -234,7 +235,7 @@ dt_log_send(int priority, const char *ident, const char *line)
     time_t t = time(NULL);
     int fd;
 
-    if (!path || !*path)
+    if (system_log)
         path = _PATH_LOG;
     if (strlen(path) >= sizeof(sa.sun_path))
         return;
@@ -247,7 +248,7 @@ dt_log_send(int priority, const char *ident, const char *line)
     if (fd < 0)
         return;
     if (sendto(fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa,
-               sizeof(sa)) < 0 && errno == EPROTOTYPE && path == (const char *)_PATH_LOG) {
+               sizeof(sa)) < 0 && errno == EPROTOTYPE && system_log) {
         /* a stream /dev/log (old syslogds): syslog(3) knows that dialect */
         openlog(ident, LOG_PID, LOG_DAEMON);
         syslog(priority, "%s", line);

@@ -31,6 +31,7 @@
 #include <glib-unix.h>
 
 #include "dt-dbus-api.h"
+#include "dt-log.h"
 #include "dt-paths.h"
 #include "dtbus.h"
 #include "dtd.h"
@@ -318,6 +319,7 @@ main(int argc, char **argv)
     int status;
 
     dt_i18n_init();
+    dt_log_init("dirtytrackd");
     /* translated here, with the group as an argument, so the catalog
      * entry is the same whatever group the build chose */
     group_help = g_strdup_printf(_("Group whose members may change state (default: %s)"),

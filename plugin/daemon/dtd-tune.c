@@ -38,6 +38,7 @@
 #include "dt-dbus-api.h"
 #include "dt-decide.h"
 #include "dt-eval.h"
+#include "dt-log.h"
 #include "dt-rewrite.h"
 #include "dt-xml.h"
 #include "dtbus.h"
@@ -404,6 +405,7 @@ abort_job(DtdTuneTask *t, virDomainPtr dom, const char *code, const char *messag
         return;
     }
     t->aborted = TRUE;
+    dt_log_decision(DT_LOG_REFUSED, virDomainGetName(dom), "migrate/out", code, "daemon", message);
     /* A paused post-copy job stays active: a metadata change would wait
      * for it (libvirt allows none during migration); the signal and
      * GetDomainState carry the reason then.  An aborted pre-copy job ends
