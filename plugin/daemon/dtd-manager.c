@@ -1114,12 +1114,14 @@ share_release(DtdDaemon *d, DtdJob *job)
 }
 
 /* The hook's migrate filter dry-runs the tracking when the host's
- * configuration opts in. */
+ * configuration opts in.  Only for root (libvirt's hook): the dry run
+ * opens idle devices, which resets them, and no other caller may make
+ * the daemon touch a device. */
 static gboolean
 wants_preflight(const DtdDaemon *d, const DtdJob *job)
 {
-    return d->config && d->config->hook_preflight && job->op && g_str_equal(job->op, "migrate") &&
-           job->role == DT_ROLE_DESTINATION;
+    return !job->user_lane && d->config && d->config->hook_preflight && job->op &&
+           g_str_equal(job->op, "migrate") && job->role == DT_ROLE_DESTINATION;
 }
 
 /* Queues a request's job; on a full queue answers Busy and frees it. */
