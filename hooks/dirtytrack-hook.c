@@ -548,6 +548,32 @@ dt_hook_new_call(const char *method)
     return m;
 }
 
+/* Sends call (and drops it) with what is left of the deadline, less the
+ * margin the worker needs to report.  NULL with *outcome set when no reply
+ * came: NoReply is also what a daemon that died mid-call gives, so only one
+ * that used up our time counts as silent. */
+static DBusMessage *
+dt_hook_call(const DtHook *h, DBusConnection *c, DBusMessage *call, DtDaemonOutcome *outcome)
+{
+    DBusMessage *reply;
+    DBusError e;
+    guint left = dt_hook_remaining_ms(h);
+
+    left = left > DT_HOOK_REPLY_MARGIN_MS ? left - DT_HOOK_REPLY_MARGIN_MS : 1;
+    dbus_error_init(&e);
+    reply = dbus_connection_send_with_reply_and_block(c, call, (int)MIN(left, (guint)G_MAXINT),
+                                                      &e);
+    dbus_message_unref(call);
+    if (!reply)
+        *outcome = (dbus_error_has_name(&e, DBUS_ERROR_NO_REPLY) ||
+                    dbus_error_has_name(&e, DBUS_ERROR_TIMEOUT) ||
+                    dbus_error_has_name(&e, DBUS_ERROR_TIMED_OUT)) &&
+                   dt_hook_remaining_ms(h) <= DT_HOOK_REPLY_MARGIN_MS + 10
+                   ? DT_DAEMON_SILENT : DT_DAEMON_ABSENT;
+    dbus_error_free(&e);
+    return reply;
+}
+
 /* The root the daemon evaluates: its Config property's "sysroot" (a{ss}
  * in a variant), newly allocated, or NULL when it gave none. */
 static char *
@@ -602,8 +628,7 @@ dt_hook_daemon_serves_root(const DtHook *h, DBusConnection *c, gboolean *same)
     const char *iface = DT_DBUS_MANAGER_IFACE, *prop = "Config";
     g_autofree char *theirs = NULL;
     DBusMessage *call, *reply;
-    DBusError e;
-    guint left;
+    DtDaemonOutcome outcome = DT_DAEMON_ANSWERED;
 
     *same = TRUE;
     if (!root || !*root)
@@ -616,18 +641,9 @@ dt_hook_daemon_serves_root(const DtHook *h, DBusConnection *c, gboolean *same)
     dbus_message_set_auto_start(call, FALSE);
     dbus_message_append_args(call, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
                              DBUS_TYPE_INVALID);
-    left = dt_hook_remaining_ms(h);
-    left = left > DT_HOOK_REPLY_MARGIN_MS ? left - DT_HOOK_REPLY_MARGIN_MS : 1;
-    dbus_error_init(&e);
-    reply = dbus_connection_send_with_reply_and_block(c, call, (int)MIN(left, (guint)G_MAXINT),
-                                                      &e);
-    dbus_message_unref(call);
-    if (!reply) {
-        gboolean silent = dt_hook_remaining_ms(h) <= DT_HOOK_REPLY_MARGIN_MS + 10;
-
-        dbus_error_free(&e);
-        return silent ? DT_DAEMON_SILENT : DT_DAEMON_ABSENT;
-    }
+    reply = dt_hook_call(h, c, call, &outcome);
+    if (!reply)
+        return outcome;
     theirs = dt_hook_daemon_root(reply);
     dbus_message_unref(reply);
     *same = theirs && dt_hook_same_root(root, theirs);
@@ -646,7 +662,6 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     const char *xml = h->xml;
     const char *verdict = NULL, *s2 = NULL, *s3 = NULL, *report;
     g_autoptr(GError) lerr = NULL;
-    guint left;
     DtDaemonOutcome outcome;
 
     if (!dt_lazy_load_dbus(&lerr)) {
@@ -674,27 +689,12 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     dbus_message_iter_append_basic(&args, DBUS_TYPE_STRING, &xml);
     dt_hook_append_options(&args, role, h->op);
 
-    left = dt_hook_remaining_ms(h);
-    left = left > DT_HOOK_REPLY_MARGIN_MS ? left - DT_HOOK_REPLY_MARGIN_MS : 1;
-    dbus_error_init(&e);
-    reply = dbus_connection_send_with_reply_and_block(c, call, (int)MIN(left, (guint)G_MAXINT),
-                                                      &e);
-    dbus_message_unref(call);
-
+    reply = dt_hook_call(h, c, call, &outcome);
     if (!reply) {
-        /* NoReply is also what a daemon that died mid-call gives; only
-         * one that used up our time counts as silent. */
-        if ((dbus_error_has_name(&e, DBUS_ERROR_NO_REPLY) ||
-             dbus_error_has_name(&e, DBUS_ERROR_TIMEOUT) ||
-             dbus_error_has_name(&e, DBUS_ERROR_TIMED_OUT)) &&
-            dt_hook_remaining_ms(h) <= DT_HOOK_REPLY_MARGIN_MS + 10)
-            outcome = DT_DAEMON_SILENT;
-        else
-            outcome = DT_DAEMON_ABSENT;
-        dbus_error_free(&e);
         dt_hook_bus_close(c);
         return outcome;
     }
+    dbus_error_init(&e);
 
     /* Evaluate -> (verdict, mode, report_json); Filter -> (verdict, report_json, new_xml) */
     if (!dbus_message_get_args(reply, &e, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &s2,

@@ -18,15 +18,9 @@ if ! command -v dbus-daemon >/dev/null 2>&1 || [ ! -x "$FAKE" ]; then
 fi
 
 BUS_PID= FAKE_PID=
-stop_pid() {
-    [ -n "$1" ] || return 0
-    kill "$1" 2>/dev/null
-    kill -CONT "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-}
 cleanup() {
-    stop_pid "$FAKE_PID"
-    stop_pid "$BUS_PID"
+    tap_stop_pid "$FAKE_PID"
+    tap_stop_pid "$BUS_PID"
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -103,7 +97,7 @@ if [ "$(cat "$T/rc")" = 3 ] && grep -q "invalid daemon timeout" "$T/err"; then
 else
     tap_fail "--daemon-timeout 0 -> refused"
 fi
-stop_pid "$FAKE_PID"
+tap_stop_pid "$FAKE_PID"
 FAKE_PID=
 
 # the bus itself stopped: connecting and authenticating block in libdbus

@@ -345,17 +345,11 @@ start_fake() {
     tap_wait_line "$T/fake.ready" ready
 }
 
-stop_pid() {
-    [ -n "$1" ] || return 0
-    kill "$1" 2>/dev/null
-    kill -CONT "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-}
 
 cleanup() {
-    stop_pid "$FAKE_PID"
-    stop_pid "$BUS_PID"
-    stop_pid "$SINK_PID"
+    tap_stop_pid "$FAKE_PID"
+    tap_stop_pid "$BUS_PID"
+    tap_stop_pid "$SINK_PID"
     rm -rf "$TAP_TMP"
 }
 trap cleanup EXIT
@@ -424,7 +418,7 @@ else
     else
         tap_fail "no VFIO with a hung daemon -> exit 0 at once (got $(cat "$T/ms") ms)"
     fi
-    stop_pid "$FAKE_PID"
+    tap_stop_pid "$FAKE_PID"
 
     # a daemon process that is stopped: its socket is never read
     start_fake hang
@@ -432,7 +426,7 @@ else
     HOOK_CONFIG="$T/deny.conf" run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin \
         DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE
     timed "daemon stopped (SIGSTOP), on-timeout=deny" 1 "on-timeout=deny"
-    stop_pid "$FAKE_PID"
+    tap_stop_pid "$FAKE_PID"
     FAKE_PID=
 
     # the daemon answers: its verdict and reasons reach stderr
@@ -454,7 +448,7 @@ else
         tap_fail "use-daemon = false -> evaluated in-process, daemon not asked"
     fi
 
-    stop_pid "$FAKE_PID"
+    tap_stop_pid "$FAKE_PID"
     # a daemon that evaluates another root (here /, the machine) is never
     # asked about the fixture host DIRTYTRACK_SYSROOT names
     FAKE_ROOT=/ start_fake deny
@@ -474,7 +468,7 @@ else
     else
         tap_fail "DIRTYTRACK_SYSROOT and a daemon of another root -> events not published to it"
     fi
-    stop_pid "$FAKE_PID"
+    tap_stop_pid "$FAKE_PID"
     # a daemon that would allow (it loaded an older, valid file) does not
     # reopen the gate a broken file closed
     start_fake allow
@@ -485,7 +479,7 @@ else
     else
         tap_fail "broken config with a daemon that allows -> refused all the same"
     fi
-    stop_pid "$FAKE_PID"
+    tap_stop_pid "$FAKE_PID"
     start_fake deny
 
     # the daemon dies: killed outright, its name goes with it
@@ -512,11 +506,11 @@ mlx5-vf reconnect begin" ]; then
         sed 's/^/# events: /' "$T/events" 2>/dev/null
         tap_fail "started/stopped/release/reconnect -> published to the daemon in order"
     fi
-    stop_pid "$FAKE_PID"
+    tap_stop_pid "$FAKE_PID"
     FAKE_PID=
 
     # the bus itself is gone
-    stop_pid "$BUS_PID"
+    tap_stop_pid "$BUS_PID"
     BUS_PID=
     run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin \
         DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE DIRTYTRACK_HOOK_DEBUG=1

@@ -102,6 +102,15 @@ EOF
     [ -S "$_dir/bus" ]
 }
 
+# tap_stop_pid PID: ends a process this test started (also when it was
+# stopped with SIGSTOP) and reaps it; nothing for an empty PID.
+tap_stop_pid() {
+    [ -n "$1" ] || return 0
+    kill "$1" 2>/dev/null
+    kill -CONT "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
 # tap_wait_line FILE PATTERN: waits up to 5 s for a line matching PATTERN
 # in FILE (a helper process saying it is ready); non-zero if none came.
 tap_wait_line() {
