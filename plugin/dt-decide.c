@@ -112,6 +112,7 @@ typedef enum {
     R_FP_MISMATCH,
     R_PREFLIGHT_LOG,
     R_PREFLIGHT_IOMMU,
+    R_QEMU_UNTRUSTED,
     R_N
 } DtRuleId;
 
@@ -360,6 +361,9 @@ static const DtRule rules[R_N] = {
         "Linux drivers/iommu/iommufd/hw_pagetable.c iommufd_hwpt_alloc() "
         "(IOMMU_HWPT_ALLOC_DIRTY_TRACKING), iommufd_hwpt_set_dirty_tracking(); QEMU "
         "backends/iommufd.c iommufd_backend_set_dirty_tracking()" },
+    [R_QEMU_UNTRUSTED] = { DT_R_QEMU_UNTRUSTED, DT_SEVERITY_WARNING,
+        "root probes only QEMU binaries it trusts; the domain's own emulator was not run",
+        "docs/security.md (what runs as root)" },
     [R_FP_MISMATCH] = { DT_R_FINGERPRINT_MISMATCH, DT_SEVERITY_ERROR,
         "a device's state loads only into the same device type and driver",
         "Linux drivers/vfio/pci/*/main.c (RESUMING parses the driver's own stream); docs/live-tuning.md" },
@@ -2270,6 +2274,12 @@ dt_decide(const DtDecideInput *in)
     c->in = in;
     c->dec = dec;
     c->band = pick_band(c);
+    if (in->qemu->untrusted)
+        add_reason(c, R_QEMU_UNTRUSTED, DT_SEVERITY_WARNING, KIND_NOTE, NULL,
+                   _("%s The QEMU version is taken as unknown. Only root-owned binaries that "
+                     "nobody else may change, named in the [qemu] section of the configuration "
+                     "or installed as the system's emulators, are probed."),
+                   in->qemu->untrusted);
     dec->qemu_band = g_strdup(c->band->name);
     dec->ram_bytes = dom->memory_kib * 1024;
     dec->log_page_size = 0;

@@ -106,30 +106,6 @@ find_qemu_caps(DtEvaluation *e, const DtEvalOptions *opts, const DtConfig *cfg,
     return dt_eval_qemu_caps(NULL, binary, cfg->cache_dir, error);
 }
 
-/* The evaluation's own finding, beside the engine's: the QEMU facts are
- * not the domain's emulator's, because root would not run it.  A warning,
- * so the verdict says it too. */
-static void
-note_untrusted_qemu(DtEvaluation *e)
-{
-    DtReason *r;
-
-    if (!e->qemu_untrusted)
-        return;
-    r = g_new0(DtReason, 1);
-    r->code = g_strdup(DT_R_QEMU_UNTRUSTED);
-    r->severity = DT_SEVERITY_WARNING;
-    r->message = g_strdup_printf(_("%s The QEMU version is taken as unknown. Only root-owned "
-                                   "binaries that nobody else may change, named in the [qemu] "
-                                   "section of the configuration or installed as the system's "
-                                   "emulators, are probed."),
-                                 e->qemu_untrusted);
-    r->rule = g_strdup("docs/security.md (what runs as root)");
-    g_ptr_array_add(e->decision->reasons, r);
-    if (e->decision->verdict == DT_VERDICT_ALLOW)
-        e->decision->verdict = DT_VERDICT_WARN;
-}
-
 gboolean
 dt_eval_libvirt_version(const char *version, DtVersion *out, GError **error)
 {
@@ -251,8 +227,10 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
     in.libvirt = e->libvirt;
     in.vdb = vdb;
     in.policy = e->policy;
+    /* an emulator root would not run is a fact for the engine to report */
+    if (e->qemu_untrusted && !e->qemu->untrusted)
+        e->qemu->untrusted = g_strdup(e->qemu_untrusted);
     e->decision = dt_decide(&in);
-    note_untrusted_qemu(e);
     if (opts->preflight) {
         g_autoptr(GError) local = NULL;
 

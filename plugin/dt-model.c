@@ -390,6 +390,7 @@ dt_qemu_caps_free(DtQemuCaps *q)
     if (!q)
         return;
     g_free(q->binary);
+    g_free(q->untrusted);
     g_free(q);
 }
 

@@ -323,6 +323,8 @@ typedef struct {
     gboolean has_migration_events;
     gboolean has_multifd_transfer;
     gboolean has_switchover_ack;   /* QMP query-migrate-capabilities */
+    char *untrusted;               /* why the domain's emulator was not run (these facts
+                                    * are not its own), or NULL; the engine warns */
 } DtQemuCaps;
 
 /* ---- decision ------------------------------------------------------------ */

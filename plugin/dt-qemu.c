@@ -645,6 +645,7 @@ dt_qemu_caps_copy(const DtQemuCaps *caps)
 
     *c = *caps;
     c->binary = g_strdup(caps->binary);
+    c->untrusted = g_strdup(caps->untrusted);
     return c;
 }
 
