@@ -48,7 +48,7 @@
  * with more threads.  Answers from the decision cache never wait. */
 #define DTD_QUEUE_PER_THREAD 16
 /* SIGTERM to exit, at most (systemd's and the bound is 2 s) */
-#define DTD_STOP_DEADLINE_MS 1500
+#define DTD_STOP_DEADLINE_MS 1000
 #define DTD_QUEUE_MIN 256
 #define DTD_QUEUE_MAX 65536
 
