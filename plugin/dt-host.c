@@ -29,6 +29,7 @@
 
 #include "dt-alias.h"
 #include "dt-host.h"
+#include "dt-versions.h"
 #include "dt-iommu.h"
 #include "dt-util.h"
 
@@ -272,7 +273,7 @@ probe_unit_regs(DtHost *host, DtIommu *u, const char *dir)
     } else if (g_str_has_prefix(u->name, "smmu3.")) {
         u->vendor = DT_IOMMU_VENDOR_SMMUV3;
         /* nothing to read: the kernel version is all we know */
-        if (host->kernel.known && !dt_version_at_least(&host->kernel, 6, 11, 0)) {
+        if (dt_versions_kernel_has(DT_KF_SMMUV3_DIRTY, &host->kernel) == DT_TRI_NO) {
             u->dirty_tracking.value = DT_TRI_NO;
             note = g_strdup("kernel < 6.11");
         } else {
