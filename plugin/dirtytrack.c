@@ -25,6 +25,7 @@
 #include "dt-config.h"
 #include "dt-eval.h"
 #include "dt-host.h"
+#include "dt-platform.h"
 #include "dt-hostcheck.h"
 #include "dt-paths.h"
 #include "dt-report.h"

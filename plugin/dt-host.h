@@ -33,14 +33,11 @@ typedef enum {
  * in host->devices afterwards. */
 guint dt_host_probe_devices(DtHost *host, const DtPaths *paths, const DtPciAddr *addrs,
                             guint n_addrs, DtHostProbeFlags flags);
-/* What only the host report needs, into host->platform: the CPU's
- * virtualization flag, the ACPI DMAR/IVRS tables, the IOMMU groups, the
- * running kernel's configuration (/proc/config.gz, /boot/config-RELEASE)
- * and its modules (/sys/module, modules.dep, modules.builtin).  Idempotent. */
-void dt_host_probe_platform(DtHost *host, const DtPaths *paths);
-/* "CONFIG_VFIO"; and the module name ("vfio"), NULL if never a module. */
-const char *dt_kfeat_config_name(DtKfeat f);
-const char *dt_kfeat_module_name(DtKfeat f);
+/* Shared with dt-platform.c: a kernel release safe as a path component
+ * under /lib/modules and /boot; whether ROOT+abs exists (a directory if
+ * want_dir). */
+gboolean dt_host_release_is_safe(const char *rel);
+gboolean dt_host_path_exists(const DtPaths *paths, const char *abs, gboolean want_dir);
 /* Every PCI function under /sys/bus/pci/devices. */
 gboolean dt_host_probe_all_devices(DtHost *host, const DtPaths *paths, GError **error);
 /* TRUE for functions worth reporting: bound to a VFIO driver, an SR-IOV VF,

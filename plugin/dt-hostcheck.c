@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dt-host.h"
+#include "dt-platform.h"
 #include "dt-hostcheck.h"
 #include "dt-util.h"
 

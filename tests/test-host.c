@@ -17,6 +17,7 @@
 
 #include "dt-alias.h"
 #include "dt-host.h"
+#include "dt-platform.h"
 #include "dt-hostcheck.h"
 #include "dt-paths.h"
 #include "dt-util.h"

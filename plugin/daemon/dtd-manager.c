@@ -60,6 +60,7 @@
 #include "dt-dbus-api.h"
 #include "dt-eval.h"
 #include "dt-host.h"
+#include "dt-platform.h"
 #include "dt-qemu.h"
 #include "dt-paths.h"
 #include "dt-report.h"
