@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -260,7 +261,7 @@ dt_config_expected(const KeyDef *def)
     case KEY_BOOL:
         return g_strdup(_("true or false"));
     case KEY_U64:
-        return g_strdup_printf(_("an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
+        return g_strdup_printf(_("an integer from %" PRIu64 " to %" PRIu64),
                                def->min, def->max);
     case KEY_STRING:
         return g_strdup(_("a string"));

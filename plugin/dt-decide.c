@@ -1509,7 +1509,7 @@ decide_container(Ctx *c, guint k)
             if (b->type1_ram_limit && !d->iommufd && c->dec->ram_bytes > TYPE1_DIRTY_LIMIT)
                 add_reason(c, R_TYPE1_LIMIT, DT_SEVERITY_ERROR, KIND_START, addr,
                            _("Device %s has no DMA logging or IOMMU dirty tracking and sits in the "
-                             "legacy type1 container; with %" G_GUINT64_FORMAT " GiB of RAM, more "
+                             "legacy type1 container; with %" PRIu64 " GiB of RAM, more "
                              "than type1's 8 TiB dirty-bitmap limit, QEMU %s refuses it and with "
                              "enable-migration=on the VM does not start. Use the iommufd backend."),
                            addr, c->dec->ram_bytes >> 30, b->name);
