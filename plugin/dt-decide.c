@@ -2488,6 +2488,14 @@ policy:
                            "could not migrate again (see the other reasons). Choose another host.")
                        : _("The policy requires this VM to be migratable, and on this host it is "
                            "not (see the other reasons)."));
+        /* A demand the operator made is not met by a guess: when the mode
+         * depends on a fact nobody observed, the gate stays closed until a
+         * probe establishes it (the warnings say what to probe). */
+        else if (in->policy.require_migratable && mode == DT_MODE_UNKNOWN)
+            add_reason(c, R_REQUIRE, DT_SEVERITY_ERROR, KIND_POLICY, NULL,
+                       _("The policy requires this VM to be migratable, and whether it is depends "
+                         "on facts nobody has probed yet (see the other reasons for what to "
+                         "probe)."));
         vf_policy(c, mode, perpetual_ok);
     }
 

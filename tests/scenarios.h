@@ -466,6 +466,8 @@ static const Scenario scenarios[] = {
       UNKNOWN, WARN, "fact-not-observed", "multi-device-no-p2p", "QEMU hw/vfio/common.c vfio_multiple_devices_migration_is_supported() (P2P is the mdev's answer)"),
     S("/decide/qemu-9.1/mdev/perpetual-never-not-probed -> unknown", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, NULL, P_NEVER, SRC,
       UNKNOWN, WARN, "fact-not-observed", "perpetual-forbidden", "docs/man/dirtytrack.conf.5 (never forbids perpetual, not an unknown mode)"),
+    S("/decide/qemu-9.1/mdev/require-migratable-not-probed -> deny", H_INTEL_DIRTY, DEV_MDEV, Q91, LV100, 0, NULL, P_REQUIRE, SRC,
+      UNKNOWN, DENY, "fact-not-observed,require-migratable", NULL, "docs/man/dirtytrack.conf.5 (require-migratable: a guess does not meet the demand)"),
 
     /* ---- missing devices */
     S("/decide/qemu-9.1/missing/source -> warn", H_INTEL_DIRTY, DEV_MISSING, Q91, LV100, 0, NULL, 0, SRC,
