@@ -18,6 +18,7 @@
 #include "dt-qemu.h"
 #include "dt-qemu-registry.h"
 #include "dt-util.h"
+#include "dt-mdev.h"
 #include "dt-vfio.h"
 
 void
@@ -204,6 +205,10 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
      * an idle device resets it), else from vfio debugfs (6.18+), which is
      * safe while QEMU holds the device and costs nothing where absent. */
     dt_eval_kernel_facts(e->host, paths, opts->probe_ioctl);
+    /* mdevs: sysfs always; their kernel answers when the caller lets
+     * devices be opened (the pre-flight opens them anyway) */
+    dt_mdev_probe_domain(e->host, paths, e->domain,
+                         opts->probe_ioctl || opts->preflight ? DT_MDEV_PROBE_IOCTL : 0);
 
     e->qemu = find_qemu_caps(e, opts, cfg, error);
     if (!e->qemu)
@@ -239,6 +244,11 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
          * observed facts is the answer (a refusal: preflight-failed). */
         if (!dt_vfio_preflight(e->decision, e->host, paths, &local))
             g_debug("pre-flight: %s", local ? local->message : "?");
+        /* an mdev's dry run (a REPORT refused) is recorded on host->mdevs */
+        g_clear_error(&local);
+        dt_mdev_preflight(e->decision, e->host, paths, &local);
+        if (local)
+            g_debug("pre-flight: %s", local->message);
         dt_decision_free(e->decision);
         e->decision = dt_decide(&in);
     }

@@ -881,3 +881,17 @@ dt_host_probe_all_devices(DtHost *host, const DtPaths *paths, GError **error)
     g_ptr_array_sort(host->devices, compare_dev);
     return TRUE;
 }
+
+/* ---- shared with the mdev probe (dt-mdev.c) -------------------------------- */
+
+int
+dt_host_read_link_base_at(int dirfd, const char *path, char **out)
+{
+    return read_link_base_at(dirfd, path, out);
+}
+
+char *
+dt_host_find_vfio_cdev(int dirfd)
+{
+    return find_vfio_cdev(dirfd);
+}

@@ -45,5 +45,10 @@ gboolean dt_host_probe_all_devices(DtHost *host, const DtPaths *paths, GError **
 gboolean dt_pcidev_is_vfio_candidate(const DtPciDev *d);
 /* TRUE if the driver name is a VFIO driver (vfio-pci or a *vfio* variant). */
 gboolean dt_driver_is_vfio(const char *driver);
+/* sysfs readers for other device kinds (mdevs), relative to a directory
+ * fd: the validated basename of a symlink's target (-errno), and the
+ * "vfioN" under vfio-dev/ (NULL if none). */
+int dt_host_read_link_base_at(int dirfd, const char *path, char **out);
+char *dt_host_find_vfio_cdev(int dirfd);
 
 G_END_DECLS

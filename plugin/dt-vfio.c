@@ -1111,8 +1111,9 @@ dt_vfio_preflight(const DtDecision *d, DtHost *host, const DtPaths *paths, GErro
             continue;
         dev->preflight_iommu = d->mode == DT_MODE_IOMMU;
         g_clear_pointer(&dev->preflight_error, g_free);
+        /* a REPORT refused (no iova_bitmap) is a fact for the engine */
         if (dt_vfio_dry_run(host, paths, dev, d->mode, d->ranges, d->n_ranges,
-                            d->log_page_size, NULL, &local)) {
+                            d->log_page_size, &dev->dma_logging_report, &local)) {
             dev->preflight = (DtFact){ DT_TRI_YES, DT_SOURCE_IOCTL };
             continue;
         }

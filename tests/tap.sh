@@ -66,6 +66,17 @@ tap_done() {
     [ "$TAP_FAILED" -eq 0 ]
 }
 
+# tap_vfiomock: MOCK is the LD_PRELOAD kernel mock (tests/vfiomock.c), or
+# the whole test is skipped when it was not built.
+tap_vfiomock() {
+    MOCK="$top_builddir/tests/.libs/vfiomock.so"
+    if [ ! -f "$MOCK" ]; then
+        tap_skip "vfiomock.so not built"
+        tap_done
+        exit $?
+    fi
+}
+
 # Scratch directory removed on exit.
 tap_tmpdir() {
     TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/dirtytrack-test.XXXXXX")

@@ -459,3 +459,67 @@ acpi_tables APIC DSDT FACP MCFG
         "# CONFIG_IOMMUFD is not set" "# CONFIG_IRQ_REMAP is not set" \
         "# CONFIG_VIRTIO_IOMMU is not set"
 } | gzip -9n >"$H/proc/config.gz"
+
+# ---- mtty: the mdev sample (samples/vfio-mdev/mtty.c) in the truth lane's L1
+# guest, Debian's 6.12 from bookworm-backports.  Two stacks, as that lane
+# has them: "mtty" is Debian's VFIO as shipped (no IOMMUFD: no /dev/iommu,
+# no cdev node, no iova_bitmap, so DMA_LOGGING_REPORT fails with
+# EOPNOTSUPP); "mtty-iommufd" the same kernel with vfio/iommufd rebuilt
+# with IOMMUFD, IOMMUFD_DRIVER and VFIO_DEVICE_CDEV.  The layout is
+# mdev_core.c's: the mdev is a child of its parent (the mtty class device),
+# mdev_type links into the parent's mdev_supported_types, driver is mtty's
+# own mdev_driver ("mtty" since 5.19).  mock/devices.conf is the answer the
+# real kernel gave in that lane (migration v2 STOP_COPY|P2P|PRE_COPY, DMA
+# logging, 60 bytes of state for one port) for tests/vfiomock.c.
+REL_612_BPO="6.12.95+deb12-amd64"
+MTTY_UUID=c2177883-f1bb-47f0-914d-32a22e3a8804
+MTTY_GROUP=60
+
+mtty_host() {   # mtty_host NAME IOMMUFD(yes|no)
+    local iommufd=$2 p=/sys/devices/virtual/mtty/mtty t
+    local m=$p/$MTTY_UUID
+    base "$1" x86_64 "$REL_612_BPO" \
+        "root=/dev/root rootfstype=9p rootflags=trans=virtio ro console=ttyS0 intel_iommu=on"
+    touchf "$p/uevent"
+    lnk /sys/class/mdev_bus/mtty "$p"
+    for t in 1:"Single port serial":23 2:"Dual port serial":11; do
+        IFS=: read -r n name avail <<<"$t"
+        put "$p/mdev_supported_types/mtty-$n/name" "$name"
+        put "$p/mdev_supported_types/mtty-$n/device_api" "vfio-pci"
+        put "$p/mdev_supported_types/mtty-$n/available_instances" "$avail"
+        touchf "$p/mdev_supported_types/mtty-$n/create"
+    done
+    for f in bind unbind uevent; do touchf "/sys/bus/mdev/drivers/mtty/$f"; done
+    lnk "$m/mdev_type" "$p/mdev_supported_types/mtty-1"
+    lnk "$m/driver" /sys/bus/mdev/drivers/mtty
+    touchf "$m/remove"
+    touchf "$m/uevent"
+    touchf "/sys/kernel/iommu_groups/$MTTY_GROUP/reserved_regions"
+    lnk "$m/iommu_group" "/sys/kernel/iommu_groups/$MTTY_GROUP"
+    lnk "/sys/bus/mdev/devices/$MTTY_UUID" "$m"
+    # vfio1: the lane's e1000e (not modelled here) has vfio0
+    vfio "virtual/mtty/mtty/$MTTY_UUID" 1 "$MTTY_GROUP" "$iommufd"
+    devnodes "$iommufd"
+    aliases "$REL_612_BPO"
+    # /proc/kallsyms as an unprivileged reader sees it (addresses hidden)
+    {
+        printf '0000000000000000 T vfio_register_group_dev\t[vfio]\n'
+        printf '0000000000000000 T vfio_register_emulated_iommu_dev\t[vfio]\n'
+        printf '0000000000000000 T mdev_register_parent\t[mdev]\n'
+        printf '0000000000000000 t mtty_probe\t[mtty]\n'
+        if [ "$iommufd" = yes ]; then
+            printf '0000000000000000 T iommufd_ctx_get\t[iommufd]\n'
+            printf '0000000000000000 T iova_bitmap_alloc\t[iommufd]\n'
+            printf '0000000000000000 T iova_bitmap_for_each\t[iommufd]\n'
+        fi
+    } >"$H/proc/kallsyms"
+    mkdir -p "$H/mock"
+    {
+        printf '[%s]\ngroup=%s\n' "$MTTY_UUID" "$MTTY_GROUP"
+        [ "$iommufd" = yes ] && printf 'cdev=vfio1\n'
+        printf 'migration=stop-copy;p2p;pre-copy\ndma-logging=true\nstop-copy-bytes=60\n'
+        [ "$iommufd" = yes ] || printf 'report-errno=EOPNOTSUPP\n'
+    } >"$H/mock/devices.conf"
+}
+mtty_host mtty no
+mtty_host mtty-iommufd yes
