@@ -882,7 +882,7 @@ static void
 check_return(const Call *c, const char *iface)
 {
     static const char *const verdicts[] = { "allow", "warn", "deny", NULL };
-    static const char *const modes[] = { "device", "iommu", "perpetual", "none", NULL };
+    static const char *const modes[] = { "device", "iommu", "perpetual", "none", "unknown", NULL };
     g_autoptr(JsonParser) parser = json_parser_new();
     const char *a = NULL, *b = NULL, *s3 = NULL;
 

@@ -518,23 +518,24 @@ from_hook(int status, const char *out, const char *err, Answer *a)
     g_autoptr(GRegex) ev = g_regex_new("<dirtytrack:evaluation verdict=.([a-z]+). mode=.([a-z]+).",
                                        0, 0, NULL);
     g_autoptr(GMatchInfo) m = NULL;
-    g_autoptr(GPtrArray) codes = g_ptr_array_new_with_free_func(g_free);
-    gboolean refused = FALSE, warned = FALSE;
+    g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 
     if (status != 0 && status != 1)
         return FALSE;
     g_regex_match(line, err ? err : "", 0, &m);
     while (g_match_info_matches(m)) {
         g_autofree char *kind = g_match_info_fetch(m, 1);
-        refused |= g_str_equal(kind, "refused");
-        warned |= g_str_equal(kind, "warning");
-        g_ptr_array_add(codes, g_match_info_fetch(m, 2));
+        /* beside a refusal by require-migratable alone the hook also
+         * prints the warnings that caused it: they explain, not refuse */
+        g_ptr_array_add(g_str_equal(kind, "refused") ? refusals : warnings,
+                        g_match_info_fetch(m, 2));
         g_match_info_next(m, NULL);
     }
-    if (status == 1 && !refused)
+    if (status == 1 && !refusals->len)
         return FALSE;
-    a->verdict = g_strdup(status == 1 ? "deny" : warned ? "warn" : "allow");
-    a->codes = codes_join(codes);
+    a->verdict = g_strdup(status == 1 ? "deny" : warnings->len ? "warn" : "allow");
+    a->codes = codes_join(status == 1 ? refusals : warnings);
     g_clear_pointer(&m, g_match_info_unref);
     if (status == 0 && g_regex_match(ev, out ? out : "", 0, &m)) {
         g_autofree char *v = g_match_info_fetch(m, 1);
