@@ -1290,7 +1290,10 @@ test_platform_hostile(void)
     write_file(&c, "/proc/config.gz", "not gzip at all");
     make_link(&c, "/boot/config-6.18.44-fc-v1272", "/etc/passwd");
     remove_path(&c, "/proc/cpuinfo");
-    g_assert_cmpint(g_mkdir_with_parents(in_root(&c, "/proc/cpuinfo"), 0755), ==, 0);
+    {
+        g_autofree char *cpuinfo = in_root(&c, "/proc/cpuinfo");
+        g_assert_cmpint(g_mkdir_with_parents(cpuinfo, 0755), ==, 0);
+    }
     {
         g_autoptr(DtHost) h = probe_all_dir(c.root);
 
