@@ -620,6 +620,14 @@ run_as_nobody_with(const char *address, const char *method, const char *gid, con
     return g_strstrip(out);
 }
 
+/* Whether PROGRAM is on PATH (the found path is freed, not kept). */
+static gboolean
+have_program(const char *program)
+{
+    g_autofree char *path = g_find_program_in_path(program);
+    return path != NULL;
+}
+
 static char *
 run_as_nobody_in(const char *address, const char *method, const char *gid)
 {
@@ -1665,7 +1673,7 @@ test_policy_untrusted_emulator_not_run(void)
     g_autofree char *evil_xml = g_regex_replace_literal(re, xml, -1, 0, emulator, 0, NULL);
 
     REQUIRE_READY();
-    if (getuid() != 0 || !g_find_program_in_path("setpriv")) {
+    if (getuid() != 0 || !have_program("setpriv")) {
         g_test_skip("needs root and setpriv");
         return;
     }
@@ -1760,7 +1768,7 @@ test_policy_flood_keeps_root_lane(void)
     GPid pid;
 
     REQUIRE_READY();
-    if (getuid() != 0 || !g_find_program_in_path("setpriv") ||
+    if (getuid() != 0 || !have_program("setpriv") ||
         !g_file_test(bench, G_FILE_TEST_IS_EXECUTABLE)) {
         g_test_skip("needs root, setpriv and bench/dbus-bench");
         return;
