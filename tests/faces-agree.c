@@ -487,19 +487,22 @@ from_explain(const char *text, Answer *a)
     gboolean in_reasons = FALSE;
 
     for (guint i = 0; lines[i]; i++) {
-        g_autoptr(GMatchInfo) m = NULL;
+        /* g_regex_match() stores a match info even when nothing matched:
+         * one for each pattern tried */
+        g_autoptr(GMatchInfo) mh = NULL;
+        g_autoptr(GMatchInfo) mr = NULL;
 
-        if (g_regex_match(head, lines[i], 0, &m)) {
-            g_autofree char *v = g_match_info_fetch(m, 1);
+        if (g_regex_match(head, lines[i], 0, &mh)) {
+            g_autofree char *v = g_match_info_fetch(mh, 1);
             a->verdict = g_ascii_strdown(v, -1);
-            a->mode = g_match_info_fetch(m, 2);
+            a->mode = g_match_info_fetch(mh, 2);
         } else if (g_str_equal(lines[i], "Reasons:")) {
             in_reasons = TRUE;
-        } else if (in_reasons && g_regex_match(reason, lines[i], 0, &m)) {
-            g_autofree char *sev = g_match_info_fetch(m, 1);
+        } else if (in_reasons && g_regex_match(reason, lines[i], 0, &mr)) {
+            g_autofree char *sev = g_match_info_fetch(mr, 1);
             if (!g_str_equal(sev, "INFO"))
-                g_ptr_array_add(codes, g_match_info_fetch(m, 2));
-            g_ptr_array_add(all, g_match_info_fetch(m, 2));
+                g_ptr_array_add(codes, g_match_info_fetch(mr, 2));
+            g_ptr_array_add(all, g_match_info_fetch(mr, 2));
         }
     }
     a->codes = codes_join(codes);

@@ -1773,6 +1773,13 @@ test_policy_flood_keeps_root_lane(void)
         g_test_skip("needs root, setpriv and bench/dbus-bench");
         return;
     }
+    /* a deadline is a property of the real daemon: under memcheck every
+     * call is tens of times slower and the bus gives up on the flood's and
+     * root's calls alike (the normal and ASan lanes run this) */
+    if (under_valgrind(T.policy.daemon_pid)) {
+        g_test_skip("daemon runs under valgrind: deadlines not compared");
+        return;
+    }
     domain = write_slow_domain(T.tmpdir);
     argv[8] = domain;
     for (guint i = 0; i < 5; i++)
