@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dt-config.h"
+#include "dt-qemu.h"
 #include "dt-util.h"
 
 typedef enum {
@@ -58,6 +59,9 @@ static const KeyDef dt_config_keys[] = {
     { "qemu", "binary", KEY_STRING, OFF(qemu_binary), 0 },
     { "qemu", "trusted", KEY_STRING, OFF(qemu_trusted), 0 },
     { "qemu", "cache-dir", KEY_STRING, OFF(cache_dir), 0 },
+    /* the whole capability probe of one binary (-version, -device help,
+     * QMP); a slow host (nested, emulated) may need more than the default */
+    { "qemu", "probe-timeout-ms", KEY_U64, OFF(qemu_probe_timeout_ms), 60000, 500 },
 };
 
 guint
@@ -146,6 +150,7 @@ dt_config_new_defaults(void)
 
     dt_policy_init_defaults(&c->policy);
     c->hook_deadline_ms = 2000;
+    c->qemu_probe_timeout_ms = DT_QEMU_PROBE_TIMEOUT_MS;
     c->hook_fail_open = TRUE;
     c->hook_use_daemon = TRUE;
     c->gate_start = TRUE;
@@ -303,7 +308,7 @@ apply_key(DtConfig *c, GKeyFile *kf, const KeyDef *def, const char *path, const 
     case KEY_U64:
         if (!dt_parse_u64(val, 10, &n) || n < def->min || n > def->max)
             goto bad;
-        if (def->offset == OFF(hook_deadline_ms))
+        if (def->offset == OFF(hook_deadline_ms) || def->offset == OFF(qemu_probe_timeout_ms))
             *(guint *)base = (guint)n;
         else
             *(guint64 *)base = n;

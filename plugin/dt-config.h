@@ -22,6 +22,7 @@ typedef struct {
     char *qemu_binary;          /* [qemu] binary, NULL = by arch */
     char *qemu_trusted;         /* [qemu] trusted: more binaries root may probe (';'-list) */
     char *cache_dir;            /* [qemu] cache-dir */
+    guint qemu_probe_timeout_ms; /* [qemu] probe-timeout-ms, 500..60000, default 3000 */
     char *path;                 /* file it came from, NULL = built-in defaults */
 } DtConfig;
 

@@ -417,6 +417,7 @@ typedef struct {
     gboolean iommu_dirty;       /* it gets IOMMU dirty tracking as configured */
     gboolean tracked;           /* device or IOMMU tracking under this QEMU */
     gboolean blocked;           /* QEMU raised its (single) blocker for it */
+    gboolean viommu_pending;    /* behind a vIOMMU: blocked unless an earlier check was */
     const char *variant;        /* a migration-capable driver it could have (database) */
     char *why_no_iommu;         /* untranslated short note */
     int cont;                   /* index into dec->containers, -1 for none */
@@ -430,6 +431,7 @@ typedef struct {
     guint n_devs;
     gboolean overrides_effective;  /* libvirt >= 8.2 reads <qemu:override> */
     gboolean leave_blocked;        /* QEMU would not migrate away */
+    gboolean fails_at_setup;       /* QEMU starts the migration with its mode, which then fails */
     gboolean caching_mode_refused; /* intel-iommu without caching-mode was reported */
     gboolean *cont_unknown;        /* per container: a deciding fact was not observed */
     gboolean *cont_blocked;        /* per container: a device in it is blocked */
@@ -592,8 +594,14 @@ add_reason(Ctx *c, DtRuleId rule, DtSeverity sev, DtKind kind,
     DevCtx *d = dev_by_addr(c, device);
     const char *phase = NULL;
 
-    if (sev == DT_SEVERITY_ERROR && (kind == KIND_LEAVE || kind == KIND_START || kind == KIND_SETUP))
+    if (sev == DT_SEVERITY_ERROR && (kind == KIND_LEAVE || kind == KIND_START))
         c->leave_blocked = TRUE;
+    /* a migration that fails at setup has started: QEMU chose its tracking
+     * mode and started it (the truth lane's QEMU 10.0.2 traced
+     * vfio_device_dirty_tracking_start before the report failed), so the
+     * mode stays what QEMU uses and the verdict is the reason's */
+    if (sev == DT_SEVERITY_ERROR && kind == KIND_SETUP)
+        c->fails_at_setup = TRUE;
     if (d && sev == DT_SEVERITY_ERROR && (kind == KIND_LEAVE || kind == KIND_START)) {
         d->blocked = TRUE;
         if (d->cont >= 0 && c->cont_blocked)
@@ -1245,6 +1253,24 @@ device_iommu(Ctx *c, DevCtx *d)
     d->iommu_possible = d->why_no_iommu == NULL;
 }
 
+/* QEMU's words for a -device property its type lacks: qom/object.c
+ * object_property_find_err() ("Property '%s.%s' not found", type, name),
+ * printed at start-up after the -device option; libvirt gives every
+ * hostdev, mdevs included, the type vfio-pci.  Seen from the real QEMU
+ * 7.2.22: "Property 'vfio-pci.x-device-dirty-page-tracking' not found". */
+static void
+property_not_found(const Ctx *c, DtReason *r, const char *prop)
+{
+    /* a QEMU without iommufd stops at -object iommufd, before any -device
+     * (R_IOMMUFD_QEMU_OLD has those words) */
+    if (g_str_equal(prop, "iommufd") && c->in->domain->cmdline_iommufd_id)
+        return;
+    g_free(r->qemu_message);
+    g_free(r->qemu_phase);
+    r->qemu_message = g_strdup_printf("Property 'vfio-pci.%s' not found", prop);
+    r->qemu_phase = g_strdup("realize");
+}
+
 /* What the domain's own properties say for this device. */
 static void
 device_props(Ctx *c, DevCtx *d, const char *addr)
@@ -1260,16 +1286,16 @@ device_props(Ctx *c, DevCtx *d, const char *addr)
 
     for (guint i = 0; i < G_N_ELEMENTS(asked_props); i++) {
         if (prop_asked(c, h, asked_props[i]) && !qemu_has_prop(c, asked_props[i]))
-            add_reason(c, R_PROP_TOO_NEW, DT_SEVERITY_ERROR, KIND_START, addr,
+            property_not_found(c, add_reason(c, R_PROP_TOO_NEW, DT_SEVERITY_ERROR, KIND_START, addr,
                        _("Device %s sets the vfio-pci property %s, which QEMU %s does not have: "
                          "the VM will not start. Upgrade QEMU or remove the property."),
-                       addr, asked_props[i], c->band->name);
+                       addr, asked_props[i], c->band->name), asked_props[i]);
     }
     if (prop_asked(c, h, "x-enable-migration") && !qemu_has_prop(c, "x-enable-migration"))
-        add_reason(c, R_PROP_REMOVED, DT_SEVERITY_ERROR, KIND_START, addr,
+        property_not_found(c, add_reason(c, R_PROP_REMOVED, DT_SEVERITY_ERROR, KIND_START, addr,
                    _("Device %s sets x-enable-migration, which QEMU %s no longer has (replaced by "
                      "enable-migration in 8.1): the VM will not start. Use enable-migration instead."),
-                   addr, c->band->name);
+                   addr, c->band->name), "x-enable-migration");
 
     if (c->band->enable_migration) {
         d->em = parse_on_off_auto(prop_value(c, h, "enable-migration", NULL));
@@ -1292,11 +1318,13 @@ has_viommu(const Ctx *c)
 }
 
 /* vfio_migration_realize() raises at most one blocker per device, the first
- * check that fails.  Observed on QEMU 10.0.2 (and in its code for
- * enable-migration=off and the kernel's answer): vIOMMU first, then
- * enable-migration=off, then the kernel's migration support; the tracking
- * checks come with the container (decide_container).  Since 11.0 the vIOMMU
- * check needs to know whether the device logs DMA, so it moves after them. */
+ * check that fails: enable-migration=off, then the kernel's migration
+ * support, then dirty tracking (decide_container), multiple devices, and
+ * last the vIOMMU (QEMU 8.0 to 10.x).  The real QEMU 10.0.2 of the truth
+ * lane showed it: an e1000e on vfio-pci behind intel-iommu got "VFIO
+ * migration is not supported in kernel", an mtty mdev (which migrates) got
+ * "Migration is currently not supported with vIOMMU enabled".  Since 11.0
+ * the vIOMMU check needs to know whether the device logs DMA. */
 static void
 device_realize(Ctx *c, DevCtx *d, const char *addr)
 {
@@ -1348,15 +1376,6 @@ device_realize(Ctx *c, DevCtx *d, const char *addr)
         return;
     }
 
-    if (has_viommu(c) && !b->viommu_relaxed) {
-        add_reason(c, R_VIOMMU, DT_SEVERITY_ERROR,
-                   b->on_fails_realize && d->em == OOA_ON ? KIND_START : KIND_LEAVE, addr,
-                   _("%s %s is behind a virtual IOMMU (<iommu model='%s'/>): QEMU %s blocks its "
-                     "migration. Remove the vIOMMU to migrate (QEMU 11.0 allows it for devices "
-                     "that do not log DMA)."),
-                   what, addr, c->in->domain->viommu_model, b->name);
-        return;
-    }
     if (b->enable_migration && d->em == OOA_OFF) {
         add_reason(c, R_EM_OFF, DT_SEVERITY_ERROR, KIND_LEAVE, addr,
                    _("%s %s has enable-migration=off: QEMU blocks migration. Remove the property "
@@ -1407,6 +1426,30 @@ device_realize(Ctx *c, DevCtx *d, const char *addr)
         return;
     }
     d->migrates = TRUE;
+    /* The vIOMMU check is vfio_migration_realize()'s last: a device that
+     * tracks nothing under auto gets the tracking blocker instead
+     * (decide_container), whose checks run first. */
+    d->viommu_pending = has_viommu(c) && !b->viommu_relaxed;
+}
+
+/* The vIOMMU blocker of QEMU before 11.0, for a device no earlier check
+ * blocked. */
+static void
+viommu_blocker(Ctx *c, DevCtx *d)
+{
+    const DtBand *b = c->band;
+    const char *addr = d->f->address;
+
+    d->viommu_pending = FALSE;
+    if (d->blocked)
+        return;
+    add_reason(c, R_VIOMMU, DT_SEVERITY_ERROR,
+               b->on_fails_realize && d->em == OOA_ON ? KIND_START : KIND_LEAVE, addr,
+               _("%s %s is behind a virtual IOMMU (<iommu model='%s'/>): QEMU %s blocks its "
+                 "migration. Remove the vIOMMU to migrate (QEMU 11.0 allows it for devices "
+                 "that do not log DMA)."),
+               d->h->type == DT_HOSTDEV_MDEV ? _("mdev") : _("Device"), addr,
+               c->in->domain->viommu_model, b->name);
 }
 
 /* ---- containers: which tracking mode each one gets ----------------------- */
@@ -1545,6 +1588,10 @@ decide_container(Ctx *c, guint k)
                              "and the iommufd backend."), addr);
         }
     }
+
+    for (guint i = 0; i < c->n_devs; i++)
+        if (c->devs[i].cont == (int)k && c->devs[i].viommu_pending)
+            viommu_blocker(c, &c->devs[i]);
 
     /* 11.0: behind a vIOMMU only a device that logs DMA itself is blocked
      * (its IOVAs are the guest's); IOMMU-tracked and perpetual ones pass. */
@@ -2464,7 +2511,7 @@ policy:
     {
         gboolean perpetual_ok = perpetual_policy(c, mode, TRUE);
 
-        if (mode != DT_MODE_NONE && !c->leave_blocked) {
+        if (mode != DT_MODE_NONE && !c->leave_blocked && !c->fails_at_setup) {
             if (c->band->postcopy_refused)
                 add_reason(c, R_POSTCOPY, DT_SEVERITY_INFO, KIND_NOTE, NULL,
                            _("QEMU %s refuses post-copy with VFIO devices: migrate this VM with "
@@ -2474,13 +2521,14 @@ policy:
                            _("VFIO devices cannot be migrated in post-copy, and QEMU %s does not "
                              "refuse it yet: never enable post-copy for this VM."), c->band->name);
         }
-        if (!c->leave_blocked)
+        if (!c->leave_blocked && !c->fails_at_setup)
             downtime_budget(c, mode);
         if (in->role == DT_ROLE_DESTINATION) {
             destination_checks(c);
             fingerprint_checks(c);
         }
-        if (in->policy.require_migratable && (c->leave_blocked || mode == DT_MODE_NONE ||
+        if (in->policy.require_migratable && (c->leave_blocked || c->fails_at_setup ||
+                                              mode == DT_MODE_NONE ||
                                               has_reason(dec, DT_R_PERPETUAL_FORBIDDEN, NULL)))
             add_reason(c, R_REQUIRE, DT_SEVERITY_ERROR, KIND_POLICY, NULL,
                        in->role == DT_ROLE_DESTINATION

@@ -47,7 +47,7 @@ parse_version_option(const char *what, const char *value, DtVersion *out, GError
 
 DtQemuCaps *
 dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir,
-                  GError **error)
+                  guint timeout_ms, GError **error)
 {
     g_autoptr(GError) local = NULL;
     DtQemuCaps *caps;
@@ -63,7 +63,8 @@ dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir
     if (binary) {
         g_autofree char *cache = dt_qemu_cache_dir(cache_dir);
 
-        caps = dt_qemu_caps_probe(binary, cache, DT_QEMU_PROBE_TIMEOUT_MS, &local);
+        caps = dt_qemu_caps_probe(binary, cache,
+                                  timeout_ms ? timeout_ms : DT_QEMU_PROBE_TIMEOUT_MS, &local);
         if (caps)
             return caps;
         g_debug("QEMU probe of %s failed: %s", binary, local ? local->message : "?");
@@ -89,7 +90,7 @@ find_qemu_caps(DtEvaluation *e, const DtEvalOptions *opts, const DtConfig *cfg,
 
     /* a version given needs no binary (and no search for one) */
     if (v && *v)
-        return dt_eval_qemu_caps(v, NULL, NULL, error);
+        return dt_eval_qemu_caps(v, NULL, NULL, 0, error);
     if (opts->qemu_registry || geteuid() == 0) {
         g_autoptr(DtQemuRegistry) own = NULL;
         DtQemuRegistry *reg = opts->qemu_registry;
@@ -104,7 +105,7 @@ find_qemu_caps(DtEvaluation *e, const DtEvalOptions *opts, const DtConfig *cfg,
         binary = g_strdup(dom->emulator);
     else
         binary = dt_qemu_default_binary(dom->arch ? dom->arch : "x86_64");
-    return dt_eval_qemu_caps(NULL, binary, cfg->cache_dir, error);
+    return dt_eval_qemu_caps(NULL, binary, cfg->cache_dir, cfg->qemu_probe_timeout_ms, error);
 }
 
 gboolean

@@ -230,7 +230,8 @@ dt_export_gather(const DtExportOptions *opts, GError **error)
            : dt_qemu_default_binary(e->host->arch ? e->host->arch : "x86_64");
     /* No QEMU: the version stays unknown and the engine says what it assumed. */
     e->qemu = dt_eval_qemu_caps(opts->qemu_version, binary,
-                                opts->cache_dir ? opts->cache_dir : cfg->cache_dir, error);
+                                opts->cache_dir ? opts->cache_dir : cfg->cache_dir,
+                                cfg->qemu_probe_timeout_ms, error);
     if (!e->qemu || !dt_eval_libvirt_version(opts->libvirt_version, &e->libvirt, error))
         return NULL;
 

@@ -53,6 +53,7 @@ struct DtQemuRegistry {
     GPtrArray *entries;  /* Entry* */
     char *binary;        /* [qemu] binary: the QEMU of every domain, or NULL */
     char *cache_dir;
+    guint probe_timeout_ms;
 };
 
 /* ---- the walk ----------------------------------------------------------------- */
@@ -229,7 +230,7 @@ entry_caps(DtQemuRegistry *r, Entry *e, gboolean *trusted, char **why, gboolean 
             *probed = TRUE;
         /* a failed probe is remembered as well: a broken binary is not run
          * again until it changes */
-        e->caps = dt_qemu_caps_probe(resolved, r->cache_dir, DT_QEMU_PROBE_TIMEOUT_MS, &perr);
+        e->caps = dt_qemu_caps_probe(resolved, r->cache_dir, r->probe_timeout_ms, &perr);
         if (!e->caps) {
             e->why = g_strdup(perr ? perr->message : "?");
             g_debug("QEMU probe of %s failed: %s", resolved, e->why);
@@ -337,6 +338,7 @@ dt_qemu_registry_new(const char *binary, const char *const *trusted, const char 
     g_mutex_init(&r->lock);
     r->entries = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
     r->cache_dir = g_strdup(cache_dir);
+    r->probe_timeout_ms = DT_QEMU_PROBE_TIMEOUT_MS;
     if (binary && *binary) {
         r->binary = g_strdup(binary);
         add_locked(r, binary);
@@ -353,8 +355,11 @@ dt_qemu_registry_new_for_config(const DtConfig *cfg)
     g_auto(GStrv) trusted = cfg->qemu_trusted ? g_strsplit_set(cfg->qemu_trusted, "; \t", -1)
                                               : NULL;
     g_autofree char *cache = dt_qemu_cache_dir(cfg->cache_dir);
+    DtQemuRegistry *r = dt_qemu_registry_new(cfg->qemu_binary, (const char *const *) trusted, cache);
 
-    return dt_qemu_registry_new(cfg->qemu_binary, (const char *const *) trusted, cache);
+    if (cfg->qemu_probe_timeout_ms)
+        r->probe_timeout_ms = cfg->qemu_probe_timeout_ms;
+    return r;
 }
 
 void

@@ -3,7 +3,11 @@
  *
  * Debian 12 ships 6.1 headers: no <linux/iommufd.h>, no PRE_COPY, no
  * MIG_DATA_SIZE, no vfio cdev.  The numbers and layouts below are written
- * from the facts in shared/reference/kernel-uapi.md §1-§3, not copied.
+ * from the kernel's documented ABI, not copied: include/uapi/linux/vfio.h
+ * (VFIO_DEVICE_FEATURE_MIGRATION, _MIG_DATA_SIZE, _DMA_LOGGING_START/
+ * _REPORT, VFIO_DEVICE_BIND_IOMMUFD, VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION)
+ * and include/uapi/linux/iommufd.h (IOMMU_GET_HW_INFO, IOMMU_HWPT_*), as of
+ * Linux 6.12; the static asserts below pin what the layouts must be.
  *
  * How clashes are avoided:
  *  - a macro (ioctl number, flag, feature id) is defined only when the

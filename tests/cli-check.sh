@@ -181,7 +181,9 @@ printf '[policy]\nperpetual = sometimes\n' > "$TAP_TMP/bad.conf"
 one_line_error "invalid config value" "$DT" check --config "$TAP_TMP/bad.conf" "$DOMAINS/no-hostdev.xml"
 printf '[policy]\npepretual = never\n' > "$TAP_TMP/typo.conf"
 one_line_error "misspelt config key" "$DT" check --config "$TAP_TMP/typo.conf" "$DOMAINS/no-hostdev.xml"
-printf '[policy]\nperpetual = never\n[hook]\ndeadline-ms = 500\n' > "$TAP_TMP/good.conf"
+printf '[qemu]\nprobe-timeout-ms = 100\n' > "$TAP_TMP/short-probe.conf"
+one_line_error "QEMU probe timeout below 500 ms" "$DT" check --config "$TAP_TMP/short-probe.conf" "$DOMAINS/no-hostdev.xml"
+printf '[policy]\nperpetual = never\n[hook]\ndeadline-ms = 500\n[qemu]\nprobe-timeout-ms = 60000\n' > "$TAP_TMP/good.conf"
 expect_rc 0 "a valid config file is accepted" "$DT" check --config "$TAP_TMP/good.conf" \
     --qemu-version 9.1.0 --sysroot "$HOSTS/intel-dirty" "$DOMAINS/no-hostdev.xml"
 "$DT" check --qemu-version 9.1.0 --sysroot "$HOSTS/intel-dirty" - < "$DOMAINS/no-hostdev.xml" \

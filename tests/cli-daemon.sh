@@ -1,6 +1,6 @@
 #!/bin/sh
 # cli-daemon.sh: `dirtytrack check` asks dirtytrackd when it runs and works
-# without it (issue 6).  A private dbus-daemon and a dirtytrackd from the
+# without it.  A private dbus-daemon and a dirtytrackd from the
 # build tree (fixture host intel-dirty) are started here and stopped by pid.
 # The same question asked through the daemon and in-process must give the
 # same report, the same text and the same exit status.

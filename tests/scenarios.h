@@ -525,13 +525,13 @@ static const Scenario scenarios[] = {
     S("/decide/qemu-8.2/mlx5/4t-over-assumed-2^42 -> unknown", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_4T, NULL, 0, SRC,
       UNKNOWN, WARN, "fact-not-observed", "dma-logging-range", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (pg_track_log_max_addr_space is firmware's; 2^42 only assumed)"),
     S("/decide/qemu-8.2/mlx5/4t-over-read-limit -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, M_RAM_4T | M_LOG_LIMIT_READ, NULL, 0, SRC,
-      NONE, DENY, "dma-logging-range", "fact-not-observed", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (EOPNOTSUPP over the limit the device reported)"),
+      DEVICE, DENY, "dma-logging-range", "fact-not-observed", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (EOPNOTSUPP over the limit the device reported); QEMU hw/vfio/common.c vfio_listener_log_global_start() starts device logging and the migration fails there"),
     S("/decide/qemu-8.1/mlx5/4t-over-assumed-2^42 -> unknown", H_INTEL_DIRTY, DEV_MLX5, Q81, LV100, M_RAM_4T, NULL, 0, SRC,
       UNKNOWN, WARN, "fact-not-observed", "dma-logging-range", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (pg_track_log_max_addr_space is firmware's; 2^42 only assumed)"),
     S("/decide/qemu-8.1/mlx5/4t-over-read-limit -> deny", H_INTEL_DIRTY, DEV_MLX5, Q81, LV100, M_RAM_4T | M_LOG_LIMIT_READ, NULL, 0, SRC,
-      NONE, DENY, "dma-logging-range", "fact-not-observed", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (EOPNOTSUPP over the limit the device reported)"),
+      DEVICE, DENY, "dma-logging-range", "fact-not-observed", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker() (EOPNOTSUPP over the limit the device reported); QEMU hw/vfio/common.c vfio_listener_log_global_start() starts device logging and the migration fails there"),
     S("/decide/qemu-9.1/mlx5/pc-4t-over-read-limit -> deny", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_RAM_4T | M_PC | M_LOG_LIMIT_READ, NULL, 0, SRC,
-      NONE, DENY, "dma-logging-range", NULL, "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker()"),
+      DEVICE, DENY, "dma-logging-range", NULL, "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker(); QEMU hw/vfio/common.c vfio_listener_log_global_start() starts device logging and the migration fails there"),
     S("/decide/qemu-9.1/mlx5/64g-within-read-limit -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_RAM_64G | M_LOG_LIMIT_READ, NULL, 0, SRC,
       DEVICE, ALLOW, NULL, "dma-logging-range,fact-not-observed", "Linux drivers/vfio/pci/mlx5/cmd.c mlx5vf_start_page_tracker()"),
     S("/decide/qemu-9.1/qat/4t-iommu-no-range-limit -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, M_RAM_4T | M_IOMMUFD_NATIVE, NULL, 0, SRC,
@@ -695,8 +695,27 @@ static const Scenario scenarios[] = {
       DEVICE, ALLOW, NULL, "fact-not-observed,no-dirty-tracking,prediction", "Linux samples/vfio-mdev/mtty.c (mtty_migration_ops, mtty_log_ops); QEMU hw/vfio/listener.c"),
     S("/decide/qemu-10.0/mtty/kernel-without-iommufd -> unknown", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_NO_IOMMUFD_HOST, NULL, 0, SRC,
       UNKNOWN, WARN, "fact-not-observed", "dma-logging-report-unsupported", "Linux include/linux/iova_bitmap.h (EOPNOTSUPP without IOMMUFD_DRIVER); report not probed"),
+    /* the truth lane's QEMU 10.0.2 on Debian's 6.12: no blocker, DMA logging
+     * started (trace vfio_device_dirty_tracking_start), then "Failed to get
+     * DMA logging report, iova: 0x0, size: 0xc0000: Operation not supported"
+     * and ram_save_setup failed: mode device, the migration fails */
     S("/decide/qemu-10.0/mtty/report-fails -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_NO_IOMMUFD_HOST | M_REPORT_FAILS, NULL, 0, SRC,
-      NONE, DENY, "dma-logging-report-unsupported", "no-dirty-tracking", "Linux drivers/vfio/vfio_main.c vfio_ioctl_device_feature_logging_report(); QEMU \"Failed to get DMA logging report\""),
+      DEVICE, DENY, "dma-logging-report-unsupported", "no-dirty-tracking,postcopy-unsupported", "Linux drivers/vfio/vfio_main.c vfio_ioctl_device_feature_logging_report(); QEMU 10.0.2 in the truth lane: device tracking started, \"Failed to get DMA logging report\""),
+    S("/decide/qemu-10.0/mtty-two/report-fails -> deny", H_INTEL_DIRTY, DEV_MDEV | DEV_MDEV2, Q100, LV100, M_MTTY | M_NO_IOMMUFD_HOST | M_REPORT_FAILS, NULL, 0, SRC,
+      DEVICE, DENY, "dma-logging-report-unsupported", "multi-device-no-p2p", "QEMU 10.0.2 in the truth lane: two mttys (P2P) start device tracking, the first report fails"),
+    S("/decide/qemu-10.0/mtty/report-fails-require -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_NO_IOMMUFD_HOST | M_REPORT_FAILS, NULL, P_REQUIRE, SRC,
+      DEVICE, DENY, "dma-logging-report-unsupported,require-migratable", NULL, "docs/decision-rules.md (require-migratable: a migration that fails at setup is not migratable)"),
+    /* the truth lane's QEMU 7.2.22: realize error "Property
+     * 'vfio-pci.x-device-dirty-page-tracking' not found" (7.2 has no such property) */
+    S("/decide/qemu-7.2/mtty/device-tracking-off -> deny", H_INTEL_DIRTY, DEV_MDEV, Q72, LV100, M_MTTY, "x-device-dirty-page-tracking=off", 0, SRC,
+      NONE, DENY, "qemu-too-old", NULL, "QEMU 7.2.22 in the truth lane; qom/object.c object_property_find_err()"),
+    /* the truth lane's QEMU 10.0.2: an e1000e on vfio-pci behind intel-iommu
+     * (caching-mode=on) got only "VFIO migration is not supported in kernel":
+     * the kernel's answer is checked before the vIOMMU */
+    S("/decide/qemu-10.0/plain/viommu -> deny", H_INTEL_DIRTY, DEV_PLAIN, Q100, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "no-migration-driver", "viommu", "QEMU 10.0.2 in the truth lane; hw/vfio/migration.c vfio_migration_realize() (vfio_viommu_preset() comes last)"),
+    S("/decide/qemu-10.0/qat/viommu-auto -> deny", H_INTEL_DIRTY, DEV_QAT, Q100, LV100, M_VIOMMU, NULL, 0, SRC,
+      NONE, DENY, "no-dirty-tracking", "viommu", "QEMU v10.0.0 hw/vfio/migration.c vfio_migration_realize() (the tracking blocker precedes vfio_viommu_preset())"),
     S("/decide/qemu-10.0/mtty-two/p2p -> device", H_INTEL_DIRTY, DEV_MDEV | DEV_MDEV2, Q100, LV100, M_MTTY, NULL, 0, SRC,
       DEVICE, ALLOW, NULL, "multi-device-no-p2p", "QEMU hw/vfio/common.c vfio_multiple_devices_migration_is_supported() (mtty has P2P)"),
     S("/decide/qemu-10.0/mtty-plain/only-plain-blocked -> deny", H_INTEL_DIRTY, DEV_MDEV | DEV_PLAIN, Q100, LV100, M_MTTY, NULL, 0, SRC,

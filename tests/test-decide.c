@@ -1033,6 +1033,12 @@ static const WordsCase words_cases[] = {
       "VFIO device doesn't support migration", "blocker" },
     { "/decide/qemu-7.2/mlx5/iommufd-object -> deny", "qemu-too-old",
       "Parameter 'qom-type' does not accept value 'iommufd'", "cmdline" },
+    { "/decide/qemu-7.2/mtty/device-tracking-off -> deny", "qemu-too-old",
+      "Property 'vfio-pci.x-device-dirty-page-tracking' not found", "realize" },
+    { "/decide/qemu-10.0/plain/viommu -> deny", "no-migration-driver",
+      "0000:17:02.0: VFIO migration is not supported in kernel", "blocker" },
+    { "/decide/qemu-10.0/qat/viommu-auto -> deny", "no-dirty-tracking",
+      "0000:6b:00.1: VFIO device doesn't support device and IOMMU dirty tracking", "blocker" },
     { "/decide/qemu-8.1/mlx5-two/multiple-blocked -> deny", "multi-device-no-p2p",
       "Migration is currently not supported with multiple VFIO devices", "blocker" },
 };

@@ -4,9 +4,9 @@
 #
 #   asan        a fresh build configured --enable-asan --enable-ubsan running
 #               the whole `make check` (leaks, overflows, UB abort the test)
-#   valgrind    every g_test unit-test binary of a normal (gcc, unsanitized)
-#               build under memcheck, through libtool so the real binary is
-#               traced, with tests/valgrind.supp
+#   valgrind    `make check-valgrind` in a normal (gcc, unsanitized) build:
+#               every g_test unit-test binary under memcheck, through
+#               libtool so the real binary is traced, with tests/valgrind.supp
 #   fuzz-smoke  every libFuzzer target for FUZZ_SECONDS in total (default 10),
 #               replaying its corpus first (fuzz/run-fuzz.sh --smoke)
 #
@@ -120,7 +120,7 @@ lane_asan() {
 }
 
 lane_valgrind() {
-    local tests supp=$top/tests/valgrind.supp vg
+    local tests
     say "# valgrind lane: g_test binaries of a normal build under memcheck"
     command -v valgrind >/dev/null || {
         say "not ok 1 - valgrind is not installed"
@@ -133,23 +133,10 @@ lane_valgrind() {
         return 1
     }
     tests=$(cd "$normal" && make -s lanes-list-unit-tests 2>/dev/null | tail -n 1)
-    # G_SLICE/G_DEBUG: GLib's documented settings for running under valgrind
-    # (plain malloc, no slice caches; memory cleared so stale pointers left
-    # in freed blocks cannot make a leaked block look reachable).  Children
-    # built here (dirtytrack-probe, dirtytrackd) are traced too; system
-    # programs (dbus-daemon, sh, qemu) are not.
-    vg="env G_SLICE=always-malloc G_DEBUG=gc-friendly $normal/libtool --mode=execute \
-valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
---errors-for-leak-kinds=definite --show-leak-kinds=definite \
---trace-children=yes --trace-children-skip=/usr/*,/bin/*,/sbin/* \
---suppressions=$supp --num-callers=40 --quiet"
-    # Build just these binaries (and what they declare they need), then run
-    # them through Automake's own harness so AM_TESTS_ENVIRONMENT applies;
-    # check-TESTS would otherwise first want every check program and script.
+    # the Makefile's check-valgrind target: the same command a developer runs
+    # (the binaries built in parallel first; the tests then run one at a time)
     (cd "$normal" && make -j"$jobs" -k $tests >valgrind-check.log 2>&1
-        make -k check-TESTS TESTS="$tests" check_PROGRAMS="$tests" \
-            check_LTLIBRARIES= dist_check_SCRIPTS= \
-            LOG_COMPILER="$vg" >>valgrind-check.log 2>&1)
+        make -k check-valgrind >>valgrind-check.log 2>&1)
     report_trs "$normal" $tests
 }
 

@@ -38,7 +38,7 @@ if [ "$status" -ne 0 ]; then
     done
 fi
 
-# The sanitizer lanes (issue 9): the suite under ASan+UBSan, the unit tests
+# The sanitizer lanes: the suite under ASan+UBSan, the unit tests
 # under valgrind memcheck, and a short fuzzing smoke run, each in its own
 # build directory.
 if [ "${DT_SKIP_LANES:-0}" != 1 ]; then

@@ -197,7 +197,9 @@ truth_probe_checks() {
     flags=$(printf '%s\n' "$b" | awk '/"flags" : \[/ { on = 1 } on { printf "%s", $0 } on && /\]/ { exit }' |
         tr 'A-Z' 'a-z' | tr -d ' ')
     miss=
-    for fl in stop_copy p2p pre_copy; do
+    # the report's vocabulary for the kernel's VFIO_MIGRATION_* bits
+    # (docs/report-format.md, devices[].migration.flags)
+    for fl in '"stop-copy"' '"p2p"' '"pre-copy"'; do
         case $flags in *"$fl"*) ;; *) miss="$miss $fl" ;; esac
     done
     if [ "$mig" = "true/ioctl" ] && [ -z "$miss" ] && [ "$log" = "true/ioctl" ]; then

@@ -61,9 +61,13 @@ mtty_types=$(ls -d /sys/class/mdev_bus/*/mdev_supported_types/mtty-1 2>/dev/null
 
 # QEMU 10.0 lives in the cache: name it in [qemu] trusted, as an operator
 # with a QEMU outside /usr/bin would (dirtytrack runs only trusted QEMUs).
+# QEMU under TCG inside a TCG guest starts in seconds, not milliseconds: the
+# probe gets the time such a host needs (a probe that runs out would leave
+# the version unknown and dirtytrack judging by the oldest rules).
 cat > /tmp/dirtytrack.conf <<CONF
 [qemu]
 trusted = $TRUTH_CACHE/root/usr/bin/qemu-system-x86_64
+probe-timeout-ms = 60000
 CONF
 export DIRTYTRACK_DATADIR="$src/data" DIRTYTRACK_CONFIG=/tmp/dirtytrack.conf \
        DIRTYTRACK_CACHE_DIR=/tmp DIRTYTRACK_VIA_DAEMON=no
