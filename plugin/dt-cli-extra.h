@@ -3,18 +3,21 @@
  * client library, export writes files other programs read and config
  * validates what the hook and the daemon will read.
  *
- * argv[0] is the subcommand name.  Exit status: 0 done, 3 error (one line
+ * Rows of the command table (dirtytrack.c).  Exit status: 0 done, 3 error (one line
  * on stderr starting "dirtytrack: "), like the other subcommands; `config
  * check` exits 1 with "FILE:LINE: [GROUP] KEY: error" for an invalid file.
  */
 #pragma once
 
 #include <glib.h>
+#include "dt-cli.h"
 
 G_BEGIN_DECLS
 
-int dt_cli_export(int argc, char **argv);
-int dt_cli_apply(int argc, char **argv);
-int dt_cli_config(int argc, char **argv);
+void dt_cli_export_options(GOptionGroup *g, DtCliArgs *a);
+int dt_cli_export(const DtCliArgs *a);
+void dt_cli_apply_options(GOptionGroup *g, DtCliArgs *a);
+int dt_cli_apply(const DtCliArgs *a);
+int dt_cli_config(const DtCliArgs *a);
 
 G_END_DECLS

@@ -25,9 +25,7 @@
 #include "dt-cost.h"
 #include "dt-eval.h"
 #include "dt-util.h"
-#include "dt-xml.h"
 
-#define EXIT_ERROR DT_CLI_EXIT_ERROR
 /* QEMU refuses a downtime-limit above 2000 s (MAX_MIGRATE_DOWNTIME_SECONDS). */
 #define QEMU_MAX_DOWNTIME_MS G_GUINT64_CONSTANT(2000000)
 #define PREDICT_MAX_MIB_S G_GUINT64_CONSTANT(10485760)
@@ -297,14 +295,53 @@ mib(guint64 bytes)
     return g_strdup_printf("%" PRIu64 " MiB", bytes >> 20);
 }
 
+/* "label: value" lines whose values share one column however wide the
+ * translated labels are. */
+typedef struct {
+    const char *label;
+    char *value;
+} TextRow;
+
+static void
+text_row_clear(gpointer p)
+{
+    g_free(((TextRow *)p)->value);
+}
+
+static void
+text_row(GArray *rows, const char *label, char *value)
+{
+    TextRow row = { label, value };
+
+    g_array_append_val(rows, row);
+}
+
+static void
+text_rows_append(GString *s, const GArray *rows)
+{
+    guint width = 0;
+
+    for (guint i = 0; i < rows->len; i++)
+        width = MAX(width, dt_utf8_width(g_array_index(rows, TextRow, i).label));
+    for (guint i = 0; i < rows->len; i++) {
+        const TextRow *row = &g_array_index(rows, TextRow, i);
+
+        g_string_append_printf(s, "  %s", row->label);
+        dt_string_pad(s, row->label, width + 1);
+        g_string_append_printf(s, "%s\n", row->value);
+    }
+}
+
 static char *
 report_text(const Report *rep)
 {
     GString *s = g_string_new(NULL);
+    g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(TextRow));
     g_autofree char *qv = dt_version_to_string(&rep->ev->qemu->version);
     g_autofree char *lv = dt_version_to_string(&rep->ev->libvirt);
     const DtPolicy *p = &rep->ev->policy;
 
+    g_array_set_clear_func(rows, text_row_clear);
     g_string_append_printf(s, _("Domain: %s   tracking mode: %s   verdict: %s   QEMU %s   libvirt %s\n"),
                            rep->ev->domain->name ? rep->ev->domain->name : "?",
                            dt_mode_to_string(rep->ev->decision->mode),
@@ -327,21 +364,25 @@ report_text(const Report *rep)
                                         " ms; raising it to %" PRIu64 " ms at round %u "
                                         "switches over\n"),
                                    rep->in->downtime_limit_ms, r->limit_used_ms, r->rounds);
-        g_string_append_printf(s, _("  downtime:                %" PRIu64 " ms (stop-copy of %s RAM plus device state)\n"),
-                               r->downtime_ms, resid);
-        g_string_append_printf(s, _("  pre-copy time:           %" PRIu64 " ms\n"), r->precopy_ms);
-        g_string_append_printf(s, _("  total time:              %" PRIu64 " ms\n"), r->total_time_ms);
-        g_string_append_printf(s, _("  data transferred:        %s\n"), sent);
-        g_string_append_printf(s, _("  smallest downtime-limit: %" PRIu64 " ms\n"),
-                               r->min_downtime_limit_ms);
+        text_row(rows, _("downtime:"),
+                 g_strdup_printf(_("%" PRIu64 " ms (stop-copy of %s RAM plus device state)"),
+                                 r->downtime_ms, resid));
+        text_row(rows, _("pre-copy time:"), g_strdup_printf(_("%" PRIu64 " ms"), r->precopy_ms));
+        text_row(rows, _("total time:"), g_strdup_printf(_("%" PRIu64 " ms"), r->total_time_ms));
+        text_row(rows, _("data transferred:"), g_steal_pointer(&sent));
+        text_row(rows, _("smallest downtime-limit:"),
+                 g_strdup_printf(_("%" PRIu64 " ms"), r->min_downtime_limit_ms));
         if (r->amplification > 1.0)
-            g_string_append_printf(s, _("  effective dirty rate:    %" PRIu64 " MiB/s (%.1fx from coarse tracking)\n"),
-                                   r->effective_dirty_rate_mib_s, r->amplification);
+            text_row(rows, _("effective dirty rate:"),
+                     g_strdup_printf(_("%" PRIu64 " MiB/s (%.1fx from coarse tracking)"),
+                                     r->effective_dirty_rate_mib_s, r->amplification));
         if (p->max_downtime_ms)
-            g_string_append_printf(s, dt_cost_over_budget(r, p->max_downtime_ms)
-                                          ? _("  budget:                  %" PRIu64 " ms: OVER\n")
-                                          : _("  budget:                  %" PRIu64 " ms: within\n"),
-                                   p->max_downtime_ms);
+            text_row(rows, _("budget:"),
+                     g_strdup_printf(dt_cost_over_budget(r, p->max_downtime_ms)
+                                         ? _("%" PRIu64 " ms: OVER")
+                                         : _("%" PRIu64 " ms: within"),
+                                     p->max_downtime_ms));
+        text_rows_append(s, rows);
         if (rep->n_ramp && !r->converges) {
             g_string_append(s, _("  downtime-limit ramp (ms, by round):"));
             for (guint i = 0; i < rep->n_ramp; i++)
@@ -368,34 +409,27 @@ report_text(const Report *rep)
     return g_string_free(s, FALSE);
 }
 
-int
-dt_cli_predict(int argc, char **argv)
+void
+dt_cli_predict_options(GOptionGroup *g, DtCliArgs *a)
 {
-    g_autofree char *sysroot = NULL, *format = NULL, *qemu_version = NULL;
-    g_autofree char *libvirt_version = NULL, *config = NULL;
-    g_autofree char *bandwidth = NULL, *dirty_rate = NULL, *downtime_limit = NULL;
-    g_auto(GStrv) args = NULL;
     GOptionEntry entries[] = {
-        { "sysroot", 0, 0, G_OPTION_ARG_FILENAME, &sysroot,
-          N_("Read /sys, /dev, /proc and /lib/modules under DIR"), N_("DIR") },
-        { "qemu-version", 0, 0, G_OPTION_ARG_STRING, &qemu_version,
-          N_("Predict for this QEMU version instead of probing the binary"), N_("VERSION") },
-        { "libvirt-version", 0, 0, G_OPTION_ARG_STRING, &libvirt_version,
-          N_("Predict for this libvirt version"), N_("VERSION") },
-        { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-          N_("Configuration file (default: /etc/dirtytrack/dirtytrack.conf)"), N_("FILE") },
-        { "bandwidth", 0, 0, G_OPTION_ARG_STRING, &bandwidth,
+        { "bandwidth", 0, 0, G_OPTION_ARG_STRING, &a->bandwidth,
           N_("Migration link bandwidth (default: policy)"), N_("MIB_S") },
-        { "dirty-rate", 0, 0, G_OPTION_ARG_STRING, &dirty_rate,
+        { "dirty-rate", 0, 0, G_OPTION_ARG_STRING, &a->dirty_rate,
           N_("Guest dirty rate, e.g. from virsh domdirtyrate-calc (default: policy)"), N_("MIB_S") },
-        { "downtime-limit", 0, 0, G_OPTION_ARG_STRING, &downtime_limit,
+        { "downtime-limit", 0, 0, G_OPTION_ARG_STRING, &a->downtime_limit,
           N_("QEMU downtime-limit (default: 300, QEMU's)"), N_("MS") },
-        { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output format: text or json"),
-          N_("FORMAT") },
-        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
         { NULL }
     };
-    g_autoptr(GOptionContext) ctx = g_option_context_new(_("DOMAIN.xml|-"));
+
+    g_option_group_add_entries(g, entries);
+}
+
+int
+dt_cli_predict(const DtCliArgs *a)
+{
+    const char *bandwidth = a->bandwidth, *dirty_rate = a->dirty_rate;
+    const char *downtime_limit = a->downtime_limit;
     g_autoptr(GError) error = NULL;
     g_autoptr(DtConfig) cfg = NULL;
     g_autoptr(DtEvaluation) ev = NULL;
@@ -405,50 +439,30 @@ dt_cli_predict(int argc, char **argv)
     g_autofree char *out = NULL;
     g_autofree guint64 *ramp = NULL;
     guint64 bw = 0, dr = 0, limit = 0;
-    gboolean json;
+    const gboolean json = strcmp(a->format, "json") == 0;
     gsize len = 0;
     DtEvalOptions eo = { 0 };
     DtCostInputs in;
     DtCostResult r;
     Report rep = { 0 };
 
-    g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
-    g_option_context_set_summary(ctx, _("Predict pre-copy rounds, total time and the guest's "
-                                        "downtime for migrating this domain, with the "
-                                        "assumptions behind the numbers."));
-    g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
-    if (!g_option_context_parse(ctx, &argc, &argv, &error))
-        return dt_cli_fail("%s", error->message);
-    if (!args || !args[0] || args[1])
-        return dt_cli_fail(_("predict: give exactly one domain XML file, or - for standard input"));
-    if (!format || strcmp(format, "text") == 0)
-        json = FALSE;
-    else if (strcmp(format, "json") == 0)
-        json = TRUE;
-    else
-        return dt_cli_fail(_("unknown format '%s' (use text or json)"), format);
     if ((bandwidth && !parse_number_option("--bandwidth", bandwidth, 1, PREDICT_MAX_MIB_S, &bw, &error)) ||
         (dirty_rate && !parse_number_option("--dirty-rate", dirty_rate, 0, PREDICT_MAX_MIB_S, &dr, &error)) ||
         (downtime_limit && !parse_number_option("--downtime-limit", downtime_limit, 1,
                                                 QEMU_MAX_DOWNTIME_MS, &limit, &error)))
         return dt_cli_fail("%s", error->message);
 
-    cfg = dt_config_load(config, &error);
-    if (!cfg)
-        return dt_cli_fail("%s", error->message);
-    xml = dt_cli_read_domain(args[0], &len, &error);
-    if (!xml)
-        return dt_cli_fail("%s", error->message);
+    if (dt_cli_read_inputs(a, &cfg, &xml, &len) != 0)
+        return DT_CLI_EXIT_ERROR;
 
-    eo.sysroot = sysroot;
+    eo.sysroot = a->sysroot;
     eo.role = DT_ROLE_SOURCE;
-    eo.qemu_version = qemu_version;
-    eo.libvirt_version = libvirt_version;
+    eo.qemu_version = a->qemu_version;
+    eo.libvirt_version = a->libvirt_version;
     eo.config = cfg;
     ev = dt_evaluate(xml, len, &eo, &error);
     if (!ev)
-        return dt_cli_fail("%s: %s", strcmp(args[0], "-") == 0 ? _("standard input") : args[0],
-                    error->message);
+        return dt_cli_fail("%s: %s", dt_cli_input_name(a), error->message);
     dt_cli_note_evaluation(ev);
 
     dt_cost_inputs_from_decision(&in, ev->decision, &ev->policy, ev->host);

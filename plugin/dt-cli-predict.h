@@ -7,16 +7,18 @@
  *                      [--config FILE] [--bandwidth MIB_S] [--dirty-rate MIB_S]
  *                      [--downtime-limit MS] [--format text|json] DOMAIN.xml|-
  *
- * argv[0] is "predict".  Exit status: 0 printed, 3 error (one line on
+ * A row of the command table (dirtytrack.c).  Exit status: 0 printed, 3 error (one line on
  * stderr starting "dirtytrack: ").  A prediction is information, not a
  * gate: `check` carries the verdict in its exit status.
  */
 #pragma once
 
 #include <glib.h>
+#include "dt-cli.h"
 
 G_BEGIN_DECLS
 
-int dt_cli_predict(int argc, char **argv);
+void dt_cli_predict_options(GOptionGroup *g, DtCliArgs *a);
+int dt_cli_predict(const DtCliArgs *a);
 
 G_END_DECLS

@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 #define DT_QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
 
 DtDomain *dt_domain_parse(const char *buf, gsize len, GError **error);
+/* The bytes of a domain XML file, or of standard input for "-", read up to
+ * DT_XML_MAX_BYTES and refused beyond it (a one-line DT_ERROR_INVALID_INPUT
+ * naming the limit) without reading further: /dev/zero or an endless pipe
+ * fail fast.  NUL-terminated; *len excludes the terminator. */
+char *dt_domain_read_file(const char *path, gsize *len, GError **error);
 DtDomain *dt_domain_parse_file(const char *path, GError **error);   /* "-" = stdin */
 /* Parse from an already parsed <domain> document (the hook rewrites the same doc). */
 DtDomain *dt_domain_from_doc(xmlDoc *doc, GError **error);

@@ -941,21 +941,6 @@ check_color(DtCheckStatus s)
     return C_RESET;
 }
 
-/* Pads by display columns, not bytes: translated titles carry umlauts and
- * CJK characters (two columns each). */
-static void
-pad_to_width(GString *out, const char *text, guint width)
-{
-    guint cols = 0;
-
-    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        cols += g_unichar_iswide(c) ? 2 : g_unichar_iszerowidth(c) ? 0 : 1;
-    }
-    for (; cols < width; cols++)
-        g_string_append_c(out, ' ');
-}
-
 char *
 dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color)
 {
@@ -971,7 +956,8 @@ dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color)
         g_autofree char *title = g_strdup_printf("%s", c->title ? c->title : c->id);
         /* virt-host-validate's shape: "PREFIX: title ... : RESULT" */
         g_string_append_printf(out, "DIRTYTRACK: %s", title);
-        pad_to_width(out, title, 62);
+        /* by display columns: translated titles carry CJK characters */
+        dt_string_pad(out, title, 62);
         g_string_append_printf(out, ": %s%s%s",
                                paint(color, check_color(c->status)),
                                dt_check_status_to_string(c->status), paint(color, C_RESET));

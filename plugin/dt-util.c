@@ -286,6 +286,25 @@ dt_timestamp_now(void)
     return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
 }
 
+guint
+dt_utf8_width(const char *s)
+{
+    guint cols = 0;
+
+    for (const char *p = s; p && *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        cols += g_unichar_iswide(c) ? 2 : g_unichar_iszerowidth(c) ? 0 : 1;
+    }
+    return cols;
+}
+
+void
+dt_string_pad(GString *out, const char *text, guint width)
+{
+    for (guint cols = dt_utf8_width(text); cols < width; cols++)
+        g_string_append_c(out, ' ');
+}
+
 void
 dt_set_str(char **dst, const char *src)
 {

@@ -64,6 +64,13 @@ gboolean dt_memory_to_kib(guint64 value, const char *unit, guint64 *out_kib);
  * metadata element and the daemon's state carry. */
 char *dt_timestamp_now(void);
 
+/* The columns a terminal gives UTF-8 text: two for a wide (CJK) character,
+ * none for a combining one.  Text tables pad by this, not by bytes, so a
+ * translated label keeps its column. */
+guint dt_utf8_width(const char *s);
+/* Appends spaces after text (already appended) up to width columns. */
+void dt_string_pad(GString *out, const char *text, guint width);
+
 /* Replaces *dst by a copy of src (g_set_str needs GLib 2.76). */
 void dt_set_str(char **dst, const char *src);
 

@@ -76,6 +76,7 @@ if [ $have_cutf8 = no ] || [ $catalogs = no ]; then
     [ $catalogs = no ] && why="no built catalog (po/*.gmo) and no msgfmt"
     for t in "host in German" "host in Chinese" "LC_ALL=C is English" "check in German" \
              "check in Chinese" "JSON codes" "JSON keys" "--help in German" "error in German" \
+             "predict columns in de" "predict columns in zh_CN" "host columns in Chinese" \
              "LANG=de_DE.UTF-8" "LANG=zh_CN.UTF-8"; do
         tap_skip "$t: $why"
     done
@@ -194,6 +195,39 @@ if [ $rc -eq 3 ] && grep -q "unerwartetes Argument 'stray'" "$TAP_TMP/err.de"; t
 else
     tap_fail "error in German on stderr, exit 3 (exit $rc)"
     tap_diag "$(cat "$TAP_TMP/err.de")"
+fi
+
+# --- tables keep their columns in every language -----------------------------------
+# A CJK character takes two terminal columns: padding by bytes or characters
+# pushes the values of a translated table out of line.  `wc -L` measures
+# display columns (wcwidth) in a UTF-8 locale.
+columns() {
+    while IFS= read -r prefix; do
+        printf '%s\n' "$prefix" | LC_ALL=C.UTF-8 wc -L
+    done | sort -u | tr "\n" " " | sed "s/ $//"
+}
+# predict's figures: "  LABEL:   VALUE", every VALUE in one column, for a
+# budget over which the prediction prints every row
+printf '[policy]\nmax-downtime-ms = 50\n' > "$TAP_TMP/budget.conf"
+for l in de zh_CN; do
+    in_lang $l "$DT" predict --sysroot "$HOST" --config "$TAP_TMP/budget.conf" $VERS \
+        --libvirt-version 10.0.0 --bandwidth 100 "$DOMAINS/mlx5-vf.xml" > "$TAP_TMP/predict.$l" 2>&1
+    sed -n '2,/^[^ ]/s/^\(  [^ ].*[:：]  *\)[0-9].*/\1/p' "$TAP_TMP/predict.$l" > "$TAP_TMP/prefix.$l"
+    cols=$(columns < "$TAP_TMP/prefix.$l")
+    if [ "$(wc -l < "$TAP_TMP/prefix.$l")" -ge 6 ] && [ "$(echo $cols | wc -w)" -eq 1 ]; then
+        tap_ok "predict columns in $l: every figure starts in column $cols"
+    else
+        tap_fail "predict columns in $l: figures start in one column (columns: $cols)"
+        tap_diag "$(head -12 "$TAP_TMP/predict.$l")"
+    fi
+done
+# host: every check's ": RESULT" in one column, Chinese titles and all
+sed -n 's/^\(DIRTYTRACK: .*\): \(PASS\|WARN\|FAIL\|NOTE\).*/\1/p' "$TAP_TMP/host.zh" > "$TAP_TMP/prefix.host"
+cols=$(columns < "$TAP_TMP/prefix.host")
+if [ -s "$TAP_TMP/prefix.host" ] && [ "$(echo $cols | wc -w)" -eq 1 ]; then
+    tap_ok "host columns in Chinese: every result starts in column $cols"
+else
+    tap_fail "host columns in Chinese: results start in one column (columns: $cols)"
 fi
 
 # --- LANG alone, where the locale exists -----------------------------------------

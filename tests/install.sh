@@ -110,6 +110,7 @@ for m in man1/dirtytrack.1 man5/dirtytrack.conf.5 man8/dirtytrackd.8 man8/dirtyt
     piece yes "man page $(basename "$m")" "$mandir/$m"
 done
 piece yes "the bash completion" "$compdir/dirtytrack"
+piece yes "the bash completion of dirtytrackd" "$compdir/dirtytrackd"
 case $compdir in
     "$prefix"/*) tap_ok "the bash completion directory is under the prefix (relocatable)" ;;
     *) tap_fail "the bash completion directory $compdir is outside the prefix $prefix" ;;
