@@ -118,8 +118,9 @@ eval_group(DtCliArgs *a)
           N_("Configuration file (default: /etc/dirtytrack/dirtytrack.conf)"), N_("FILE") },
         { NULL }
     };
-    GOptionGroup *g = g_option_group_new("evaluation", N_("Evaluation Options:"),
-                                         N_("Show the evaluation options"), a, NULL);
+    /* GLib prints a group's headings as given: translated here */
+    GOptionGroup *g = g_option_group_new("evaluation", _("Evaluation Options:"),
+                                         _("Show the evaluation options"), a, NULL);
 
     g_option_group_set_translation_domain(g, GETTEXT_PACKAGE);
     g_option_group_add_entries(g, entries);

@@ -75,7 +75,7 @@ if [ $have_cutf8 = no ] || [ $catalogs = no ]; then
     why="no C.UTF-8 locale for LANGUAGE to act on"
     [ $catalogs = no ] && why="no built catalog (po/*.gmo) and no msgfmt"
     for t in "host in German" "host in Chinese" "LC_ALL=C is English" "check in German" \
-             "check in Chinese" "JSON codes" "JSON keys" "--help in German" "error in German" \
+             "check in Chinese" "JSON codes" "JSON keys" "--help in German" "help check in German" "error in German" \
              "predict columns in de" "predict columns in zh_CN" "host columns in Chinese" \
              "LANG=de_DE.UTF-8" "LANG=zh_CN.UTF-8"; do
         tap_skip "$t: $why"
@@ -186,6 +186,16 @@ if grep -q '^Aufruf: dirtytrack BEFEHL \[OPTIONEN\]$' "$TAP_TMP/help.de" &&
 else
     tap_fail "--help in German, command names untranslated"
     tap_diag "$(head -5 "$TAP_TMP/help.de")"
+fi
+
+in_lang de "$DT" help check > "$TAP_TMP/help-check.de" 2>&1
+if grep -q '^  dirtytrack check \[OPTION.*\] DOMAIN\.xml|-$' "$TAP_TMP/help-check.de" &&
+   grep -q '^Bewertungsoptionen:$' "$TAP_TMP/help-check.de" &&
+   grep -q -- '--format=FORMAT  *Ausgabeformat: text, json, xml (Standard: text)$' "$TAP_TMP/help-check.de"; then
+    tap_ok "help check in German: usage line, option groups and formats translated"
+else
+    tap_fail "help check in German: usage line, option groups and formats translated"
+    tap_diag "$(head -12 "$TAP_TMP/help-check.de")"
 fi
 
 in_lang de "$DT" host --sysroot "$HOST" stray > "$TAP_TMP/err.out" 2> "$TAP_TMP/err.de"
