@@ -658,9 +658,11 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     DBusMessageIter args;
     DBusError e;
     const char *method = h->kind == DT_HOOK_OP_PREPARE ? "Evaluate" : "Filter";
-    const char *role = h->kind == DT_HOOK_OP_PREPARE ? "source" : "destination";
+    const char *role = dt_role_to_string(h->kind == DT_HOOK_OP_PREPARE ? DT_ROLE_SOURCE
+                                                                       : DT_ROLE_DESTINATION);
     const char *xml = h->xml;
     const char *verdict = NULL, *s2 = NULL, *s3 = NULL, *report;
+    DtVerdict v;
     g_autoptr(GError) lerr = NULL;
     DtDaemonOutcome outcome;
 
@@ -699,8 +701,7 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     /* Evaluate -> (verdict, mode, report_json); Filter -> (verdict, report_json, new_xml) */
     if (!dbus_message_get_args(reply, &e, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &s2,
                                DBUS_TYPE_STRING, &s3, DBUS_TYPE_INVALID) ||
-        !(g_str_equal(verdict, "allow") || g_str_equal(verdict, "warn") ||
-          g_str_equal(verdict, "deny"))) {
+        !dt_verdict_from_string(verdict, &v)) {
         dbus_error_free(&e);
         dbus_message_unref(reply);
         dt_hook_bus_close(c);

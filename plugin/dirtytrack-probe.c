@@ -48,12 +48,6 @@ typedef struct {
     DtDecision *decision;     /* owner of failures */
 } DryRun;
 
-static const char *
-tri_json(DtTri t)
-{
-    return t == DT_TRI_YES ? "yes" : t == DT_TRI_NO ? "no" : "unknown";
-}
-
 static void
 add_hex(JsonBuilder *b, const char *key, guint64 v)
 {
@@ -78,24 +72,6 @@ hw_info_type_name(guint32 t)
     default:
         return "none";
     }
-}
-
-static char *
-flags_text(guint32 flags)
-{
-    GString *s = g_string_new(NULL);
-
-    if (flags & DT_MIG_STOP_COPY)
-        g_string_append(s, "stop-copy,");
-    if (flags & DT_MIG_P2P)
-        g_string_append(s, "p2p,");
-    if (flags & DT_MIG_PRE_COPY)
-        g_string_append(s, "pre-copy,");
-    if (s->len)
-        g_string_truncate(s, s->len - 1);
-    else
-        g_string_append(s, "-");
-    return g_string_free(s, FALSE);
 }
 
 static char *
@@ -132,49 +108,19 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
     for (guint i = 0; i < devs->len; i++) {
         const DtPciDev *d = g_ptr_array_index(devs, i);
         const DtVfioReport *r = g_ptr_array_index(reports, i);
-        g_autofree char *addr = dt_pci_addr_to_string(&d->addr);
-        g_autofree char *id = g_strdup_printf("%04x:%04x", d->vendor, d->device);
 
         json_builder_begin_object(b);
-        dt_json_add_string(b, "address", addr);
-        dt_json_add_string(b, "id", id);
-        dt_json_add_string(b, "driver", d->driver);
-        json_builder_set_member_name(b, "iommu_group");
-        if (d->iommu_group >= 0)
-            json_builder_add_int_value(b, d->iommu_group);
-        else
-            json_builder_add_null_value(b);
-        dt_json_add_string(b, "iommu", d->iommu_unit);
-        dt_json_add_string(b, "vfio_cdev", d->vfio_cdev);
+        /* the device's facts in the host report's shape; then what this
+         * probe adds: who holds it, how it was opened, what answered */
+        dt_json_add_pcidev(b, d);
         if (!r) {
             dt_json_add_string(b, "error", "vanished");
             json_builder_end_object(b);
             continue;
         }
-        json_builder_set_member_name(b, "in_use");
-        json_builder_add_boolean_value(b, r->in_use);
         dt_json_add_string(b, "in_use_by", r->in_use_by);
         dt_json_add_string(b, "access", dt_vfio_access_to_string(r->access));
         dt_json_add_string(b, "source", dt_source_to_string(r->source));
-
-        json_builder_set_member_name(b, "migration");
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "supported");
-        if (d->migration.value == DT_TRI_UNKNOWN)
-            json_builder_add_null_value(b);
-        else
-            json_builder_add_boolean_value(b, d->migration.value == DT_TRI_YES);
-        dt_json_add_mig_flags(b, "flags", d->mig_flags);
-        json_builder_set_member_name(b, "source");
-        json_builder_add_string_value(b, dt_source_to_string(d->migration.source));
-        json_builder_end_object(b);
-        dt_json_add_fact(b, "dma_logging", d->dma_logging);
-        dt_json_add_fact(b, "iommu_dirty_tracking", d->iommu_dirty);
-        json_builder_set_member_name(b, "stop_copy_bytes");
-        if (d->stop_copy_bytes)
-            json_builder_add_int_value(b, (gint64)d->stop_copy_bytes);
-        else
-            json_builder_add_null_value(b);
 
         if (r->hw_info_known) {
             json_builder_set_member_name(b, "iommu_hw_info");
@@ -287,7 +233,7 @@ render_text(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
 
         g_string_append_printf(s, _("IOMMU %s (%s): dirty tracking %s [%s]"),
                                u->name, dt_iommu_vendor_to_string(u->vendor),
-                               tri_json(u->dirty_tracking.value),
+                               dt_tri_to_string(u->dirty_tracking.value),
                                dt_source_to_string(u->dirty_tracking.source));
         if (u->regs_known && u->vendor == DT_IOMMU_VENDOR_INTEL)
             g_string_append_printf(s, " cap=0x%" PRIx64 " ecap=0x%" PRIx64,
@@ -305,7 +251,7 @@ render_text(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
         const DtPciDev *d = g_ptr_array_index(devs, i);
         const DtVfioReport *r = g_ptr_array_index(reports, i);
         g_autofree char *addr = dt_pci_addr_to_string(&d->addr);
-        g_autofree char *flags = flags_text(d->mig_flags);
+        g_autofree char *flags = dt_mig_flags_to_string(d->mig_flags);
 
         g_string_append_printf(s, _("Device %s %04x:%04x driver %s\n"), addr, d->vendor,
                                d->device, d->driver ? d->driver : "-");
@@ -317,12 +263,12 @@ render_text(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
             g_string_append_printf(s, _("  in use: %s (not opened)\n"),
                                    r->in_use_by ? r->in_use_by : "?");
         g_string_append_printf(s, _("  opened through: %s\n"), dt_vfio_access_to_string(r->access));
-        g_string_append_printf(s, _("  migration: %s %s [%s]\n"), tri_json(d->migration.value),
+        g_string_append_printf(s, _("  migration: %s %s [%s]\n"), dt_tri_to_string(d->migration.value),
                                flags, dt_source_to_string(d->migration.source));
-        g_string_append_printf(s, _("  DMA logging: %s [%s]\n"), tri_json(d->dma_logging.value),
+        g_string_append_printf(s, _("  DMA logging: %s [%s]\n"), dt_tri_to_string(d->dma_logging.value),
                                dt_source_to_string(d->dma_logging.source));
         g_string_append_printf(s, _("  IOMMU dirty tracking: %s [%s]\n"),
-                               tri_json(d->iommu_dirty.value),
+                               dt_tri_to_string(d->iommu_dirty.value),
                                dt_source_to_string(d->iommu_dirty.source));
         if (d->stop_copy_bytes)
             g_string_append_printf(s, _("  stop-copy state: %" PRIu64 " bytes\n"),

@@ -169,7 +169,7 @@ client_exchange(DtClientCall *call, GError **error)
         dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &x);
     }
     dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{ss}", &dict);
-    append_option(&dict, "role", call->role == DT_ROLE_DESTINATION ? "destination" : "source");
+    append_option(&dict, "role", dt_role_to_string(call->role));
     append_option(&dict, "qemu-version", call->qemu_version);
     append_option(&dict, "libvirt-version", call->libvirt_version);
     dbus_message_iter_close_container(&it, &dict);

@@ -93,56 +93,6 @@ dt_config_key_info(guint i, const char **group, const char **key, const char **t
     }
 }
 
-const char *
-dt_perpetual_to_string(DtPerpetualPolicy p)
-{
-    switch (p) {
-    case DT_PERPETUAL_NEVER: return "never";
-    case DT_PERPETUAL_BUDGET: return "within-budget";
-    case DT_PERPETUAL_ALLOW: return "allow";
-    }
-    return "within-budget";
-}
-
-gboolean
-dt_perpetual_from_string(const char *s, DtPerpetualPolicy *out)
-{
-    if (g_strcmp0(s, "never") == 0)
-        *out = DT_PERPETUAL_NEVER;
-    else if (g_strcmp0(s, "within-budget") == 0)
-        *out = DT_PERPETUAL_BUDGET;
-    else if (g_strcmp0(s, "allow") == 0)
-        *out = DT_PERPETUAL_ALLOW;
-    else
-        return FALSE;
-    return TRUE;
-}
-
-const char *
-dt_prefer_to_string(DtPreferMode p)
-{
-    switch (p) {
-    case DT_PREFER_AUTO: return "auto";
-    case DT_PREFER_DEVICE: return "device";
-    case DT_PREFER_IOMMU: return "iommu";
-    }
-    return "auto";
-}
-
-gboolean
-dt_prefer_from_string(const char *s, DtPreferMode *out)
-{
-    if (g_strcmp0(s, "auto") == 0)
-        *out = DT_PREFER_AUTO;
-    else if (g_strcmp0(s, "device") == 0)
-        *out = DT_PREFER_DEVICE;
-    else if (g_strcmp0(s, "iommu") == 0)
-        *out = DT_PREFER_IOMMU;
-    else
-        return FALSE;
-    return TRUE;
-}
-
 DtConfig *
 dt_config_new_defaults(void)
 {

@@ -46,10 +46,6 @@ const char *dt_config_default_path(void);
 DtConfig *dt_config_load(const char *path, GError **error);
 void dt_config_free(DtConfig *c);
 
-const char *dt_perpetual_to_string(DtPerpetualPolicy p);
-gboolean dt_perpetual_from_string(const char *s, DtPerpetualPolicy *out);
-const char *dt_prefer_to_string(DtPreferMode p);
-gboolean dt_prefer_from_string(const char *s, DtPreferMode *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtConfig, dt_config_free)
 

@@ -28,7 +28,14 @@
  *   GetDeviceReport(s pci_address) -> (s report_json)
  *   GetDomainState(s domain_name) -> (s state_json)
  * Signals: HostChanged(), MigrationGated(s domain_name, s verdict, s reasons_json)
- * Properties: Version (s), Config (a{ss}) */
+ * Properties: Version (s), ApiVersion (u), Config (a{ss}) */
+/* ApiVersion: the version of the JSON documents the methods and signals
+ * carry (docs/dbus-api.md "Versions").  1: up to 0.x, GetDeviceReport in
+ * its own kebab-case keys; 2: GetDeviceReport in the host report's device
+ * shape (snake_case keys, facts as {supported, source}). */
+#define DT_DBUS_PROP_API_VERSION        "ApiVersion"
+#define DT_DBUS_API_VERSION             2
+
 #define DT_DBUS_SIGNAL_HOST_CHANGED     "HostChanged"
 #define DT_DBUS_SIGNAL_MIGRATION_GATED  "MigrationGated"
 

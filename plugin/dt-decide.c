@@ -807,27 +807,6 @@ fact_is_probed(const DtFact *f)
     return f->source == DT_SOURCE_IOCTL || f->source == DT_SOURCE_DEBUGFS;
 }
 
-static char *
-flags_to_string(guint32 flags)
-{
-    GString *s = g_string_new(NULL);
-    if (flags & DT_MIG_STOP_COPY)
-        g_string_append(s, "stop-copy");
-    if (flags & DT_MIG_P2P)
-        g_string_append(s, s->len ? ",p2p" : "p2p");
-    if (flags & DT_MIG_PRE_COPY)
-        g_string_append(s, s->len ? ",pre-copy" : "pre-copy");
-    if (!s->len)
-        g_string_append(s, "none");
-    return g_string_free(s, FALSE);
-}
-
-static const char *
-tri_to_string(DtTri t)
-{
-    return t == DT_TRI_YES ? "yes" : t == DT_TRI_NO ? "no" : "unknown";
-}
-
 /* ---- DMA logging ranges -------------------------------------------------- */
 
 #define GiB (G_GUINT64_CONSTANT(1) << 30)
@@ -1082,14 +1061,14 @@ device_facts(Ctx *c, DevCtx *d, const char *addr)
     if (!d->uncertain)
         d->capable = f->migration.value == DT_TRI_YES && (f->mig_flags & DT_MIG_STOP_COPY);
     {
-        g_autofree char *fl = flags_to_string(f->mig_flags);
+        g_autofree char *fl = dt_mig_flags_to_string(f->mig_flags);
         add_step(c, f->migration.source,
                  fact_is_probed(&f->migration) ? R_PROBED :
                  (f->vfio_driver && driver_is_plain(f->vfio_driver)) ? R_PLAIN : R_DB,
                  g_strdup_printf(_("%s with %s on kernel %s: migration %s (flags %s), DMA logging %s"),
                                  addr, f->vfio_driver ? f->vfio_driver : _("no driver"), kver,
-                                 tri_to_string(f->migration.value), fl,
-                                 tri_to_string(f->dma_logging.value)),
+                                 dt_tri_to_string(f->migration.value), fl,
+                                 dt_tri_to_string(f->dma_logging.value)),
                  g_strdup(d->capable ? _("the device can save and load its state (VFIO migration v2)")
                                      : _("the device cannot be migrated")));
     }
@@ -1125,15 +1104,15 @@ mdev_facts(Ctx *c, DevCtx *d, const char *addr)
         d->capable = TRUE;   /* for the structure; the mode stays unknown */
     }
     {
-        g_autofree char *fl = flags_to_string(f->mig_flags);
+        g_autofree char *fl = dt_mig_flags_to_string(f->mig_flags);
         add_step(c, f->migration.source, fact_is_probed(&f->migration) ? R_PROBED : R_MDEV,
                  g_strdup_printf(_("%s is a mediated device (%s%s%s): migration %s (flags %s), "
                                    "DMA logging %s"),
                                  addr, m && m->type ? m->type : f->vfio_driver,
                                  m && m->vendor_driver ? _(", vendor driver ") : "",
                                  m && m->vendor_driver ? m->vendor_driver : "",
-                                 tri_to_string(f->migration.value), fl,
-                                 tri_to_string(f->dma_logging.value)),
+                                 dt_tri_to_string(f->migration.value), fl,
+                                 dt_tri_to_string(f->dma_logging.value)),
                  g_strdup(d->uncertain ? _("not probed: what it can do is its vendor driver's")
                           : d->capable ? _("the device can save and load its state (VFIO migration v2)")
                                        : _("the device cannot be migrated")));

@@ -577,53 +577,13 @@ parse_qemu_override(xmlNode *override, DtDomain *d, GError **error)
 
 /* ---- dirtytrack metadata -------------------------------------------------------- */
 
-typedef struct {
-    const char *name;
-    int value;
-} NamedValue;
+/* index = the boolean */
+static const char *const yes_no_names[] = { "no", "yes" };
 
-static const NamedValue perpetual_values[] = {
-    { "never", DT_PERPETUAL_NEVER },
-    { "within-budget", DT_PERPETUAL_BUDGET },
-    { "allow", DT_PERPETUAL_ALLOW },
-    { NULL, 0 },
-};
-
-static const NamedValue prefer_values[] = {
-    { "auto", DT_PREFER_AUTO },
-    { "device", DT_PREFER_DEVICE },
-    { "iommu", DT_PREFER_IOMMU },
-    { NULL, 0 },
-};
-
-static const NamedValue verdict_values[] = {
-    { "allow", 0 }, { "warn", 0 }, { "deny", 0 }, { NULL, 0 },
-};
-
-static const NamedValue mode_values[] = {
-    { "device", 0 }, { "iommu", 0 }, { "perpetual", 0 }, { "none", 0 }, { "unknown", 0 },
-    { NULL, 0 },
-};
-
-static const NamedValue yes_no_values[] = {
-    { "yes", TRUE }, { "no", FALSE }, { NULL, 0 },
-};
-
-static char *
-expected_list(const NamedValue *vals)
-{
-    GString *s = g_string_new(NULL);
-
-    for (guint i = 0; vals[i].name; i++) {
-        if (i)
-            g_string_append(s, "|");
-        g_string_append(s, vals[i].name);
-    }
-    return g_string_free(s, FALSE);
-}
-
+/* names: a vocabulary's table (dt-enum.h); *out gets the index of the
+ * attribute's value in it. */
 static gboolean
-md_enum(xmlNode *n, const char *elem, const char *attr, const NamedValue *vals,
+md_enum(xmlNode *n, const char *elem, const char *attr, const char *const *names, guint n_names,
         gboolean *has, int *out, GError **error)
 {
     g_autofree char *v = dt_xml_prop(n, attr);
@@ -631,16 +591,16 @@ md_enum(xmlNode *n, const char *elem, const char *attr, const NamedValue *vals,
 
     if (!v)
         return TRUE;
-    for (guint i = 0; vals[i].name; i++) {
-        if (strcmp(v, vals[i].name) == 0) {
+    for (guint i = 0; i < n_names; i++) {
+        if (strcmp(v, names[i]) == 0) {
             if (has)
                 *has = TRUE;
             if (out)
-                *out = vals[i].value;
+                *out = (int)i;
             return TRUE;
         }
     }
-    exp = expected_list(vals);
+    exp = dt_enum_join(names, n_names, "|");
     g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
                 _("dirtytrack metadata: invalid <%s %s='%s'> (expected %s)"),
                 elem, attr, v, exp);
@@ -699,22 +659,26 @@ md_parse_policy(xmlNode *n, DtMetadata *m, GError **error)
         "require-migratable", "perpetual", "prefer", "max-downtime-ms",
         "bandwidth-mib-s", "dirty-rate-mib-s", NULL,
     };
+    const char *const *names;
+    guint n_names;
     int v = 0;
 
     if (!md_check_attrs(n, "policy", allowed, error))
         return FALSE;
-    if (!md_enum(n, "policy", "require-migratable", yes_no_values,
+    if (!md_enum(n, "policy", "require-migratable", yes_no_names, G_N_ELEMENTS(yes_no_names),
                  &m->has_require_migratable, &v, error))
         return FALSE;
     m->require_migratable = m->has_require_migratable && v;
-    if (!md_enum(n, "policy", "perpetual", perpetual_values, &m->has_perpetual, &v, error))
+    names = dt_perpetual_names(&n_names);
+    if (!md_enum(n, "policy", "perpetual", names, n_names, &m->has_perpetual, &v, error))
         return FALSE;
     if (m->has_perpetual)
-        m->perpetual = (DtPerpetualPolicy)v;
-    if (!md_enum(n, "policy", "prefer", prefer_values, &m->has_prefer, &v, error))
+        m->perpetual = (DtPerpetualPolicy)(v + DT_PERPETUAL_NEVER);
+    names = dt_prefer_names(&n_names);
+    if (!md_enum(n, "policy", "prefer", names, n_names, &m->has_prefer, &v, error))
         return FALSE;
     if (m->has_prefer)
-        m->prefer = (DtPreferMode)v;
+        m->prefer = (DtPreferMode)(v + DT_PREFER_AUTO);
     return md_number(n, "policy", "max-downtime-ms", &m->has_max_downtime_ms,
                      &m->max_downtime_ms, error) &&
            md_number(n, "policy", "bandwidth-mib-s", &m->has_bandwidth,
@@ -737,24 +701,13 @@ is_hex_string(const char *s)
 static gboolean
 parse_mig_flags(const char *s, guint32 *out)
 {
-    g_auto(GStrv) parts = g_strsplit(s, ",", -1);
-
-    *out = 0;
-    /* "none": the device cannot migrate; "unknown": not known (written by
-     * dt-rewrite for such devices); empty is accepted as "none" */
-    if (!*s || strcmp(s, "none") == 0 || strcmp(s, "unknown") == 0)
+    /* "unknown": not known (written by dt-rewrite for such devices); the
+     * rest is the flag set's one spelling ("none", or names, or "") */
+    if (strcmp(s, "unknown") == 0) {
+        *out = 0;
         return TRUE;
-    for (guint i = 0; parts[i]; i++) {
-        if (strcmp(parts[i], "stop-copy") == 0)
-            *out |= DT_MIG_STOP_COPY;
-        else if (strcmp(parts[i], "p2p") == 0)
-            *out |= DT_MIG_P2P;
-        else if (strcmp(parts[i], "pre-copy") == 0)
-            *out |= DT_MIG_PRE_COPY;
-        else
-            return FALSE;
     }
-    return TRUE;
+    return dt_mig_flags_from_string(s, out);
 }
 
 static gboolean
@@ -823,12 +776,15 @@ md_parse_evaluation(xmlNode *n, DtMetadata *m, GError **error)
     static const char *const allowed[] = {
         "verdict", "mode", "host", "time", "fingerprint", NULL,
     };
-    guint index = 0;
+    const char *const *verdicts, *const *modes;
+    guint index = 0, n_verdicts, n_modes;
 
     if (!md_check_attrs(n, "evaluation", allowed, error))
         return FALSE;
-    if (!md_enum(n, "evaluation", "verdict", verdict_values, NULL, NULL, error) ||
-        !md_enum(n, "evaluation", "mode", mode_values, NULL, NULL, error))
+    verdicts = dt_verdict_names(&n_verdicts);
+    modes = dt_mode_names(&n_modes);
+    if (!md_enum(n, "evaluation", "verdict", verdicts, n_verdicts, NULL, NULL, error) ||
+        !md_enum(n, "evaluation", "mode", modes, n_modes, NULL, NULL, error))
         return FALSE;
     m->verdict = dt_xml_prop(n, "verdict");
     m->mode = dt_xml_prop(n, "mode");

@@ -574,19 +574,6 @@ check_kernel(const DtHost *host, GPtrArray *out)
 }
 
 static char *
-flags_string(guint32 f)
-{
-    GString *s = g_string_new(NULL);
-    if (f & DT_MIG_STOP_COPY)
-        g_string_append(s, "stop-copy");
-    if (f & DT_MIG_P2P)
-        g_string_append(s, s->len ? ",p2p" : "p2p");
-    if (f & DT_MIG_PRE_COPY)
-        g_string_append(s, s->len ? ",pre-copy" : "pre-copy");
-    return g_string_free(s, FALSE);
-}
-
-static char *
 bind_hint(const char *driver, const char *bdf)
 {
     return g_strdup_printf(_("bind %s: echo %s > /sys/bus/pci/devices/%s/driver_override"),
@@ -677,7 +664,7 @@ check_device(const DtHost *host, const DtVdb *vdb, const DtPciDev *d, GPtrArray 
     }
     logs = d->dma_logging.source != DT_SOURCE_NONE ? d->dma_logging.value == DT_TRI_YES
                                                   : (exists && dt_vdb_entry_logs_on(e, &host->kernel));
-    fl = flags_string(flags);
+    fl = dt_mig_flags_to_string(flags);
 
     if (d->iommu_group < 0) {
         add_check(out, id, DT_CHECK_FAIL, title, g_strdup(_("not in an IOMMU group")),

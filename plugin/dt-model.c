@@ -4,74 +4,79 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "dt-model.h"
 #include "dt-util.h"
 
-const char *
-dt_source_to_string(DtSource s)
+/* The order of each table is the enum's (dt-model.h). */
+DT_ENUM_IMPL(dt_source, DtSource, DT_SOURCE_NONE, DT_SOURCE_LAST,
+             "none", "ioctl", "debugfs", "sysfs", "database", "predicted", "config", "xml",
+             "binary", "kconfig", "modules", "devnode");
+
+DT_ENUM_IMPL(dt_tri, DtTri, DT_TRI_UNKNOWN, DT_TRI_YES, "unknown", "no", "yes");
+
+DT_ENUM_IMPL(dt_iommu_vendor, DtIommuVendor, DT_IOMMU_VENDOR_UNKNOWN, DT_IOMMU_VENDOR_SMMUV3,
+             "unknown", "intel-vtd", "amd-vi", "arm-smmuv3");
+
+DT_ENUM_IMPL(dt_mode, DtMode, DT_MODE_NONE, DT_MODE_UNKNOWN,
+             "none", "device", "iommu", "perpetual", "unknown");
+
+DT_ENUM_IMPL(dt_verdict, DtVerdict, DT_VERDICT_ALLOW, DT_VERDICT_DENY, "allow", "warn", "deny");
+
+DT_ENUM_IMPL(dt_severity, DtSeverity, DT_SEVERITY_INFO, DT_SEVERITY_ERROR,
+             "info", "warning", "error");
+
+DT_ENUM_IMPL(dt_role, DtRole, DT_ROLE_SOURCE, DT_ROLE_DESTINATION, "source", "destination");
+
+DT_ENUM_IMPL(dt_perpetual, DtPerpetualPolicy, DT_PERPETUAL_NEVER, DT_PERPETUAL_ALLOW,
+             "never", "within-budget", "allow");
+
+DT_ENUM_IMPL(dt_prefer, DtPreferMode, DT_PREFER_AUTO, DT_PREFER_IOMMU, "auto", "device", "iommu");
+
+/* The names of the kernel's VFIO_MIGRATION_* bits as its debugfs prints
+ * them in migration/features, one a line (Linux 6.18 drivers/vfio/debugfs.c,
+ * Documentation/ABI/testing/debugfs-vfio), so the debugfs reader needs no
+ * table of its own. */
+DT_ENUM_IMPL(dt_mig_bit, DtMigBit, DT_MIG_BIT_STOP_COPY, DT_MIG_BIT_PRE_COPY,
+             "stop-copy", "p2p", "pre-copy");
+
+char *
+dt_mig_flags_to_string(guint32 flags)
 {
-    switch (s) {
-    case DT_SOURCE_NONE: return "none";
-    case DT_SOURCE_IOCTL: return "ioctl";
-    case DT_SOURCE_DEBUGFS: return "debugfs";
-    case DT_SOURCE_SYSFS: return "sysfs";
-    case DT_SOURCE_DATABASE: return "database";
-    case DT_SOURCE_PREDICTED: return "predicted";
-    case DT_SOURCE_CONFIG: return "config";
-    case DT_SOURCE_XML: return "xml";
-    case DT_SOURCE_BINARY: return "binary";
-    case DT_SOURCE_KCONFIG: return "kconfig";
-    case DT_SOURCE_MODULES: return "modules";
-    case DT_SOURCE_DEVNODE: return "devnode";
+    GString *s = g_string_new(NULL);
+
+    for (guint bit = 0; bit < G_N_ELEMENTS(dt_mig_bit_table); bit++) {
+        if (flags & (1u << bit))
+            g_string_append_printf(s, "%s%s", s->len ? "," : "", dt_mig_bit_table[bit]);
     }
-    return "none";
+    if (s->len == 0)
+        g_string_append(s, "none");
+    return g_string_free(s, FALSE);
 }
 
-const char *
-dt_iommu_vendor_to_string(DtIommuVendor v)
+gboolean
+dt_mig_flags_from_string(const char *s, guint32 *out)
 {
-    switch (v) {
-    case DT_IOMMU_VENDOR_INTEL: return "intel-vtd";
-    case DT_IOMMU_VENDOR_AMD: return "amd-vi";
-    case DT_IOMMU_VENDOR_SMMUV3: return "arm-smmuv3";
-    case DT_IOMMU_VENDOR_UNKNOWN: break;
-    }
-    return "unknown";
-}
+    g_auto(GStrv) names = NULL;
+    guint32 flags = 0;
 
-const char *
-dt_mode_to_string(DtMode m)
-{
-    switch (m) {
-    case DT_MODE_NONE: return "none";
-    case DT_MODE_DEVICE: return "device";
-    case DT_MODE_IOMMU: return "iommu";
-    case DT_MODE_PERPETUAL: return "perpetual";
-    case DT_MODE_UNKNOWN: return "unknown";
+    if (!s)
+        return FALSE;
+    if (*s == '\0' || strcmp(s, "none") == 0) {
+        *out = 0;
+        return TRUE;
     }
-    return "none";
-}
+    names = g_strsplit(s, ",", -1);
+    for (guint i = 0; names[i]; i++) {
+        DtMigBit bit;
 
-const char *
-dt_verdict_to_string(DtVerdict v)
-{
-    switch (v) {
-    case DT_VERDICT_ALLOW: return "allow";
-    case DT_VERDICT_WARN: return "warn";
-    case DT_VERDICT_DENY: return "deny";
+        if (!dt_mig_bit_from_string(names[i], &bit) || (flags & (1u << bit)))
+            return FALSE;
+        flags |= 1u << bit;
     }
-    return "deny";
-}
-
-const char *
-dt_severity_to_string(DtSeverity s)
-{
-    switch (s) {
-    case DT_SEVERITY_INFO: return "info";
-    case DT_SEVERITY_WARNING: return "warning";
-    case DT_SEVERITY_ERROR: return "error";
-    }
-    return "error";
+    *out = flags;
+    return TRUE;
 }
 
 /* ---- props --------------------------------------------------------------- */

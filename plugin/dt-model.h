@@ -13,6 +13,8 @@
 
 #include <glib.h>
 
+#include "dt-enum.h"
+
 G_BEGIN_DECLS
 
 /* ---- sources and tri-state facts --------------------------------------- */
@@ -34,7 +36,7 @@ typedef enum {
 
 #define DT_SOURCE_LAST DT_SOURCE_DEVNODE
 
-const char *dt_source_to_string(DtSource s);   /* stable, untranslated */
+DT_ENUM_DECL(dt_source, DtSource);   /* stable, untranslated */
 
 typedef enum {
     DT_TRI_UNKNOWN = -1,
@@ -46,6 +48,10 @@ typedef struct {
     DtTri value;
     DtSource source;
 } DtFact;
+
+/* "unknown", "no", "yes": a tri-state fact where it is written as a word
+ * (XML attributes, the probe's text, D-Bus); JSON writes true/false/null. */
+DT_ENUM_DECL(dt_tri, DtTri);
 
 #define DT_FACT_UNKNOWN ((DtFact){ DT_TRI_UNKNOWN, DT_SOURCE_NONE })
 
@@ -63,10 +69,27 @@ typedef struct {
     guint8 function;  /* 0..7 */
 } DtPciAddr;
 
-/* VFIO migration flags (include/uapi/linux/vfio.h VFIO_MIGRATION_*) */
-#define DT_MIG_STOP_COPY (1u << 0)
-#define DT_MIG_P2P       (1u << 1)
-#define DT_MIG_PRE_COPY  (1u << 2)
+/* VFIO migration flags (include/uapi/linux/vfio.h VFIO_MIGRATION_*): the
+ * bit numbers, whose names ("stop-copy", "p2p", "pre-copy") are the one
+ * spelling every report, parser and data file uses. */
+typedef enum {
+    DT_MIG_BIT_STOP_COPY = 0,
+    DT_MIG_BIT_P2P = 1,
+    DT_MIG_BIT_PRE_COPY = 2,
+} DtMigBit;
+
+DT_ENUM_DECL(dt_mig_bit, DtMigBit);
+
+#define DT_MIG_STOP_COPY (1u << DT_MIG_BIT_STOP_COPY)
+#define DT_MIG_P2P       (1u << DT_MIG_BIT_P2P)
+#define DT_MIG_PRE_COPY  (1u << DT_MIG_BIT_PRE_COPY)
+#define DT_MIG_ALL       (DT_MIG_STOP_COPY | DT_MIG_P2P | DT_MIG_PRE_COPY)
+
+/* A flag set as text: the names joined by ',' in bit order, "none" for the
+ * empty set.  _from_string() reads that form (and "" as the empty set), and
+ * refuses an unknown or repeated name. */
+char *dt_mig_flags_to_string(guint32 flags);
+gboolean dt_mig_flags_from_string(const char *s, guint32 *out);
 
 /* ---- domain (from libvirt domain XML) ----------------------------------- */
 
@@ -112,6 +135,9 @@ typedef enum {
     DT_PREFER_DEVICE,
     DT_PREFER_IOMMU,
 } DtPreferMode;
+
+DT_ENUM_DECL(dt_perpetual, DtPerpetualPolicy);   /* never | within-budget | allow */
+DT_ENUM_DECL(dt_prefer, DtPreferMode);           /* auto | device | iommu */
 
 /* Policy: config file defaults, overridden per domain by metadata. */
 typedef struct {
@@ -181,7 +207,7 @@ typedef enum {
     DT_IOMMU_VENDOR_SMMUV3,
 } DtIommuVendor;
 
-const char *dt_iommu_vendor_to_string(DtIommuVendor v);
+DT_ENUM_DECL(dt_iommu_vendor, DtIommuVendor);
 
 typedef struct {
     char *name;              /* dmar0, ivhd0, smmu3.0x... */
@@ -354,9 +380,10 @@ typedef enum {
     DT_ROLE_DESTINATION,
 } DtRole;
 
-const char *dt_mode_to_string(DtMode m);
-const char *dt_verdict_to_string(DtVerdict v);
-const char *dt_severity_to_string(DtSeverity s);
+DT_ENUM_DECL(dt_mode, DtMode);
+DT_ENUM_DECL(dt_verdict, DtVerdict);
+DT_ENUM_DECL(dt_severity, DtSeverity);
+DT_ENUM_DECL(dt_role, DtRole);   /* source | destination */
 
 typedef struct {
     char *code;          /* stable identifier, e.g. "qemu-protocol-mismatch" */

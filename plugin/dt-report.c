@@ -30,20 +30,6 @@ paint(gboolean color, const char *code)
     return color ? code : "";
 }
 
-static char *
-mig_flags_to_string(guint32 flags)
-{
-    GString *s = g_string_new(NULL);
-
-    if (flags & DT_MIG_STOP_COPY)
-        g_string_append(s, "stop-copy");
-    if (flags & DT_MIG_P2P)
-        g_string_append_printf(s, "%sp2p", s->len ? "," : "");
-    if (flags & DT_MIG_PRE_COPY)
-        g_string_append_printf(s, "%spre-copy", s->len ? "," : "");
-    return g_string_free(s, FALSE);
-}
-
 static const char *
 tri_word(DtTri t)
 {
@@ -75,12 +61,6 @@ severity_color(DtSeverity s)
     case DT_SEVERITY_ERROR: return C_RED;
     }
     return C_RED;
-}
-
-static const char *
-role_string(DtRole r)
-{
-    return r == DT_ROLE_DESTINATION ? "destination" : "source";
 }
 
 /* ---- JSON ------------------------------------------------------------------ */
@@ -120,12 +100,10 @@ static void
 json_flags_array(JsonBuilder *b, guint32 flags)
 {
     json_builder_begin_array(b);
-    if (flags & DT_MIG_STOP_COPY)
-        json_builder_add_string_value(b, "stop-copy");
-    if (flags & DT_MIG_P2P)
-        json_builder_add_string_value(b, "p2p");
-    if (flags & DT_MIG_PRE_COPY)
-        json_builder_add_string_value(b, "pre-copy");
+    for (DtMigBit bit = DT_MIG_BIT_STOP_COPY; bit <= DT_MIG_BIT_PRE_COPY; bit++) {
+        if (flags & (1u << bit))
+            json_builder_add_string_value(b, dt_mig_bit_to_string(bit));
+    }
     json_builder_end_array(b);
 }
 
@@ -466,7 +444,7 @@ decision_json_direct(const DtDecision *d, const DtDomain *dom)
     jw_str(&w, "uuid", dom ? dom->uuid : NULL);
     jw_close(&w, '}');
 
-    jw_str(&w, "role", role_string(d->role));
+    jw_str(&w, "role", dt_role_to_string(d->role));
     jw_str(&w, "mode", dt_mode_to_string(d->mode));
     jw_str(&w, "verdict", dt_verdict_to_string(d->verdict));
     jw_str(&w, "qemu_band", d->qemu_band);
@@ -539,12 +517,10 @@ decision_json_direct(const DtDecision *d, const DtDomain *dom)
         jw_tri(&w, "supported", f->migration.value);
         jw_key(&w, "flags");
         jw_open(&w, '[');
-        if (f->mig_flags & DT_MIG_STOP_COPY)
-            jw_str(&w, NULL, "stop-copy");
-        if (f->mig_flags & DT_MIG_P2P)
-            jw_str(&w, NULL, "p2p");
-        if (f->mig_flags & DT_MIG_PRE_COPY)
-            jw_str(&w, NULL, "pre-copy");
+        for (DtMigBit bit = DT_MIG_BIT_STOP_COPY; bit <= DT_MIG_BIT_PRE_COPY; bit++) {
+            if (f->mig_flags & (1u << bit))
+                jw_str(&w, NULL, dt_mig_bit_to_string(bit));
+        }
         jw_close(&w, ']');
         jw_str(&w, "source", dt_source_to_string(f->migration.source));
         jw_close(&w, '}');
@@ -627,7 +603,10 @@ text_devices(GString *out, const DtDecision *d, gboolean color)
     g_string_append_printf(out, "%s%s%s\n", paint(color, C_BOLD), _("Devices:"), paint(color, C_RESET));
     for (guint i = 0; i < d->devices->len; i++) {
         const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
-        g_autofree char *flags = mig_flags_to_string(f->mig_flags);
+        /* the flags are shown where they say something: a device that
+         * migrates (even with none), or one that reported some */
+        gboolean show = f->mig_flags || f->migration.value == DT_TRI_YES;
+        g_autofree char *flags = show ? dt_mig_flags_to_string(f->mig_flags) : g_strdup("");
 
         if (f->is_mdev)
             g_string_append_printf(out, "  %s  mdev\n", f->address);
@@ -734,7 +713,7 @@ text_header(GString *out, const DtDecision *d, const DtDomain *dom, gboolean col
                            dom && dom->name ? dom->name : "-", paint(color, C_RESET));
     if (dom && dom->uuid)
         g_string_append_printf(out, " (%s)", dom->uuid);
-    g_string_append_printf(out, "  %s %s\n", _("role:"), role_string(d->role));
+    g_string_append_printf(out, "  %s %s\n", _("role:"), dt_role_to_string(d->role));
     g_string_append_printf(out, "%s %s%s%s   %s %s",
                            _("Verdict:"), paint(color, verdict_color(d->verdict)), verdict,
                            paint(color, C_RESET), _("Tracking mode:"), dt_mode_to_string(d->mode));
@@ -785,7 +764,7 @@ dt_report_explain_text(const DtDecision *d, const DtDomain *dom, gboolean color)
 static void
 xml_set_tri(xmlNode *n, const char *name, DtTri t)
 {
-    xmlSetProp(n, BAD_CAST name, BAD_CAST(t == DT_TRI_YES ? "yes" : t == DT_TRI_NO ? "no" : "unknown"));
+    xmlSetProp(n, BAD_CAST name, BAD_CAST dt_tri_to_string(t));
 }
 
 static void
@@ -809,7 +788,7 @@ dt_report_decision_xml(const DtDecision *d, const DtDomain *dom)
     xmlDocSetRootElement(doc, root);
     /* children made with a NULL ns inherit the root's default namespace */
     xmlSetNs(root, xmlNewNs(root, BAD_CAST DT_REPORT_NS, NULL));
-    xmlSetProp(root, BAD_CAST "role", BAD_CAST role_string(d->role));
+    xmlSetProp(root, BAD_CAST "role", BAD_CAST dt_role_to_string(d->role));
     xmlSetProp(root, BAD_CAST "verdict", BAD_CAST dt_verdict_to_string(d->verdict));
     xmlSetProp(root, BAD_CAST "mode", BAD_CAST dt_mode_to_string(d->mode));
     if (d->qemu_band)
@@ -860,7 +839,7 @@ dt_report_decision_xml(const DtDecision *d, const DtDomain *dom)
     list = xmlNewChild(root, NULL, BAD_CAST "devices", NULL);
     for (guint i = 0; i < d->devices->len; i++) {
         const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
-        g_autofree char *flags = mig_flags_to_string(f->mig_flags);
+        g_autofree char *flags = dt_mig_flags_to_string(f->mig_flags);
         xmlNode *m;
 
         n = xmlNewChild(list, NULL, BAD_CAST "device", NULL);
@@ -995,6 +974,50 @@ dt_json_add_iommu(JsonBuilder *b, const DtIommu *u)
 }
 
 void
+dt_json_add_pcidev(JsonBuilder *b, const DtPciDev *d)
+{
+    g_autofree char *addr = dt_pci_addr_to_string(&d->addr);
+    g_autofree char *id = g_strdup_printf("%04x:%04x", d->vendor, d->device);
+
+    dt_json_add_string(b, "address", addr);
+    dt_json_add_string(b, "id", id);
+    dt_json_add_string(b, "driver", d->driver);
+    json_builder_set_member_name(b, "iommu_group");
+    if (d->iommu_group >= 0)
+        json_builder_add_int_value(b, d->iommu_group);
+    else
+        json_builder_add_null_value(b);
+    dt_json_add_string(b, "iommu", d->iommu_unit);
+    json_builder_set_member_name(b, "is_vf");
+    json_builder_add_boolean_value(b, d->is_vf);
+    if (d->is_vf) {
+        g_autofree char *pf = dt_pci_addr_to_string(&d->pf);
+        dt_json_add_string(b, "pf", pf);
+    }
+    json_builder_set_member_name(b, "num_vfs");
+    json_builder_add_int_value(b, d->num_vfs);
+    dt_json_add_string(b, "vfio_cdev", d->vfio_cdev);
+    dt_json_add_string(b, "variant_driver", d->alias_driver);
+    json_builder_set_member_name(b, "in_use");
+    json_builder_add_boolean_value(b, d->in_use);
+    json_builder_set_member_name(b, "migration");
+    json_builder_begin_object(b);
+    json_tri(b, "supported", d->migration.value);
+    json_builder_set_member_name(b, "flags");
+    json_flags_array(b, d->mig_flags);
+    json_builder_set_member_name(b, "source");
+    json_builder_add_string_value(b, dt_source_to_string(d->migration.source));
+    json_builder_end_object(b);
+    dt_json_add_fact(b, "dma_logging", d->dma_logging);
+    dt_json_add_fact(b, "iommu_dirty_tracking", d->iommu_dirty);
+    json_builder_set_member_name(b, "stop_copy_bytes");
+    if (d->stop_copy_bytes)
+        json_builder_add_int_value(b, (gint64)d->stop_copy_bytes);
+    else
+        json_builder_add_null_value(b);
+}
+
+void
 dt_json_add_check(JsonBuilder *b, const DtCheck *c)
 {
     json_builder_begin_object(b);
@@ -1038,37 +1061,8 @@ dt_report_host_json(const DtHost *h, GPtrArray *checks)
     json_builder_set_member_name(b, "devices");
     json_builder_begin_array(b);
     for (guint i = 0; i < h->devices->len; i++) {
-        const DtPciDev *d = g_ptr_array_index(h->devices, i);
-        g_autofree char *addr = dt_pci_addr_to_string(&d->addr);
-        g_autofree char *id = g_strdup_printf("%04x:%04x", d->vendor, d->device);
-
         json_builder_begin_object(b);
-        dt_json_add_string(b, "address", addr);
-        dt_json_add_string(b, "id", id);
-        dt_json_add_string(b, "driver", d->driver);
-        json_builder_set_member_name(b, "iommu_group");
-        json_builder_add_int_value(b, d->iommu_group);
-        dt_json_add_string(b, "iommu", d->iommu_unit);
-        json_builder_set_member_name(b, "is_vf");
-        json_builder_add_boolean_value(b, d->is_vf);
-        if (d->is_vf) {
-            g_autofree char *pf = dt_pci_addr_to_string(&d->pf);
-            dt_json_add_string(b, "pf", pf);
-        }
-        dt_json_add_string(b, "vfio_cdev", d->vfio_cdev);
-        dt_json_add_string(b, "variant_driver", d->alias_driver);
-        json_builder_set_member_name(b, "in_use");
-        json_builder_add_boolean_value(b, d->in_use);
-        json_builder_set_member_name(b, "migration");
-        json_builder_begin_object(b);
-        json_tri(b, "supported", d->migration.value);
-        json_builder_set_member_name(b, "flags");
-        json_flags_array(b, d->mig_flags);
-        json_builder_set_member_name(b, "source");
-        json_builder_add_string_value(b, dt_source_to_string(d->migration.source));
-        json_builder_end_object(b);
-        dt_json_add_fact(b, "dma_logging", d->dma_logging);
-        dt_json_add_fact(b, "iommu_dirty_tracking", d->iommu_dirty);
+        dt_json_add_pcidev(b, g_ptr_array_index(h->devices, i));
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -1121,10 +1115,9 @@ jint(JsonObject *o, const char *key)
 static DtSource
 source_from_string(const char *s)
 {
-    for (DtSource v = DT_SOURCE_NONE; v <= DT_SOURCE_LAST; v++)
-        if (g_strcmp0(s, dt_source_to_string(v)) == 0)
-            return v;
-    return DT_SOURCE_NONE;
+    DtSource v;
+
+    return dt_source_from_string(s, &v) ? v : DT_SOURCE_NONE;
 }
 
 static DtFact
@@ -1145,13 +1138,10 @@ flags_from_json(JsonArray *a)
     guint32 flags = 0;
 
     for (guint i = 0; a && i < json_array_get_length(a); i++) {
-        const char *s = json_array_get_string_element(a, i);
-        if (g_strcmp0(s, "stop-copy") == 0)
-            flags |= DT_MIG_STOP_COPY;
-        else if (g_strcmp0(s, "p2p") == 0)
-            flags |= DT_MIG_P2P;
-        else if (g_strcmp0(s, "pre-copy") == 0)
-            flags |= DT_MIG_PRE_COPY;
+        DtMigBit bit;
+
+        if (dt_mig_bit_from_string(json_array_get_string_element(a, i), &bit))
+            flags |= 1u << bit;
     }
     return flags;
 }
@@ -1166,7 +1156,6 @@ dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error
     JsonObject *root, *o;
     JsonArray *a;
     const char *s;
-    gboolean ok = FALSE;
 
     if (!json_parser_load_from_data(parser, json, -1, &local)) {
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT, _("report is not JSON: %s"),
@@ -1180,24 +1169,10 @@ dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error
     o = jobj(root, "domain");
     dom->name = g_strdup(jstr(o, "name"));
     dom->uuid = g_strdup(jstr(o, "uuid"));
-    d->role = g_strcmp0(jstr(root, "role"), "destination") == 0 ? DT_ROLE_DESTINATION
-                                                                : DT_ROLE_SOURCE;
-    s = jstr(root, "mode");
-    for (DtMode m = DT_MODE_NONE; m <= DT_MODE_UNKNOWN; m++)
-        if (g_strcmp0(s, dt_mode_to_string(m)) == 0) {
-            d->mode = m;
-            ok = TRUE;
-        }
-    if (!ok)
-        goto bad;
-    ok = FALSE;
-    s = jstr(root, "verdict");
-    for (DtVerdict v = DT_VERDICT_ALLOW; v <= DT_VERDICT_DENY; v++)
-        if (g_strcmp0(s, dt_verdict_to_string(v)) == 0) {
-            d->verdict = v;
-            ok = TRUE;
-        }
-    if (!ok)
+    if (!dt_role_from_string(jstr(root, "role"), &d->role))
+        d->role = DT_ROLE_SOURCE;
+    if (!dt_mode_from_string(jstr(root, "mode"), &d->mode) ||
+        !dt_verdict_from_string(jstr(root, "verdict"), &d->verdict))
         goto bad;
     d->qemu_band = g_strdup(jstr(root, "qemu_band"));
     d->fingerprint = g_strdup(jstr(root, "fingerprint"));
@@ -1211,9 +1186,8 @@ dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error
             goto bad;
         reason = g_new0(DtReason, 1);
         reason->code = g_strdup(jstr(r, "code"));
-        s = jstr(r, "severity");
-        reason->severity = g_strcmp0(s, "error") == 0 ? DT_SEVERITY_ERROR :
-                           g_strcmp0(s, "warning") == 0 ? DT_SEVERITY_WARNING : DT_SEVERITY_INFO;
+        if (!dt_severity_from_string(jstr(r, "severity"), &reason->severity))
+            reason->severity = DT_SEVERITY_INFO;
         reason->device = g_strdup(jstr(r, "device"));
         reason->message = g_strdup(jstr(r, "message"));
         reason->rule = g_strdup(jstr(r, "rule"));
@@ -1237,14 +1211,11 @@ dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error
         ct->backend = g_strdup(jstr(co, "backend"));
         ct->iommufd_object = g_strdup(jstr(co, "iommufd_object"));
         ct->viommu = json_object_get_boolean_member_with_default(co, "viommu", FALSE);
-        s = jstr(co, "mode");
-        for (DtMode m = DT_MODE_NONE; m <= DT_MODE_UNKNOWN; m++)
-            if (g_strcmp0(s, dt_mode_to_string(m)) == 0)
-                ct->mode = m;
-        s = jstr(co, "verdict");
-        for (DtVerdict v = DT_VERDICT_ALLOW; v <= DT_VERDICT_DENY; v++)
-            if (g_strcmp0(s, dt_verdict_to_string(v)) == 0)
-                ct->verdict = v;
+        /* an unknown word leaves the zero value, as before */
+        if (!dt_mode_from_string(jstr(co, "mode"), &ct->mode))
+            ct->mode = DT_MODE_NONE;
+        if (!dt_verdict_from_string(jstr(co, "verdict"), &ct->verdict))
+            ct->verdict = DT_VERDICT_ALLOW;
         ct->devices = g_ptr_array_new_with_free_func(g_free);
         da = jarr(co, "devices");
         for (guint j = 0; da && j < json_array_get_length(da); j++) {

@@ -25,6 +25,10 @@ void dt_json_add_string(JsonBuilder *b, const char *key, const char *value);  /*
 void dt_json_add_fact(JsonBuilder *b, const char *key, DtFact f);   /* {supported, source} */
 void dt_json_add_mig_flags(JsonBuilder *b, const char *key, guint32 flags);  /* ["stop-copy",...] */
 void dt_json_add_iommu(JsonBuilder *b, const DtIommu *u);           /* one array element */
+/* A PCI function's facts, as members of the object the caller opened: the
+ * one shape of a device in the host report, the probe helper's report and
+ * the daemon's GetDeviceReport (docs/report-format.md). */
+void dt_json_add_pcidev(JsonBuilder *b, const DtPciDev *d);
 void dt_json_add_check(JsonBuilder *b, const DtCheck *c);           /* one array element */
 
 /* The inverse of dt_report_decision_json (for reports that came from the

@@ -423,22 +423,9 @@ dt_plain_name(const char *s)
 static char *
 dt_mig_flags_string(const DtDeviceFinding *f)
 {
-    GString *s;
-
     if (f->migration.value != DT_TRI_YES)
         return g_strdup(f->migration.value == DT_TRI_NO ? "none" : "unknown");
-    s = g_string_new(NULL);
-    if (f->mig_flags & DT_MIG_STOP_COPY)
-        g_string_append(s, "stop-copy,");
-    if (f->mig_flags & DT_MIG_P2P)
-        g_string_append(s, "p2p,");
-    if (f->mig_flags & DT_MIG_PRE_COPY)
-        g_string_append(s, "pre-copy,");
-    if (s->len > 0)
-        g_string_truncate(s, s->len - 1);
-    else
-        g_string_append(s, "none");
-    return g_string_free(s, FALSE);
+    return dt_mig_flags_to_string(f->mig_flags);
 }
 
 /* Only devices the destination can match go into the fingerprint: a PCI

@@ -283,6 +283,7 @@ parse_migration(const DtXmlElem *node, DtVdbEntry *e, const ParseCtx *ctx, GErro
     for (const DtXmlElem *c = node->children; c; c = c->next) {
         const char *name;
         DtVersion since;
+        DtMigBit b;
         guint32 bit;
 
         if (strcmp(c->name, "flag") != 0) {
@@ -292,18 +293,15 @@ parse_migration(const DtXmlElem *node, DtVdbEntry *e, const ParseCtx *ctx, GErro
         if (!check_attributes(c, flag_attrs, ctx, error) || !check_no_children(c, ctx, error))
             return FALSE;
         name = dt_xml_elem_prop(c, "name");
-        if (g_strcmp0(name, "stop-copy") == 0)
-            bit = DT_MIG_STOP_COPY;
-        else if (g_strcmp0(name, "p2p") == 0)
-            bit = DT_MIG_P2P;
-        else if (g_strcmp0(name, "pre-copy") == 0)
-            bit = DT_MIG_PRE_COPY;
-        else {
+        if (!dt_mig_bit_from_string(name, &b)) {
+            /* the names of dt_mig_bit (dt-model.c), kept whole in the
+             * message so that its translations stay */
             set_error(error, ctx, c,
                       _("unknown migration flag '%s' (known: stop-copy, p2p, pre-copy)"),
                       name ? name : "");
             return FALSE;
         }
+        bit = 1u << b;
         if (e->mig_flags & bit) {
             set_error(error, ctx, c, _("migration flag '%s' is listed twice"), name);
             return FALSE;

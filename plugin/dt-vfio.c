@@ -653,13 +653,10 @@ probe_debugfs(const DtPaths *paths, const char *addr, DtPciDev *dev, DtVfioRepor
 
         for (guint i = 0; lines[i]; i++) {
             const char *l = g_strstrip(lines[i]);
+            DtMigBit bit;
 
-            if (g_str_equal(l, "stop-copy"))
-                flags |= DT_MIG_STOP_COPY;
-            else if (g_str_equal(l, "p2p"))
-                flags |= DT_MIG_P2P;
-            else if (g_str_equal(l, "pre-copy"))
-                flags |= DT_MIG_PRE_COPY;
+            if (dt_mig_bit_from_string(l, &bit))
+                flags |= 1u << bit;
             else if (g_str_equal(l, "dirty-tracking"))
                 log = TRUE;
         }

@@ -238,11 +238,36 @@ static void
 check_host(JsonObject *root)
 {
     static const char *const statuses[] = { "PASS", "WARN", "FAIL", "NOTE", NULL };
-    JsonArray *checks;
+
+    static const char *const flags[] = { "stop-copy", "p2p", "pre-copy", NULL };
+    JsonArray *checks, *devices;
 
     obj_member(root, "$", "host");
     array_member(root, "$", "iommus");
-    array_member(root, "$", "devices");
+    /* the one shape of a device's facts (dt_json_add_pcidev) */
+    devices = array_member(root, "$", "devices");
+    for (guint i = 0; i < json_array_get_length(devices); i++) {
+        g_autofree char *p = g_strdup_printf("$.devices[%u]", i);
+        g_autofree char *pm = g_strdup_printf("$.devices[%u].migration", i);
+        JsonObject *d = json_array_get_object_element(devices, i);
+        JsonObject *mig;
+        JsonArray *fl;
+
+        if (!d)
+            violation("%s is not an object", p);
+        string_member(d, p, "address", FALSE);
+        string_member(d, p, "id", FALSE);
+        string_member(d, p, "driver", TRUE);
+        string_member(d, p, "variant_driver", TRUE);
+        mig = obj_member(d, p, "migration");
+        bool_or_null(mig, pm, "supported");
+        one_of(pm, string_member(mig, pm, "source", FALSE), sources);
+        fl = array_member(mig, pm, "flags");
+        for (guint f = 0; f < json_array_get_length(fl); f++)
+            one_of(pm, json_array_get_string_element(fl, f), flags);
+        fact(d, p, "dma_logging");
+        fact(d, p, "iommu_dirty_tracking");
+    }
     checks = array_member(root, "$", "checks");
     if (json_array_get_length(checks) == 0)
         violation("$.checks is empty");

@@ -709,7 +709,7 @@ test_properties(void)
     const char *iface = DT_DBUS_MANAGER_IFACE;
     g_autoptr(DBusMessage) reply = NULL;
     DBusMessageIter iter, dict;
-    gboolean saw_version = FALSE, saw_sysroot = FALSE;
+    gboolean saw_version = FALSE, saw_api_version = FALSE, saw_sysroot = FALSE;
 
     REQUIRE_READY();
     dbus_message_append_args(call, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID);
@@ -733,6 +733,13 @@ test_properties(void)
             dbus_message_iter_get_basic(&var, &v);
             g_assert_cmpstr(v, ==, PACKAGE_VERSION);
             saw_version = TRUE;
+        } else if (g_str_equal(name, DT_DBUS_PROP_API_VERSION)) {
+            dbus_uint32_t v = 0;
+
+            g_assert_cmpint(dbus_message_iter_get_arg_type(&var), ==, DBUS_TYPE_UINT32);
+            dbus_message_iter_get_basic(&var, &v);
+            g_assert_cmpuint(v, ==, DT_DBUS_API_VERSION);
+            saw_api_version = TRUE;
         } else if (g_str_equal(name, "Config")) {
             DBusMessageIter arr;
 
@@ -758,6 +765,7 @@ test_properties(void)
         }
     }
     g_assert_true(saw_version);
+    g_assert_true(saw_api_version);
     g_assert_true(saw_sysroot);
 }
 
@@ -1191,9 +1199,11 @@ test_host_report(void)
 static void
 test_device_report(void)
 {
-    g_autoptr(DBusMessage) r = NULL, r_short = NULL;
-    g_autoptr(JsonNode) root = NULL;
-    JsonObject *o;
+    g_autoptr(DBusMessage) r = NULL, r_short = NULL, host = NULL;
+    g_autoptr(JsonNode) root = NULL, host_root = NULL;
+    JsonObject *o, *mig, *entry = NULL;
+    JsonArray *devices;
+    GList *keys;
 
     REQUIRE_READY();
     r = send_call(T.conn, string_call("GetDeviceReport", "0000:3b:00.1"), CALL_TIMEOUT_MS);
@@ -1201,7 +1211,40 @@ test_device_report(void)
     o = parse_object(reply_string(r, 0), &root);
     g_assert_cmpstr(json_object_get_string_member(o, "address"), ==, "0000:3b:00.1");
     g_assert_cmpstr(json_object_get_string_member(o, "id"), ==, "15b3:101e");
-    g_assert_cmpstr(json_object_get_string_member(o, "physfn"), ==, "0000:3b:00.0");
+    g_assert_cmpstr(json_object_get_string_member(o, "pf"), ==, "0000:3b:00.0");
+    /* API version 2: the facts in the host report's shape and spelling */
+    mig = json_object_get_object_member(o, "migration");
+    g_assert_nonnull(mig);
+    g_assert_true(json_object_has_member(mig, "supported"));
+    g_assert_true(JSON_NODE_HOLDS_ARRAY(json_object_get_member(mig, "flags")));
+    g_assert_nonnull(json_object_get_string_member(mig, "source"));
+    g_assert_nonnull(json_object_get_object_member(o, "dma_logging"));
+    g_assert_true(json_object_has_member(json_object_get_object_member(o, "dma_logging"),
+                                         "supported"));
+    /* every member the host report has for this device, the device report
+     * has with the same value: one JSON shape for a device's facts */
+    host = send_call(T.conn, string_call("GetHostReport", NULL), CALL_TIMEOUT_MS);
+    assert_ok(host);
+    devices = json_object_get_array_member(parse_object(reply_string(host, 0), &host_root),
+                                           "devices");
+    for (guint i = 0; devices && i < json_array_get_length(devices); i++) {
+        JsonObject *d = json_array_get_object_element(devices, i);
+
+        if (g_strcmp0(json_object_get_string_member(d, "address"), "0000:3b:00.1") == 0)
+            entry = d;
+    }
+    g_assert_nonnull(entry);
+    keys = json_object_get_members(entry);
+    g_assert_nonnull(keys);
+    for (GList *k = keys; k; k = k->next) {
+        JsonNode *want = json_object_get_member(entry, k->data);
+        JsonNode *got = json_object_get_member(o, k->data);
+
+        g_test_message("device member %s", (const char *)k->data);
+        g_assert_nonnull(got);
+        g_assert_true(json_node_equal(want, got));
+    }
+    g_list_free(keys);
     /* the short form names the same function */
     r_short = send_call(T.conn, string_call("GetDeviceReport", "3b:00.1"), CALL_TIMEOUT_MS);
     assert_ok(r_short);

@@ -374,20 +374,6 @@ dtd_domain_state_free(DtdDomainState *s)
     g_free(s);
 }
 
-static const char *
-tri_to_string(DtTri t)
-{
-    switch (t) {
-    case DT_TRI_YES:
-        return "yes";
-    case DT_TRI_NO:
-        return "no";
-    case DT_TRI_UNKNOWN:
-        break;
-    }
-    return "unknown";
-}
-
 static char *
 builder_to_json(JsonBuilder *b)
 {
@@ -396,18 +382,6 @@ builder_to_json(JsonBuilder *b)
 
     json_generator_set_root(gen, root);
     return json_generator_to_data(gen, NULL);
-}
-
-static void
-add_fact(JsonBuilder *b, const char *key, DtFact f)
-{
-    json_builder_set_member_name(b, key);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "value");
-    json_builder_add_string_value(b, tri_to_string(f.value));
-    json_builder_set_member_name(b, "source");
-    json_builder_add_string_value(b, dt_source_to_string(f.source));
-    json_builder_end_object(b);
 }
 
 static char *
@@ -521,11 +495,7 @@ parse_options(DBusMessageIter *iter, DtdJob *job, gboolean filter, GError **erro
             return FALSE;
         }
         if (g_str_equal(key, "role")) {
-            if (g_str_equal(value, "source")) {
-                job->role = DT_ROLE_SOURCE;
-            } else if (g_str_equal(value, "destination")) {
-                job->role = DT_ROLE_DESTINATION;
-            } else {
+            if (!dt_role_from_string(value, &job->role)) {
                 g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
                             _("Option 'role' must be 'source' or 'destination'"));
                 return FALSE;
@@ -1281,7 +1251,6 @@ device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)
     g_autoptr(JsonBuilder) b = NULL;
     g_autofree char *address = dt_pci_addr_to_string(addr);
     g_autofree char *json = NULL;
-    g_autofree char *id = NULL;
     DBusMessage *reply;
 
     if (!p)
@@ -1290,50 +1259,18 @@ device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)
     unit = p->iommu_unit ? dt_host_find_iommu(snap->host, p->iommu_unit) : NULL;
     b = json_builder_new();
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "address");
-    json_builder_add_string_value(b, address);
-    id = g_strdup_printf("%04x:%04x", p->vendor, p->device);
-    json_builder_set_member_name(b, "id");
-    json_builder_add_string_value(b, id);
-    dt_json_add_string(b, "driver", p->driver);
-    json_builder_set_member_name(b, "vfio-driver");
+    /* the device's facts in the host report's shape (dt_json_add_pcidev),
+     * then what the daemon adds: its IOMMU unit, its checks, the snapshot */
+    dt_json_add_pcidev(b, p);
+    json_builder_set_member_name(b, "vfio_bound");
     json_builder_add_boolean_value(b, dt_driver_is_vfio(p->driver));
-    json_builder_set_member_name(b, "vfio-candidate");
+    json_builder_set_member_name(b, "vfio_candidate");
     json_builder_add_boolean_value(b, dt_pcidev_is_vfio_candidate(p));
-    json_builder_set_member_name(b, "iommu-group");
-    json_builder_add_int_value(b, p->iommu_group);
-    json_builder_set_member_name(b, "sriov-vf");
-    json_builder_add_boolean_value(b, p->is_vf);
-    if (p->is_vf) {
-        g_autofree char *pf = dt_pci_addr_to_string(&p->pf);
-
-        json_builder_set_member_name(b, "physfn");
-        json_builder_add_string_value(b, pf);
-    }
-    json_builder_set_member_name(b, "num-vfs");
-    json_builder_add_int_value(b, p->num_vfs);
-    dt_json_add_string(b, "vfio-cdev", p->vfio_cdev);
-    dt_json_add_string(b, "alias-driver", p->alias_driver);
-    json_builder_set_member_name(b, "in-use");
-    json_builder_add_boolean_value(b, p->in_use);
-    add_fact(b, "migration", p->migration);
-    dt_json_add_mig_flags(b, "migration-flags", p->mig_flags);
-    add_fact(b, "dma-logging", p->dma_logging);
-    add_fact(b, "iommu-dirty-tracking", p->iommu_dirty);
-    json_builder_set_member_name(b, "stop-copy-bytes");
-    json_builder_add_int_value(b, (gint64) p->stop_copy_bytes);
-    json_builder_set_member_name(b, "iommu");
-    if (unit) {
-        json_builder_begin_object(b);
-        dt_json_add_string(b, "name", unit->name);
-        json_builder_set_member_name(b, "vendor");
-        json_builder_add_string_value(b, dt_iommu_vendor_to_string(unit->vendor));
-        add_fact(b, "dirty-tracking", unit->dirty_tracking);
-        dt_json_add_string(b, "note", unit->dirty_note);
-        json_builder_end_object(b);
-    } else {
+    json_builder_set_member_name(b, "iommu_unit");
+    if (unit)
+        dt_json_add_iommu(b, unit);
+    else
         json_builder_add_null_value(b);
-    }
     json_builder_set_member_name(b, "checks");
     json_builder_begin_array(b);
     for (guint i = 0; snap->checks && i < snap->checks->len; i++) {
@@ -1346,7 +1283,7 @@ device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)
         dt_json_add_check(b, c);
     }
     json_builder_end_array(b);
-    json_builder_set_member_name(b, "host-fingerprint");
+    json_builder_set_member_name(b, "host_fingerprint");
     json_builder_add_string_value(b, snap->fingerprint);
     json_builder_end_object(b);
 
@@ -1928,7 +1865,7 @@ method_get_domain_state(DBusConnection *conn, DBusMessage *msg, const DtbusCalle
 
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "role");
-        json_builder_add_string_value(b, s->role == DT_ROLE_SOURCE ? "source" : "destination");
+        json_builder_add_string_value(b, dt_role_to_string(s->role));
         dt_json_add_string(b, "verdict", s->verdict);
         dt_json_add_string(b, "mode", s->mode);
         dt_json_add_string(b, "fingerprint", s->fingerprint);
@@ -1954,6 +1891,14 @@ property_version(DBusMessageIter *iter, gpointer data)
     const char *v = PACKAGE_VERSION;
 
     return dbus_message_iter_append_basic(iter, DBUS_TYPE_STRING, &v);
+}
+
+static gboolean
+property_api_version(DBusMessageIter *iter, gpointer data)
+{
+    dbus_uint32_t v = DT_DBUS_API_VERSION;
+
+    return dbus_message_iter_append_basic(iter, DBUS_TYPE_UINT32, &v);
 }
 
 static void
@@ -2049,6 +1994,7 @@ static const DtbusSignal manager_signals[] = {
 
 static const DtbusProperty manager_properties[] = {
     { "Version", "s", property_version, DTBUS_PROPERTY_FLAG_CONST },
+    { DT_DBUS_PROP_API_VERSION, "u", property_api_version, DTBUS_PROPERTY_FLAG_CONST },
     { "Config", "a{ss}", property_config, DTBUS_PROPERTY_FLAG_CONST },
     { NULL },
 };
