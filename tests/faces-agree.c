@@ -259,17 +259,6 @@ sysroot_for(const Scenario *sc)
 
 /* ---- domains: the row as libvirt domain XML -------------------------------- */
 
-static const struct {
-    guint bit;
-    const char *addr;
-    const char *model;
-} dev_table[] = {
-    { DEV_MLX5, "0000:3b:00.1", "mlx5_vfio_pci" },
-    { DEV_MLX5B, "0000:3b:00.2", "mlx5_vfio_pci" },
-    { DEV_QAT, "0000:6b:00.1", "qat_vfio_pci" },
-    { DEV_PLAIN, "0000:17:02.0", "mlx5_vfio_pci" },
-    { DEV_MISSING, "0000:99:00.0", NULL },
-};
 
 #define MDEV_UUID "c2177883-f1bb-47f0-914d-32a22e3a8804"
 
@@ -352,15 +341,15 @@ domain_xml(const Scenario *sc)
             guint k = 0;
 
             g_string_append(x, "      <dirtytrack:evaluation verdict='allow' mode='device'>\n");
-            for (guint i = 0; i < G_N_ELEMENTS(dev_table); i++) {
+            for (guint i = 0; i < G_N_ELEMENTS(sc_dev_table); i++) {
                 g_autofree char *addr = NULL;
                 const char *id = "15b3:101e";
                 const char *drv = (sc->devs & DEV_QAT) && i == 2 ? "qat_vfio_pci" : "mlx5_vfio_pci";
 
-                if (!(sc->devs & dev_table[i].bit))
+                if (!(sc->devs & sc_dev_table[i].bit))
                     continue;
                 addr = (sc->mods & M_FP_MOVED) ? g_strdup_printf("0000:5e:00.%u", i + 1)
-                                               : g_strdup(dev_table[i].addr);
+                                               : g_strdup(sc_dev_table[i].addr);
                 if ((sc->mods & M_FP_OTHER_ID) && k == 0) {
                     id = "8086:4941";
                     drv = "qat_vfio_pci";
@@ -381,18 +370,18 @@ domain_xml(const Scenario *sc)
     g_string_append(x, "  <devices>\n");
     if (sc->mods & M_VIOMMU)
         g_string_append(x, "    <iommu model='intel'/>\n");
-    for (guint i = 0; i < G_N_ELEMENTS(dev_table); i++) {
-        if (!(sc->devs & dev_table[i].bit))
+    for (guint i = 0; i < G_N_ELEMENTS(sc_dev_table); i++) {
+        if (!(sc->devs & sc_dev_table[i].bit))
             continue;
         g_string_append_printf(x, "    <hostdev mode='subsystem' type='pci' managed='%s'>\n"
                                   "      <driver name='vfio'",
                                (sc->mods & M_MANAGED_NO) ? "no" : "yes");
-        if ((sc->mods & M_MODEL) && dev_table[i].model)
-            g_string_append_printf(x, " model='%s'", dev_table[i].model);
+        if ((sc->mods & M_MODEL) && sc_dev_table[i].model)
+            g_string_append_printf(x, " model='%s'", sc_dev_table[i].model);
         if (sc->mods & M_IOMMUFD_HOSTDEV)
             g_string_append(x, " iommufd='yes'");
         g_string_append(x, "/>\n      <source>\n");
-        append_pci_address(x, dev_table[i].addr);
+        append_pci_address(x, sc_dev_table[i].addr);
         g_string_append(x, "      </source>\n");
         if (!(sc->mods & M_NO_ALIAS)) {
             g_string_append_printf(x, "      <alias name='ua-vf%u'/>\n", n);

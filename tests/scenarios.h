@@ -34,6 +34,20 @@ typedef enum {
 #define DEV_MDEV    (1u << 5)   /* an mdev (type='mdev', vfio-pci model) */
 #define DEV_MDEV2   (1u << 6)   /* a second mdev of the same type */
 
+/* The PCI devices' fixture addresses and the driver <driver model> names
+ * for them (M_MODEL), for the faces that write the row as domain XML. */
+static const struct {
+    guint bit;
+    const char *addr;
+    const char *model;
+} sc_dev_table[] = {
+    { DEV_MLX5, "0000:3b:00.1", "mlx5_vfio_pci" },
+    { DEV_MLX5B, "0000:3b:00.2", "mlx5_vfio_pci" },
+    { DEV_QAT, "0000:6b:00.1", "qat_vfio_pci" },
+    { DEV_PLAIN, "0000:17:02.0", "mlx5_vfio_pci" },
+    { DEV_MISSING, "0000:99:00.0", NULL },
+};
+
 /* domain and host modifiers */
 #define M_PC              (1u << 0)   /* i440fx machine instead of q35 */
 #define M_VIOMMU          (1u << 1)   /* <iommu model='intel'/> */

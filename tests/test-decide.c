@@ -181,17 +181,6 @@ build_host(const Scenario *sc)
 
 /* ---- domains ---------------------------------------------------------------- */
 
-static const struct {
-    guint bit;
-    const char *addr;
-    const char *model;
-} dev_table[] = {
-    { DEV_MLX5, "0000:3b:00.1", "mlx5_vfio_pci" },
-    { DEV_MLX5B, "0000:3b:00.2", "mlx5_vfio_pci" },
-    { DEV_QAT, "0000:6b:00.1", "qat_vfio_pci" },
-    { DEV_PLAIN, "0000:17:02.0", "mlx5_vfio_pci" },
-    { DEV_MISSING, "0000:99:00.0", NULL },
-};
 
 static void
 add_props(GPtrArray *to, const char *spec)
@@ -250,22 +239,22 @@ build_domain(const Scenario *sc)
         add_props(d->cmdline_globals, sc->props);
     }
 
-    for (guint i = 0; i < G_N_ELEMENTS(dev_table); i++) {
+    for (guint i = 0; i < G_N_ELEMENTS(sc_dev_table); i++) {
         DtHostdev *h;
-        if (!(sc->devs & dev_table[i].bit))
+        if (!(sc->devs & sc_dev_table[i].bit))
             continue;
         h = dt_hostdev_new(DT_HOSTDEV_PCI);
-        g_assert_true(dt_pci_addr_parse(dev_table[i].addr, &h->addr));
+        g_assert_true(dt_pci_addr_parse(sc_dev_table[i].addr, &h->addr));
         h->has_addr = TRUE;
         h->managed = !(sc->mods & M_MANAGED_NO);
         h->driver_name = g_strdup("vfio");
         if (sc->mods & M_MODEL)
-            h->driver_model = g_strdup(dev_table[i].model);
+            h->driver_model = g_strdup(sc_dev_table[i].model);
         if (sc->mods & M_IOMMUFD_HOSTDEV)
             h->driver_iommufd = DT_TRI_YES;
-        if ((sc->mods & M_MLX5_LEGACY) && dev_table[i].bit == DEV_MLX5)
+        if ((sc->mods & M_MLX5_LEGACY) && sc_dev_table[i].bit == DEV_MLX5)
             h->driver_iommufd = DT_TRI_NO;
-        if ((sc->mods & M_FAILOVER) && dev_table[i].bit == DEV_PLAIN) {
+        if ((sc->mods & M_FAILOVER) && sc_dev_table[i].bit == DEV_PLAIN) {
             h->is_interface = TRUE;
             h->failover = TRUE;
         }
@@ -296,14 +285,14 @@ build_domain(const Scenario *sc)
         m->present = TRUE;
         m->verdict = g_strdup("allow");
         m->mode = g_strdup("device");
-        for (guint i = 0; i < G_N_ELEMENTS(dev_table); i++) {
+        for (guint i = 0; i < G_N_ELEMENTS(sc_dev_table); i++) {
             DtFingerprintDevice *f;
-            if (!(sc->devs & dev_table[i].bit))
+            if (!(sc->devs & sc_dev_table[i].bit))
                 continue;
             f = g_new0(DtFingerprintDevice, 1);
             /* moved: hosts number their functions differently */
             f->address = (sc->mods & M_FP_MOVED) ? g_strdup_printf("0000:5e:00.%u", i + 1)
-                                                 : g_strdup(dev_table[i].addr);
+                                                 : g_strdup(sc_dev_table[i].addr);
             f->driver = g_strdup((sc->devs & DEV_QAT) && i == 2 ? "qat_vfio_pci" : "mlx5_vfio_pci");
             f->vendor_device = g_strdup("15b3:101e");
             if ((sc->mods & M_FP_OTHER_ID) && m->fp_devices->len == 0) {
