@@ -28,6 +28,7 @@
 #include <json-glib/json-glib.h>
 
 #include "dt-domain.h"
+#include "dt-metadata.h"
 #include "dt-util.h"
 #include "dt-xml.h"
 
@@ -37,16 +38,6 @@
  * cleanup from clashing should one be added there. */
 typedef DtHostdev DtHostdevAuto;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtHostdevAuto, dt_hostdev_free)
-
-static gboolean
-node_is(xmlNode *n, const char *name, const char *ns)
-{
-    if (!n || n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0)
-        return FALSE;
-    if (!ns)
-        return !n->ns || !n->ns->href;
-    return n->ns && n->ns->href && strcmp((const char *)n->ns->href, ns) == 0;
-}
 
 /* Unsigned integer the way libvirt reads XML attributes (strtoul base 0):
  * "0x1f", "017" (octal) and "31" are all accepted; signs and junk are not. */
@@ -78,28 +69,6 @@ parse_uint_c(const char *s, guint64 max, guint64 *out)
         return FALSE;
     *out = v;
     return TRUE;
-}
-
-/* libvirt's own canonical form: 8-4-4-4-12 lowercase hex.  libvirt accepts
- * the 32 digits with or without dashes and with surrounding white space. */
-static char *
-normalize_uuid(const char *s)
-{
-    char hex[33];
-    guint n = 0;
-
-    for (const char *p = s; *p; p++) {
-        if (*p == '-' || g_ascii_isspace(*p))
-            continue;
-        if (!g_ascii_isxdigit(*p) || n >= 32)
-            return NULL;
-        hex[n++] = g_ascii_tolower(*p);
-    }
-    if (n != 32)
-        return NULL;
-    hex[32] = '\0';
-    return g_strdup_printf("%.8s-%.4s-%.4s-%.4s-%.12s",
-                           hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
 /* A memory-like element: decimal text plus an optional unit attribute. */
@@ -244,7 +213,7 @@ parse_mdev(xmlNode *n, const char *who, GError **error)
                     _("%s: mediated device has no source address uuid"), who);
         return NULL;
     }
-    h->mdev_uuid = normalize_uuid(uuid);
+    h->mdev_uuid = dt_uuid_normalize(uuid);
     if (!h->mdev_uuid) {
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
                     _("%s: invalid mediated device uuid='%s'"), who, uuid);
@@ -268,10 +237,10 @@ parse_devices(xmlNode *devices, DtDomain *d, GError **error)
         g_autofree char *who = NULL;
         DtHostdev *h = NULL;
 
-        if (node_is(c, "emulator", NULL)) {
+        if (dt_xml_node_is(c, "emulator", NULL)) {
             if (!d->emulator)
                 d->emulator = dt_xml_text(c);
-        } else if (node_is(c, "iommu", NULL)) {
+        } else if (dt_xml_node_is(c, "iommu", NULL)) {
             /* intel, amd, smmuv3, virtio: several smmuv3 units may be
              * listed (one per PCI bus); any of them makes a vIOMMU. */
             if (!d->viommu_model) {
@@ -288,7 +257,7 @@ parse_devices(xmlNode *devices, DtDomain *d, GError **error)
                     d->viommu_caching_mode = on ? DT_TRI_YES : DT_TRI_NO;
                 }
             }
-        } else if (node_is(c, "hostdev", NULL)) {
+        } else if (dt_xml_node_is(c, "hostdev", NULL)) {
             n_hostdev++;
             who = g_strdup_printf(_("hostdev %u"), n_hostdev);
             mode = dt_xml_prop(c, "mode");
@@ -306,7 +275,7 @@ parse_devices(xmlNode *devices, DtDomain *d, GError **error)
             if (!h)
                 return FALSE;
             g_ptr_array_add(d->hostdevs, h);
-        } else if (node_is(c, "interface", NULL)) {
+        } else if (dt_xml_node_is(c, "interface", NULL)) {
             n_iface++;
             type = dt_xml_prop(c, "type");
             /* libvirt assigns a hostdev interface as a VFIO PCI hostdev
@@ -483,7 +452,7 @@ parse_qemu_commandline(xmlNode *cmdline, DtDomain *d)
     g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 
     for (xmlNode *c = cmdline->children; c; c = c->next) {
-        if (node_is(c, "arg", DT_QEMU_NS)) {
+        if (dt_xml_node_is(c, "arg", DT_QEMU_NS)) {
             char *v = dt_xml_prop(c, "value");
             if (v)
                 g_ptr_array_add(args, v);
@@ -529,7 +498,7 @@ parse_qemu_override(xmlNode *override, DtDomain *d, GError **error)
         DtHostdev *h;
         xmlNode *fe;
 
-        if (!node_is(dev, "device", DT_QEMU_NS))
+        if (!dt_xml_node_is(dev, "device", DT_QEMU_NS))
             continue;
         alias = dt_xml_prop(dev, "alias");
         /* overrides may target any device; only hostdevs matter here */
@@ -541,7 +510,7 @@ parse_qemu_override(xmlNode *override, DtDomain *d, GError **error)
             g_autofree char *value = NULL;
             gboolean known = FALSE;
 
-            if (!node_is(p, "property", DT_QEMU_NS))
+            if (!dt_xml_node_is(p, "property", DT_QEMU_NS))
                 continue;
             name = dt_xml_prop(p, "name");
             type = dt_xml_prop(p, "type");
@@ -573,358 +542,6 @@ parse_qemu_override(xmlNode *override, DtDomain *d, GError **error)
         }
     }
     return TRUE;
-}
-
-/* ---- dirtytrack metadata -------------------------------------------------------- */
-
-/* index = the boolean */
-static const char *const yes_no_names[] = { "no", "yes" };
-
-/* names: a vocabulary's table (dt-enum.h); *out gets the index of the
- * attribute's value in it. */
-static gboolean
-md_enum(xmlNode *n, const char *elem, const char *attr, const char *const *names, guint n_names,
-        gboolean *has, int *out, GError **error)
-{
-    g_autofree char *v = dt_xml_prop(n, attr);
-    g_autofree char *exp = NULL;
-
-    if (!v)
-        return TRUE;
-    for (guint i = 0; i < n_names; i++) {
-        if (strcmp(v, names[i]) == 0) {
-            if (has)
-                *has = TRUE;
-            if (out)
-                *out = (int)i;
-            return TRUE;
-        }
-    }
-    exp = dt_enum_join(names, n_names, "|");
-    g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                _("dirtytrack metadata: invalid <%s %s='%s'> (expected %s)"),
-                elem, attr, v, exp);
-    return FALSE;
-}
-
-static gboolean
-md_number(xmlNode *n, const char *elem, const char *attr, gboolean *has, guint64 *out,
-          GError **error)
-{
-    g_autofree char *v = dt_xml_prop(n, attr);
-
-    if (!v)
-        return TRUE;
-    if (!dt_parse_u64(v, 10, out)) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: invalid <%s %s='%s'> (expected a non-negative integer)"),
-                    elem, attr, v);
-        return FALSE;
-    }
-    *has = TRUE;
-    return TRUE;
-}
-
-/* Typos in a policy must not pass silently (a misspelt require-migratable
- * would quietly allow what the operator meant to forbid), so attributes
- * outside the schema are errors, like bad values. */
-static gboolean
-md_check_attrs(xmlNode *n, const char *elem, const char *const *allowed, GError **error)
-{
-    for (xmlAttr *a = n->properties; a; a = a->next) {
-        gboolean ok = FALSE;
-        if (a->ns) {
-            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                        _("dirtytrack metadata: unknown attribute '%s:%s' on <%s>"),
-                        a->ns->prefix ? (const char *)a->ns->prefix : "",
-                        (const char *)a->name, elem);
-            return FALSE;
-        }
-        for (guint i = 0; allowed[i]; i++)
-            ok = ok || strcmp((const char *)a->name, allowed[i]) == 0;
-        if (!ok) {
-            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                        _("dirtytrack metadata: unknown attribute '%s' on <%s>"),
-                        (const char *)a->name, elem);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-static gboolean
-md_parse_policy(xmlNode *n, DtMetadata *m, GError **error)
-{
-    static const char *const allowed[] = {
-        "require-migratable", "perpetual", "prefer", "max-downtime-ms",
-        "bandwidth-mib-s", "dirty-rate-mib-s", NULL,
-    };
-    const char *const *names;
-    guint n_names;
-    int v = 0;
-
-    if (!md_check_attrs(n, "policy", allowed, error))
-        return FALSE;
-    if (!md_enum(n, "policy", "require-migratable", yes_no_names, G_N_ELEMENTS(yes_no_names),
-                 &m->has_require_migratable, &v, error))
-        return FALSE;
-    m->require_migratable = m->has_require_migratable && v;
-    names = dt_perpetual_names(&n_names);
-    if (!md_enum(n, "policy", "perpetual", names, n_names, &m->has_perpetual, &v, error))
-        return FALSE;
-    if (m->has_perpetual)
-        m->perpetual = (DtPerpetualPolicy)(v + DT_PERPETUAL_NEVER);
-    names = dt_prefer_names(&n_names);
-    if (!md_enum(n, "policy", "prefer", names, n_names, &m->has_prefer, &v, error))
-        return FALSE;
-    if (m->has_prefer)
-        m->prefer = (DtPreferMode)(v + DT_PREFER_AUTO);
-    return md_number(n, "policy", "max-downtime-ms", &m->has_max_downtime_ms,
-                     &m->max_downtime_ms, error) &&
-           md_number(n, "policy", "bandwidth-mib-s", &m->has_bandwidth,
-                     &m->bandwidth_mib_s, error) &&
-           md_number(n, "policy", "dirty-rate-mib-s", &m->has_dirty_rate,
-                     &m->dirty_rate_mib_s, error);
-}
-
-static gboolean
-is_hex_string(const char *s)
-{
-    if (!s || !*s)
-        return FALSE;
-    for (; *s; s++)
-        if (!g_ascii_isxdigit(*s))
-            return FALSE;
-    return TRUE;
-}
-
-static gboolean
-parse_mig_flags(const char *s, guint32 *out)
-{
-    /* "unknown": not known (written by dt-rewrite for such devices); the
-     * rest is the flag set's one spelling ("none", or names, or "") */
-    if (strcmp(s, "unknown") == 0) {
-        *out = 0;
-        return TRUE;
-    }
-    return dt_mig_flags_from_string(s, out);
-}
-
-static gboolean
-md_parse_device(xmlNode *n, guint index, DtMetadata *m, GError **error)
-{
-    static const char *const allowed[] = { "address", "id", "driver", "migration", NULL };
-    g_autofree char *address = dt_xml_prop(n, "address");
-    g_autofree char *id = dt_xml_prop(n, "id");
-    g_autofree char *migration = dt_xml_prop(n, "migration");
-    g_autofree char *driver = dt_xml_prop(n, "driver");
-    g_autofree char *uuid = NULL;
-    DtFingerprintDevice *f;
-    DtPciAddr pa;
-    guint32 flags = 0;
-
-    if (!md_check_attrs(n, "device", allowed, error))
-        return FALSE;
-    if (!address || !*address) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: evaluation device %u has no address"), index);
-        return FALSE;
-    }
-    if (!dt_pci_addr_parse(address, &pa) &&
-        !(g_regex_match_simple("^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
-                               "[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$", address, 0, 0) &&
-          (uuid = normalize_uuid(address)))) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: invalid <device address='%s'> "
-                      "(expected a PCI address or an mdev uuid)"), address);
-        return FALSE;
-    }
-    if (id && !(strlen(id) == 9 && id[4] == ':' && g_ascii_isxdigit(id[0]) &&
-                g_ascii_isxdigit(id[1]) && g_ascii_isxdigit(id[2]) &&
-                g_ascii_isxdigit(id[3]) && g_ascii_isxdigit(id[5]) &&
-                g_ascii_isxdigit(id[6]) && g_ascii_isxdigit(id[7]) &&
-                g_ascii_isxdigit(id[8]))) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: invalid <device id='%s'> (expected vvvv:dddd in hex)"),
-                    id);
-        return FALSE;
-    }
-    if (migration && !parse_mig_flags(migration, &flags)) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: invalid <device migration='%s'> "
-                      "(expected a comma-separated list of stop-copy, p2p, pre-copy)"),
-                    migration);
-        return FALSE;
-    }
-    if (driver && !g_regex_match_simple("^[A-Za-z0-9_-]+$", driver, 0, 0)) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: invalid <device driver='%s'>"), driver);
-        return FALSE;
-    }
-    f = g_new0(DtFingerprintDevice, 1);
-    f->address = uuid ? g_steal_pointer(&uuid) : dt_pci_addr_to_string(&pa);
-    f->vendor_device = id ? g_ascii_strdown(id, -1) : NULL;
-    f->driver = g_steal_pointer(&driver);
-    f->mig_flags = flags;
-    g_ptr_array_add(m->fp_devices, f);
-    return TRUE;
-}
-
-static gboolean
-md_parse_evaluation(xmlNode *n, DtMetadata *m, GError **error)
-{
-    static const char *const allowed[] = {
-        "verdict", "mode", "host", "time", "fingerprint", NULL,
-    };
-    const char *const *verdicts, *const *modes;
-    guint index = 0, n_verdicts, n_modes;
-
-    if (!md_check_attrs(n, "evaluation", allowed, error))
-        return FALSE;
-    verdicts = dt_verdict_names(&n_verdicts);
-    modes = dt_mode_names(&n_modes);
-    if (!md_enum(n, "evaluation", "verdict", verdicts, n_verdicts, NULL, NULL, error) ||
-        !md_enum(n, "evaluation", "mode", modes, n_modes, NULL, NULL, error))
-        return FALSE;
-    m->verdict = dt_xml_prop(n, "verdict");
-    m->mode = dt_xml_prop(n, "mode");
-    m->host = dt_xml_prop(n, "host");
-    m->time = dt_xml_prop(n, "time");
-    m->fingerprint = dt_xml_prop(n, "fingerprint");
-    if (m->host && !*m->host) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: empty <evaluation host=''>"));
-        return FALSE;
-    }
-    if (m->time) {
-        /* the schema's xsd:dateTime with a zone; GLib alone would also take
-         * ISO 8601's other spellings (week dates, no separators) */
-        g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(m->time, NULL);
-        if (!dt || !g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
-                                         "(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",
-                                         m->time, 0, 0)) {
-            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                        _("dirtytrack metadata: invalid <evaluation time='%s'> "
-                          "(expected an ISO 8601 date and time with a time zone)"), m->time);
-            return FALSE;
-        }
-    }
-    if (m->fingerprint && !is_hex_string(m->fingerprint)) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: invalid <evaluation fingerprint='%s'> "
-                      "(expected hexadecimal digits)"), m->fingerprint);
-        return FALSE;
-    }
-    for (xmlNode *c = n->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        if (!node_is(c, "device", DT_METADATA_NS)) {
-            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                        _("dirtytrack metadata: unexpected element <%s> in <evaluation>"),
-                        (const char *)c->name);
-            return FALSE;
-        }
-        if (!md_parse_device(c, ++index, m, error))
-            return FALSE;
-    }
-    return TRUE;
-}
-
-gboolean
-dt_metadata_parse_node(xmlNode *node, DtMetadata *out, GError **error)
-{
-    DtMetadata *m;
-    gboolean seen_policy = FALSE, seen_eval = FALSE;
-
-    g_return_val_if_fail(out != NULL, FALSE);
-    if (!node_is(node, "dirtytrack", DT_METADATA_NS)) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: expected element <dirtytrack> in namespace %s"),
-                    DT_METADATA_NS);
-        return FALSE;
-    }
-    if (node->properties) {
-        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                    _("dirtytrack metadata: unknown attribute '%s' on <dirtytrack>"),
-                    (const char *)node->properties->name);
-        return FALSE;
-    }
-    /* Parse into a scratch copy so a failure leaves *out untouched. */
-    m = dt_metadata_new();
-    for (xmlNode *c = node->children; c; c = c->next) {
-        gboolean ok;
-
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        if (node_is(c, "policy", DT_METADATA_NS) && !seen_policy) {
-            seen_policy = TRUE;
-            ok = md_parse_policy(c, m, error);
-        } else if (node_is(c, "evaluation", DT_METADATA_NS) && !seen_eval) {
-            seen_eval = TRUE;
-            ok = md_parse_evaluation(c, m, error);
-        } else if (node_is(c, "policy", DT_METADATA_NS) ||
-                   node_is(c, "evaluation", DT_METADATA_NS)) {
-            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                        _("dirtytrack metadata: more than one <%s>"), (const char *)c->name);
-            ok = FALSE;
-        } else {
-            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
-                        _("dirtytrack metadata: unexpected element <%s>"),
-                        (const char *)c->name);
-            ok = FALSE;
-        }
-        if (!ok) {
-            dt_metadata_free(m);
-            return FALSE;
-        }
-    }
-    m->present = TRUE;
-
-    g_free(out->verdict);
-    g_free(out->mode);
-    g_free(out->host);
-    g_free(out->time);
-    g_free(out->fingerprint);
-    if (out->fp_devices)
-        g_ptr_array_unref(out->fp_devices);
-    *out = *m;
-    g_free(m);
-    return TRUE;
-}
-
-void
-dt_metadata_apply_policy(const DtMetadata *m, DtPolicy *policy)
-{
-    gboolean any = FALSE;
-
-    if (!m || !policy || !m->present)
-        return;
-    if (m->has_require_migratable) {
-        policy->require_migratable = m->require_migratable;
-        any = TRUE;
-    }
-    if (m->has_perpetual) {
-        policy->perpetual = m->perpetual;
-        any = TRUE;
-    }
-    if (m->has_prefer) {
-        policy->prefer = m->prefer;
-        any = TRUE;
-    }
-    if (m->has_max_downtime_ms) {
-        policy->max_downtime_ms = m->max_downtime_ms;
-        any = TRUE;
-    }
-    if (m->has_bandwidth) {
-        policy->bandwidth_mib_s = m->bandwidth_mib_s;
-        any = TRUE;
-    }
-    if (m->has_dirty_rate) {
-        policy->dirty_rate_mib_s = m->dirty_rate_mib_s;
-        any = TRUE;
-    }
-    if (any)
-        policy->set_by_metadata = TRUE;
 }
 
 static gboolean
@@ -966,7 +583,7 @@ parse_memory(xmlNode *root, DtDomain *d, GError **error)
             g_autofree char *unit = NULL;
             guint64 v, kib;
 
-            if (!node_is(c, "cell", NULL))
+            if (!dt_xml_node_is(c, "cell", NULL))
                 continue;
             mem = dt_xml_prop(c, "memory");
             unit = dt_xml_prop(c, "unit");
@@ -991,7 +608,7 @@ parse_memory(xmlNode *root, DtDomain *d, GError **error)
             g_autofree char *unit = NULL;
             guint64 v, kib;
 
-            if (!node_is(c, "page", NULL))
+            if (!dt_xml_node_is(c, "page", NULL))
                 continue;
             size = dt_xml_prop(c, "size");
             unit = dt_xml_prop(c, "unit");
@@ -1020,7 +637,7 @@ dt_domain_from_doc(xmlDoc *doc, GError **error)
                     (const char *)root->ns->href);
         return NULL;
     }
-    if (!root || !node_is(root, "domain", NULL)) {
+    if (!root || !dt_xml_node_is(root, "domain", NULL)) {
         g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
                     _("domain XML: expected root element <domain>, found <%s>"),
                     root ? (const char *)root->name : "");
@@ -1036,7 +653,7 @@ dt_domain_from_doc(xmlDoc *doc, GError **error)
     }
     if ((n = dt_xml_child(root, "uuid", NULL))) {
         g_autofree char *text = dt_xml_text(n);
-        d->uuid = normalize_uuid(text);
+        d->uuid = dt_uuid_normalize(text);
         if (!d->uuid) {
             g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
                         _("invalid domain <uuid> '%s'"), text);
@@ -1079,13 +696,13 @@ dt_domain_from_doc(xmlDoc *doc, GError **error)
      * then overrides, which attach to hostdevs by alias. */
     d->has_qemu_ns = xmlSearchNsByHref(doc, root, (const xmlChar *)DT_QEMU_NS) != NULL;
     for (n = root->children; n; n = n->next) {
-        if (node_is(n, "commandline", DT_QEMU_NS)) {
+        if (dt_xml_node_is(n, "commandline", DT_QEMU_NS)) {
             d->has_qemu_ns = TRUE;
             parse_qemu_commandline(n, d);
         }
     }
     for (n = root->children; n; n = n->next) {
-        if (node_is(n, "override", DT_QEMU_NS)) {
+        if (dt_xml_node_is(n, "override", DT_QEMU_NS)) {
             d->has_qemu_ns = TRUE;
             if (!parse_qemu_override(n, d, error))
                 return NULL;

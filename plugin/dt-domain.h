@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <libxml/tree.h>
 #include "dt-model.h"
+#include "dt-metadata.h"
 
 G_BEGIN_DECLS
 
@@ -23,13 +24,6 @@ char *dt_domain_read_file(const char *path, gsize *len, GError **error);
 DtDomain *dt_domain_parse_file(const char *path, GError **error);   /* "-" = stdin */
 /* Parse from an already parsed <domain> document (the hook rewrites the same doc). */
 DtDomain *dt_domain_from_doc(xmlDoc *doc, GError **error);
-
-/* Parse the dirtytrack metadata element itself (the <dirtytrack:dirtytrack>
- * node, namespace DT_METADATA_NS).  Unknown attribute values are errors. */
-gboolean dt_metadata_parse_node(xmlNode *node, DtMetadata *out, GError **error);
-
-/* Apply the metadata's policy fields over a policy (config defaults). */
-void dt_metadata_apply_policy(const DtMetadata *m, DtPolicy *policy);
 
 /* Number of VFIO hostdevs (pci + mdev). */
 guint dt_domain_n_vfio(const DtDomain *d);

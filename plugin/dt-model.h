@@ -158,11 +158,16 @@ typedef struct {
     char *address;         /* PCI address or mdev uuid */
     char *vendor_device;   /* "15b3:101e" */
     char *driver;          /* VFIO driver on the source */
+    /* migration='...': absent (has_migration FALSE), "unknown" (UNKNOWN),
+     * "none" or "" (NO), or the flags (YES, mig_flags) */
+    gboolean has_migration;
+    DtTri migration;
     guint32 mig_flags;
 } DtFingerprintDevice;
 
 typedef struct {
     gboolean present;
+    gboolean has_policy, has_evaluation;   /* the elements are there */
     /* <policy .../>; each has_* says whether the attribute was given */
     gboolean has_require_migratable, require_migratable;
     gboolean has_perpetual;  DtPerpetualPolicy perpetual;
@@ -520,6 +525,7 @@ DtMdevDev *dt_mdevdev_copy(const DtMdevDev *m);
 const DtMdevDev *dt_host_find_mdev(const DtHost *h, const char *uuid);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtDomain, dt_domain_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtMetadata, dt_metadata_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtHost, dt_host_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtQemuCaps, dt_qemu_caps_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtDecision, dt_decision_free)

@@ -20,77 +20,10 @@
 #include <string.h>
 
 #include "dt-domain.h"
+#include "dt-metadata.h"
 #include "dt-rewrite.h"
 #include "dt-util.h"
 #include "dt-xml.h"
-
-#define DT_INDENT_UNIT 2
-
-static gboolean
-dt_node_is(const xmlNode *n, const char *name, const char *ns_href)
-{
-    if (!n || n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, BAD_CAST name))
-        return FALSE;
-    if (!ns_href)
-        return n->ns == NULL;
-    return n->ns && xmlStrEqual(n->ns->href, BAD_CAST ns_href);
-}
-
-static xmlNode *
-dt_find_child(xmlNode *parent, const char *name, const char *ns_href)
-{
-    for (xmlNode *c = parent->children; c; c = c->next) {
-        if (dt_node_is(c, name, ns_href))
-            return c;
-    }
-    return NULL;
-}
-
-static guint
-dt_node_depth(const xmlNode *n)
-{
-    guint depth = 0;
-
-    for (const xmlNode *p = n->parent; p && p->type == XML_ELEMENT_NODE; p = p->parent)
-        depth++;
-    return depth;
-}
-
-static xmlNode *
-dt_indent_text(xmlDoc *doc, guint depth)
-{
-    g_autofree char *s = g_strnfill(depth * DT_INDENT_UNIT + 1, ' ');
-
-    s[0] = '\n';
-    return xmlNewDocText(doc, BAD_CAST s);
-}
-
-static gboolean
-dt_is_blank_text(const xmlNode *n)
-{
-    return n && n->type == XML_TEXT_NODE && xmlIsBlankNode((xmlNode *)n);
-}
-
-/* Appends child as the last element of parent, indented one level deeper
- * than parent, keeping the closing tag on its own line. */
-static void
-dt_append_indented(xmlNode *parent, xmlNode *child)
-{
-    guint depth = dt_node_depth(parent);
-    xmlNode *last = parent->last;
-
-    if (!last) {
-        xmlAddChild(parent, dt_indent_text(parent->doc, depth + 1));
-        xmlAddChild(parent, child);
-        xmlAddChild(parent, dt_indent_text(parent->doc, depth));
-    } else if (dt_is_blank_text(last)) {
-        xmlAddPrevSibling(last, child);
-        xmlAddPrevSibling(child, dt_indent_text(parent->doc, depth + 1));
-    } else {
-        xmlAddChild(parent, dt_indent_text(parent->doc, depth + 1));
-        xmlAddChild(parent, child);
-    }
-}
 
 /* Sets an attribute, reporting whether the value really changed. */
 static gboolean
@@ -157,17 +90,17 @@ dt_hostdev_matches(xmlNode *hostdev, const char *address, const DtPciAddr *want)
 
     /* <interface type='hostdev'> is an SR-IOV VF libvirt assigns as a PCI
      * hostdev; its source address has the same attributes. */
-    if (dt_node_is(hostdev, "interface", NULL)) {
+    if (dt_xml_node_is(hostdev, "interface", NULL)) {
         if (g_strcmp0(type, "hostdev") != 0)
             return FALSE;
         type = "pci";
     } else if (g_strcmp0(mode, "subsystem") != 0 || !type) {
         return FALSE;
     }
-    source = dt_find_child(hostdev, "source", NULL);
+    source = dt_xml_child(hostdev, "source", NULL);
     if (!source)
         return FALSE;
-    addr = dt_find_child(source, "address", NULL);
+    addr = dt_xml_child(source, "address", NULL);
     if (!addr)
         return FALSE;
 
@@ -205,7 +138,7 @@ dt_hostdev_matches(xmlNode *hostdev, const char *address, const DtPciAddr *want)
 static xmlNode *
 dt_find_hostdev(xmlNode *root, const char *address)
 {
-    xmlNode *devices = dt_find_child(root, "devices", NULL);
+    xmlNode *devices = dt_xml_child(root, "devices", NULL);
     DtPciAddr want;
     gboolean is_pci;
 
@@ -213,7 +146,7 @@ dt_find_hostdev(xmlNode *root, const char *address)
         return NULL;
     is_pci = dt_pci_addr_parse(address, &want);
     for (xmlNode *c = devices->children; c; c = c->next) {
-        if ((dt_node_is(c, "hostdev", NULL) || dt_node_is(c, "interface", NULL)) &&
+        if ((dt_xml_node_is(c, "hostdev", NULL) || dt_xml_node_is(c, "interface", NULL)) &&
             dt_hostdev_matches(c, address, is_pci ? &want : NULL))
             return c;
     }
@@ -223,7 +156,7 @@ dt_find_hostdev(xmlNode *root, const char *address)
 static gboolean
 dt_alias_in_use(xmlNode *root, const char *alias)
 {
-    xmlNode *devices = dt_find_child(root, "devices", NULL);
+    xmlNode *devices = dt_xml_child(root, "devices", NULL);
 
     if (!devices)
         return FALSE;
@@ -233,7 +166,7 @@ dt_alias_in_use(xmlNode *root, const char *alias)
 
         if (dev->type != XML_ELEMENT_NODE)
             continue;
-        a = dt_find_child(dev, "alias", NULL);
+        a = dt_xml_child(dev, "alias", NULL);
         if (!a)
             continue;
         if (g_strcmp0(dt_xml_prop_ref(a, "name", &tmp), alias) == 0)
@@ -262,7 +195,7 @@ static char *
 dt_hostdev_ensure_alias(xmlNode *root, xmlNode *hostdev, const DtVfPolicy *p,
                         gboolean *changed)
 {
-    xmlNode *a = dt_find_child(hostdev, "alias", NULL);
+    xmlNode *a = dt_xml_child(hostdev, "alias", NULL);
     g_autofree char *have = a ? dt_xml_prop(a, "name") : NULL;
     g_autofree char *want = NULL;
 
@@ -287,7 +220,7 @@ dt_hostdev_ensure_alias(xmlNode *root, xmlNode *hostdev, const DtVfPolicy *p,
     } else {
         a = xmlNewDocNode(root->doc, NULL, BAD_CAST "alias", NULL);
         xmlSetProp(a, BAD_CAST "name", BAD_CAST want);
-        dt_append_indented(hostdev, a);
+        dt_xml_append_indented(hostdev, a);
     }
     *changed = TRUE;
     return g_steal_pointer(&want);
@@ -298,12 +231,12 @@ dt_hostdev_ensure_alias(xmlNode *root, xmlNode *hostdev, const DtVfPolicy *p,
 static xmlNode *
 dt_ensure_child(xmlNode *parent, const char *name, xmlNs *ns, gboolean *changed)
 {
-    xmlNode *n = dt_find_child(parent, name, (const char *)ns->href);
+    xmlNode *n = dt_xml_child(parent, name, (const char *)ns->href);
 
     if (n)
         return n;
     n = xmlNewDocNode(parent->doc, ns, BAD_CAST name, NULL);
-    dt_append_indented(parent, n);
+    dt_xml_append_indented(parent, n);
     *changed = TRUE;
     return n;
 }
@@ -316,14 +249,14 @@ dt_override_device(xmlNode *override, xmlNs *ns, const char *alias, gboolean *ch
     for (xmlNode *c = override->children; c; c = c->next) {
         g_autofree char *tmp = NULL;
 
-        if (!dt_node_is(c, "device", (const char *)ns->href))
+        if (!dt_xml_node_is(c, "device", (const char *)ns->href))
             continue;
         if (g_strcmp0(dt_xml_prop_ref(c, "alias", &tmp), alias) == 0)
             return c;
     }
     dev = xmlNewDocNode(override->doc, ns, BAD_CAST "device", NULL);
     xmlSetProp(dev, BAD_CAST "alias", BAD_CAST alias);
-    dt_append_indented(override, dev);
+    dt_xml_append_indented(override, dev);
     *changed = TRUE;
     return dev;
 }
@@ -337,7 +270,7 @@ dt_apply_property(xmlNode *frontend, xmlNs *ns, const DtProp *prop, gboolean *ch
     for (xmlNode *c = frontend->children; c; c = c->next) {
         g_autofree char *tmp = NULL;
 
-        if (!dt_node_is(c, "property", (const char *)ns->href))
+        if (!dt_xml_node_is(c, "property", (const char *)ns->href))
             continue;
         if (g_strcmp0(dt_xml_prop_ref(c, "name", &tmp), prop->name) == 0) {
             n = c;
@@ -347,7 +280,7 @@ dt_apply_property(xmlNode *frontend, xmlNs *ns, const DtProp *prop, gboolean *ch
     if (!n) {
         n = xmlNewDocNode(frontend->doc, ns, BAD_CAST "property", NULL);
         xmlSetProp(n, BAD_CAST "name", BAD_CAST prop->name);
-        dt_append_indented(frontend, n);
+        dt_xml_append_indented(frontend, n);
         *changed = TRUE;
     }
     if (dt_set_prop(n, "type", prop->type))
@@ -402,209 +335,6 @@ dt_apply_vf_policy(xmlNode *root, const DtDecision *d, gboolean *changed, GError
     return TRUE;
 }
 
-/* ---- dirtytrack metadata -------------------------------------------------- */
-
-/* ^[A-Za-z0-9_-]+$ as GRegex reads it.  Compiling the pattern costs more
- * than the rest of a device's metadata, and a driver name almost always
- * is plain: only a name that is not asks GRegex (whose '$' also admits a
- * final newline). */
-static gboolean
-dt_plain_name(const char *s)
-{
-    const char *p = s;
-
-    while (g_ascii_isalnum(*p) || *p == '_' || *p == '-')
-        p++;
-    if (*p == '\0')
-        return p != s;
-    return g_regex_match_simple("^[A-Za-z0-9_-]+$", s, 0, 0);
-}
-
-static char *
-dt_mig_flags_string(const DtDeviceFinding *f)
-{
-    if (f->migration.value != DT_TRI_YES)
-        return g_strdup(f->migration.value == DT_TRI_NO ? "none" : "unknown");
-    return dt_mig_flags_to_string(f->mig_flags);
-}
-
-/* Only devices the destination can match go into the fingerprint: a PCI
- * hostdev without a source address, or an mdev without a uuid, has none. */
-static gboolean
-dt_fingerprint_address_ok(const DtDeviceFinding *f)
-{
-    DtPciAddr a;
-
-    if (!f->address)
-        return FALSE;
-    return f->is_mdev ? g_uuid_string_is_valid(f->address) : dt_pci_addr_parse(f->address, &a);
-}
-
-static xmlNode *
-dt_metadata_element(xmlNode *root, gboolean *changed)
-{
-    xmlNode *meta = dt_find_child(root, "metadata", NULL);
-    xmlNode *mine;
-    xmlNs *ns;
-
-    if (!meta) {
-        /* Where libvirt itself formats it: after name/uuid/title/description. */
-        xmlNode *after = NULL;
-
-        meta = xmlNewDocNode(root->doc, NULL, BAD_CAST "metadata", NULL);
-        for (xmlNode *c = root->children; c; c = c->next) {
-            if (dt_node_is(c, "name", NULL) || dt_node_is(c, "uuid", NULL) ||
-                dt_node_is(c, "genid", NULL) || dt_node_is(c, "title", NULL) ||
-                dt_node_is(c, "description", NULL))
-                after = c;
-        }
-        if (after) {
-            xmlAddNextSibling(after, meta);
-            xmlAddPrevSibling(meta, dt_indent_text(root->doc, 1));
-        } else {
-            dt_append_indented(root, meta);
-        }
-        *changed = TRUE;
-    }
-
-    mine = dt_find_child(meta, "dirtytrack", DT_METADATA_NS);
-    if (mine)
-        return mine;
-    mine = xmlNewDocNode(root->doc, NULL, BAD_CAST "dirtytrack", NULL);
-    ns = xmlNewNs(mine, BAD_CAST DT_METADATA_NS, BAD_CAST DT_METADATA_PREFIX);
-    xmlSetNs(mine, ns);
-    dt_append_indented(meta, mine);
-    *changed = TRUE;
-    return mine;
-}
-
-static void
-dt_set_opt_prop(xmlNode *n, const char *name, const char *value)
-{
-    if (value)
-        xmlSetProp(n, BAD_CAST name, BAD_CAST value);
-}
-
-/* Builds <evaluation> detached; attached by the caller. */
-static xmlNode *
-dt_build_evaluation(xmlDoc *doc, xmlNs *ns, const DtDecision *d, const char *host,
-                    const char *timestamp)
-{
-    xmlNode *ev = xmlNewDocNode(doc, ns, BAD_CAST "evaluation", NULL);
-
-    xmlSetProp(ev, BAD_CAST "verdict", BAD_CAST dt_verdict_to_string(d->verdict));
-    xmlSetProp(ev, BAD_CAST "mode", BAD_CAST dt_mode_to_string(d->mode));
-    dt_set_opt_prop(ev, "host", host);
-    dt_set_opt_prop(ev, "time", timestamp);
-    dt_set_opt_prop(ev, "fingerprint", d->fingerprint);
-
-    for (guint i = 0; d->devices && i < d->devices->len; i++) {
-        const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
-        xmlNode *dev = xmlNewDocNode(doc, ns, BAD_CAST "device", NULL);
-        g_autofree char *flags = dt_mig_flags_string(f);
-        const char *driver = f->vfio_driver ? f->vfio_driver : f->driver;
-
-        if (!dt_fingerprint_address_ok(f)) {
-            xmlFreeNode(dev);
-            continue;
-        }
-        dt_set_opt_prop(dev, "address", f->address);
-        if (f->present && !f->is_mdev) {
-            g_autofree char *id = g_strdup_printf("%04x:%04x", f->vendor, f->device);
-            xmlSetProp(dev, BAD_CAST "id", BAD_CAST id);
-        }
-        /* an mdev's "driver" is its model attribute: only a plain name */
-        if (driver && dt_plain_name(driver))
-            dt_set_opt_prop(dev, "driver", driver);
-        xmlSetProp(dev, BAD_CAST "migration", BAD_CAST flags);
-        xmlAddChild(ev, dev);
-    }
-    return ev;
-}
-
-static gboolean
-dt_same_attr(xmlNode *a, xmlNode *b, const char *name)
-{
-    g_autofree char *ta = NULL, *tb = NULL;
-
-    return g_strcmp0(dt_xml_prop_ref(a, name, &ta), dt_xml_prop_ref(b, name, &tb)) == 0;
-}
-
-static xmlNode *
-dt_next_element(xmlNode *n)
-{
-    while (n && n->type != XML_ELEMENT_NODE)
-        n = n->next;
-    return n;
-}
-
-/* Equal apart from the time: the same verdict, mode, host, fingerprint and
- * the same devices in the same order. */
-static gboolean
-dt_evaluation_equivalent(xmlNode *old, xmlNode *fresh)
-{
-    static const char *const attrs[] = { "verdict", "mode", "host", "fingerprint" };
-    static const char *const dev_attrs[] = { "address", "id", "driver", "migration" };
-    xmlNode *a, *b;
-
-    for (guint i = 0; i < G_N_ELEMENTS(attrs); i++) {
-        if (!dt_same_attr(old, fresh, attrs[i]))
-            return FALSE;
-    }
-    a = dt_next_element(old->children);
-    b = dt_next_element(fresh->children);
-    while (a && b) {
-        if (!xmlStrEqual(a->name, b->name) || !a->ns || !xmlStrEqual(a->ns->href, b->ns->href))
-            return FALSE;
-        for (guint i = 0; i < G_N_ELEMENTS(dev_attrs); i++) {
-            if (!dt_same_attr(a, b, dev_attrs[i]))
-                return FALSE;
-        }
-        a = dt_next_element(a->next);
-        b = dt_next_element(b->next);
-    }
-    return a == NULL && b == NULL;
-}
-
-/* Indents the device children of a freshly built evaluation element. */
-static void
-dt_indent_children(xmlNode *ev)
-{
-    g_autoptr(GPtrArray) kids = g_ptr_array_new();
-
-    for (xmlNode *c = ev->children; c; c = c->next)
-        g_ptr_array_add(kids, c);
-    for (guint i = 0; i < kids->len; i++)
-        xmlUnlinkNode(g_ptr_array_index(kids, i));
-    for (guint i = 0; i < kids->len; i++)
-        dt_append_indented(ev, g_ptr_array_index(kids, i));
-}
-
-static gboolean
-dt_apply_metadata(xmlNode *root, const DtDecision *d, const char *host,
-                  const char *timestamp, gboolean *changed)
-{
-    xmlNode *mine = dt_metadata_element(root, changed);
-    xmlNs *ns = mine->ns;
-    xmlNode *old = dt_find_child(mine, "evaluation", DT_METADATA_NS);
-    xmlNode *fresh = dt_build_evaluation(root->doc, ns, d, host, timestamp);
-
-    if (old && dt_evaluation_equivalent(old, fresh)) {
-        xmlFreeNode(fresh);
-        return TRUE;
-    }
-    if (old) {
-        xmlReplaceNode(old, fresh);
-        xmlFreeNode(old);
-        dt_indent_children(fresh);
-    } else {
-        dt_append_indented(mine, fresh);
-        dt_indent_children(fresh);
-    }
-    *changed = TRUE;
-    return TRUE;
-}
-
 /* ---- entry point ---------------------------------------------------------- */
 
 static char *
@@ -643,8 +373,7 @@ dt_rewrite_domain_xml(const char *xml, gsize len, const DtDecision *d,
 
     if (!dt_apply_vf_policy(root, d, &dirty, error))
         return NULL;
-    if (!dt_apply_metadata(root, d, host, timestamp, &dirty))
-        return NULL;
+    dt_metadata_apply(root, d, host, timestamp, &dirty);
 
     if (changed)
         *changed = dirty;

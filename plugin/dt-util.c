@@ -327,3 +327,25 @@ dt_i18n_init(void)
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 }
+
+/* libvirt's own canonical form: 8-4-4-4-12 lowercase hex.  libvirt accepts
+ * the 32 digits with or without dashes and with surrounding white space. */
+char *
+dt_uuid_normalize(const char *s)
+{
+    char hex[33];
+    guint n = 0;
+
+    for (const char *p = s; *p; p++) {
+        if (*p == '-' || g_ascii_isspace(*p))
+            continue;
+        if (!g_ascii_isxdigit(*p) || n >= 32)
+            return NULL;
+        hex[n++] = g_ascii_tolower(*p);
+    }
+    if (n != 32)
+        return NULL;
+    hex[32] = '\0';
+    return g_strdup_printf("%.8s-%.4s-%.4s-%.4s-%.12s",
+                           hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}

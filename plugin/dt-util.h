@@ -77,4 +77,9 @@ void dt_set_str(char **dst, const char *src);
 /* Initialise locale and gettext for a program's main(). */
 void dt_i18n_init(void);
 
+/* A uuid in libvirt's canonical form (8-4-4-4-12 lowercase hex) from the
+ * 32 digits with or without dashes and surrounding white space; NULL if
+ * it is none. */
+char *dt_uuid_normalize(const char *s);
+
 G_END_DECLS

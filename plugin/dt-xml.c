@@ -933,3 +933,61 @@ dt_xml_tree_parse_simple(const char *buf, gsize len)
     }
     return l.t;
 }
+
+/* ---- writing into a parsed document ----------------------------------------- */
+
+#define DT_XML_INDENT_UNIT 2
+
+gboolean
+dt_xml_node_is(const xmlNode *n, const char *name, const char *ns)
+{
+    if (!n || n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0)
+        return FALSE;
+    if (!ns)
+        return !n->ns || !n->ns->href;
+    return n->ns && n->ns->href && strcmp((const char *)n->ns->href, ns) == 0;
+}
+
+static guint
+node_depth(const xmlNode *n)
+{
+    guint depth = 0;
+
+    for (const xmlNode *p = n->parent; p && p->type == XML_ELEMENT_NODE; p = p->parent)
+        depth++;
+    return depth;
+}
+
+xmlNode *
+dt_xml_indent_text(xmlDoc *doc, guint depth)
+{
+    g_autofree char *s = g_strnfill(depth * DT_XML_INDENT_UNIT + 1, ' ');
+
+    s[0] = '\n';
+    return xmlNewDocText(doc, BAD_CAST s);
+}
+
+static gboolean
+is_blank_text(const xmlNode *n)
+{
+    return n && n->type == XML_TEXT_NODE && xmlIsBlankNode((xmlNode *)n);
+}
+
+void
+dt_xml_append_indented(xmlNode *parent, xmlNode *child)
+{
+    guint depth = node_depth(parent);
+    xmlNode *last = parent->last;
+
+    if (!last) {
+        xmlAddChild(parent, dt_xml_indent_text(parent->doc, depth + 1));
+        xmlAddChild(parent, child);
+        xmlAddChild(parent, dt_xml_indent_text(parent->doc, depth));
+    } else if (is_blank_text(last)) {
+        xmlAddPrevSibling(last, child);
+        xmlAddPrevSibling(child, dt_xml_indent_text(parent->doc, depth + 1));
+    } else {
+        xmlAddChild(parent, dt_xml_indent_text(parent->doc, depth + 1));
+        xmlAddChild(parent, child);
+    }
+}

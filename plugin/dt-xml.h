@@ -51,6 +51,15 @@ xmlNode *dt_xml_child(xmlNode *node, const char *name, const char *ns);
 /* Element's text content, trimmed, newly allocated (never NULL). */
 char *dt_xml_text(xmlNode *node);
 
+/* Whether n is element name in namespace ns (NULL: in no namespace). */
+gboolean dt_xml_node_is(const xmlNode *n, const char *name, const char *ns);
+/* Writing into a document that people read (domain XML): a newline and the
+ * indentation of depth levels (two spaces each, as libvirt formats), and
+ * child appended as parent's last element one level deeper, the closing
+ * tag kept on its own line. */
+xmlNode *dt_xml_indent_text(xmlDoc *doc, guint depth);
+void dt_xml_append_indented(xmlNode *parent, xmlNode *child);
+
 /* ---- a plain element tree ---------------------------------------------------
  *
  * For the variant-driver database, which every evaluation loads: libxml2

@@ -103,6 +103,24 @@ fact(JsonObject *o, const char *path, const char *key)
     one_of(p, string_member(f, p, "source", FALSE), sources);
 }
 
+/* A device's migration and tracking facts: one shape in every report. */
+static void
+device_facts(JsonObject *d, const char *path)
+{
+    static const char *const flags[] = { "stop-copy", "p2p", "pre-copy", NULL };
+    g_autofree char *pm = g_strdup_printf("%s.migration", path);
+    JsonObject *mig = obj_member(d, path, "migration");
+    JsonArray *fl;
+
+    bool_or_null(mig, pm, "supported");
+    one_of(pm, string_member(mig, pm, "source", FALSE), sources);
+    fl = array_member(mig, pm, "flags");
+    for (guint f = 0; f < json_array_get_length(fl); f++)
+        one_of(pm, json_array_get_string_element(fl, f), flags);
+    fact(d, path, "dma_logging");
+    fact(d, path, "iommu_dirty_tracking");
+}
+
 static gboolean
 code_ok(const char *code)
 {
@@ -123,7 +141,6 @@ check_decision(JsonObject *root, int exit_status)
     JsonArray *containers;
     static const char *const verdicts[] = { "allow", "warn", "deny", NULL };
     static const char *const severities[] = { "info", "warning", "error", NULL };
-    static const char *const flags[] = { "stop-copy", "p2p", "pre-copy", NULL };
     JsonObject *dom = obj_member(root, "$", "domain");
     JsonArray *reasons, *devices;
     JsonObject *policy;
@@ -197,10 +214,8 @@ check_decision(JsonObject *root, int exit_status)
     devices = array_member(root, "$", "devices");
     for (guint i = 0; i < json_array_get_length(devices); i++) {
         g_autofree char *p = g_strdup_printf("$.devices[%u]", i);
-        g_autofree char *pm = g_strdup_printf("$.devices[%u].migration", i);
         JsonNode *n = json_array_get_element(devices, i);
-        JsonObject *d, *mig;
-        JsonArray *fl;
+        JsonObject *d;
 
         if (!JSON_NODE_HOLDS_OBJECT(n))
             violation("%s is not an object", p);
@@ -208,14 +223,7 @@ check_decision(JsonObject *root, int exit_status)
         string_member(d, p, "address", FALSE);
         string_member(d, p, "driver", TRUE);
         string_member(d, p, "vfio_driver", TRUE);
-        mig = obj_member(d, p, "migration");
-        bool_or_null(mig, pm, "supported");
-        one_of(pm, string_member(mig, pm, "source", FALSE), sources);
-        fl = array_member(mig, pm, "flags");
-        for (guint f = 0; f < json_array_get_length(fl); f++)
-            one_of(pm, json_array_get_string_element(fl, f), flags);
-        fact(d, p, "dma_logging");
-        fact(d, p, "iommu_dirty_tracking");
+        device_facts(d, p);
     }
 
     policy = obj_member(root, "$", "vf_policy");
@@ -238,8 +246,6 @@ static void
 check_host(JsonObject *root)
 {
     static const char *const statuses[] = { "PASS", "WARN", "FAIL", "NOTE", NULL };
-
-    static const char *const flags[] = { "stop-copy", "p2p", "pre-copy", NULL };
     JsonArray *checks, *devices;
 
     obj_member(root, "$", "host");
@@ -248,10 +254,7 @@ check_host(JsonObject *root)
     devices = array_member(root, "$", "devices");
     for (guint i = 0; i < json_array_get_length(devices); i++) {
         g_autofree char *p = g_strdup_printf("$.devices[%u]", i);
-        g_autofree char *pm = g_strdup_printf("$.devices[%u].migration", i);
         JsonObject *d = json_array_get_object_element(devices, i);
-        JsonObject *mig;
-        JsonArray *fl;
 
         if (!d)
             violation("%s is not an object", p);
@@ -259,14 +262,7 @@ check_host(JsonObject *root)
         string_member(d, p, "id", FALSE);
         string_member(d, p, "driver", TRUE);
         string_member(d, p, "variant_driver", TRUE);
-        mig = obj_member(d, p, "migration");
-        bool_or_null(mig, pm, "supported");
-        one_of(pm, string_member(mig, pm, "source", FALSE), sources);
-        fl = array_member(mig, pm, "flags");
-        for (guint f = 0; f < json_array_get_length(fl); f++)
-            one_of(pm, json_array_get_string_element(fl, f), flags);
-        fact(d, p, "dma_logging");
-        fact(d, p, "iommu_dirty_tracking");
+        device_facts(d, p);
     }
     checks = array_member(root, "$", "checks");
     if (json_array_get_length(checks) == 0)

@@ -39,7 +39,7 @@
 #include "dt-decide.h"
 #include "dt-eval.h"
 #include "dt-log.h"
-#include "dt-rewrite.h"
+#include "dt-metadata.h"
 #include "dt-xml.h"
 #include "dtbus.h"
 #include "dtd.h"
@@ -237,55 +237,6 @@ evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out)
     return e;
 }
 
-/* Gives every element below n (n included) the namespace ns. */
-static void
-set_ns_deep(xmlNode *n, xmlNs *ns)
-{
-    for (; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        xmlSetNs(n, ns);
-        set_ns_deep(n->children, ns);
-    }
-}
-
-/* dt-rewrite writes migration='none' / 'unknown' for a device without
- * known flags; the metadata grammar (schemas/domain-metadata.rng, and the
- * parser every later evaluation of this live XML runs) has the empty list
- * and an absent attribute for those. */
-static void
-normalise_devices(xmlNode *evaluation)
-{
-    for (xmlNode *c = evaluation ? evaluation->children : NULL; c; c = c->next) {
-        g_autofree char *mig = NULL;
-
-        if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, BAD_CAST "device"))
-            continue;
-        mig = dt_xml_prop(c, "migration");
-        if (g_strcmp0(mig, "none") == 0)
-            xmlSetProp(c, BAD_CAST "migration", BAD_CAST "");
-        else if (g_strcmp0(mig, "unknown") == 0)
-            xmlUnsetProp(c, BAD_CAST "migration");
-    }
-}
-
-/* Removes every namespace declaration at and below n (the elements are
- * given their namespace again right after). */
-static void
-drop_ns_decls(xmlNode *n)
-{
-    for (; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        n->ns = NULL;
-        if (n->nsDef) {
-            xmlFreeNsList(n->nsDef);
-            n->nsDef = NULL;
-        }
-        drop_ns_decls(n->children);
-    }
-}
-
 /* Serializes root for virDomainSetMetadata.  libvirt gives the fragment's
  * root the prefix it is told and leaves the children as they are, so the
  * namespace is declared as the default one: children inherit it. */
@@ -297,43 +248,6 @@ fragment_to_string(xmlNode *root)
     if (!buf || xmlNodeDump(buf, root->doc, root, 0, 0) < 0)
         return NULL;
     return g_strdup((const char *) xmlBufferContent(buf));
-}
-
-/* The <dirtytrack> element dt_rewrite_domain_xml() produces for this
- * decision (existing <policy> kept), as a SetMetadata fragment. */
-static char *
-dirtytrack_fragment(const char *xml, const DtDecision *dec, const char *host, const char *time,
-                    GError **error)
-{
-    gboolean changed = FALSE;
-    g_autofree char *out = dt_rewrite_domain_xml(xml, strlen(xml), dec, host, time, &changed,
-                                                 error);
-    g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(xmlDoc) frag = NULL;
-    xmlNode *meta, *mine, *copy;
-    xmlNs *ns;
-
-    if (!out)
-        return NULL;
-    doc = dt_xml_parse(out, strlen(out), "domain", "domain", error);
-    if (!doc)
-        return NULL;
-    meta = dt_xml_child(xmlDocGetRootElement(doc), "metadata", NULL);
-    mine = meta ? dt_xml_child(meta, "dirtytrack", DT_METADATA_NS) : NULL;
-    if (!mine) {
-        g_set_error(error, DT_ERROR, DT_ERROR_FAILED, "no dirtytrack metadata after rewrite");
-        return NULL;
-    }
-    frag = xmlNewDoc(BAD_CAST "1.0");
-    copy = xmlDocCopyNode(mine, frag, 1);
-    xmlDocSetRootElement(frag, copy);
-    /* one declaration, the default one, on the root: libvirt adds its
-     * prefix there and refuses a fragment that already binds it */
-    normalise_devices(dt_xml_child(copy, "evaluation", DT_METADATA_NS));
-    drop_ns_decls(copy);
-    ns = xmlNewNs(copy, BAD_CAST DT_METADATA_NS, NULL);
-    set_ns_deep(copy, ns);
-    return fragment_to_string(copy);
 }
 
 /* The record of what the daemon did to a migration: its own namespace,
@@ -378,7 +292,8 @@ static gboolean
 publish(DtdTuneTask *t, virDomainPtr dom, const char *xml, const DtDecision *dec)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *frag = dirtytrack_fragment(xml, dec, t->d->hostname, t->time, &error);
+    g_autofree char *frag = dt_metadata_fragment(xml, strlen(xml), dec, t->d->hostname,
+                                                 t->time, &error);
 
     if (!frag) {
         g_free(t->error);
