@@ -561,7 +561,6 @@ setup(void)
 
     /* the daemon as main() sets it up, minus the bus, libvirt and uevents */
     d = F.d = g_new0(DtdDaemon, 1);
-    d->uevent_fd = -1;
     d->virt_callback = -1;
     d->threads = FUZZ_THREADS;
     d->max_queue = FUZZ_QUEUE;

@@ -52,6 +52,24 @@
 #define DTD_QUEUE_MIN 256
 #define DTD_QUEUE_MAX 65536
 
+/* The kernel announced a PCI, IOMMU or VFIO change: what the host snapshot
+ * and the cached answers say may be stale from now on (dtd-manager.c
+ * compares this count); once the burst is over, probe the host again. */
+static void
+on_devices_changed(gpointer user_data)
+{
+    DtdDaemon *d = user_data;
+
+    d->uevent_gen++;
+}
+
+static void
+on_devices_settled(gpointer user_data)
+{
+    g_debug("Kernel reported device changes: refreshing the host report");
+    dtd_manager_refresh_host(user_data);
+}
+
 static gboolean
 on_signal(gpointer user_data)
 {
@@ -239,7 +257,7 @@ stop_thread(gpointer data)
 {
     DtdStop *s = data;
 
-    dtd_uevent_stop(s->d);
+    g_clear_pointer(&s->d->uevent, dtd_uevent_free);
     dtd_libvirt_stop(s->d);
     daemon_free(s->d);
     g_mutex_lock(&s->lock);
@@ -356,7 +374,6 @@ main(int argc, char **argv)
     dbus_threads_init_default();
 
     d = g_new0(DtdDaemon, 1);
-    d->uevent_fd = -1;
     d->sysroot = g_steal_pointer(&opt_sysroot);
     d->config_path = g_steal_pointer(&opt_config);
     d->threads = opt_threads;
@@ -415,7 +432,8 @@ main(int argc, char **argv)
     if (!d->sysroot) {
         g_autoptr(GError) uerr = NULL;
 
-        if (!dtd_uevent_start(d, &uerr))
+        d->uevent = dtd_uevent_new(on_devices_changed, on_devices_settled, d, &uerr);
+        if (!d->uevent)
             g_warning("Hotplug changes will not refresh the host report: %s", uerr->message);
     }
     if (d->libvirt_uri)

@@ -1581,7 +1581,7 @@ entry_valid(DtdDaemon *d, DtdCacheEntry *e)
 {
     DtdHostSnapshot *snap = d->host;
 
-    dtd_uevent_poll(d);
+    dtd_uevent_poll(d->uevent);
     if (!snap || snap->error || snap->serial != e->snapshot_serial ||
         e->uevent_gen != d->uevent_gen)
         return FALSE;

@@ -6,11 +6,13 @@
  * one socket on the main loop: PCI, IOMMU and VFIO events (add, remove,
  * bind, unbind, change) schedule a re-probe, debounced so that an SR-IOV
  * burst of hundreds of VFs costs one probe.  Each relevant event also
- * counts (uevent_gen): from then until the re-probe, evaluations probe the
- * host themselves instead of starting from the snapshot, and no cached
- * answer is served (dtd-manager.c).  With --sysroot (fixture
- * hosts) the kernel's events describe another machine, so nothing is
- * watched and RefreshHost() is the only trigger.
+ * is told at once (the daemon counts it: from then until the re-probe,
+ * evaluations probe the host themselves instead of starting from the
+ * snapshot, and no cached answer is served).  The watch only reports,
+ * through the two callbacks its owner gives; what a change means is the
+ * owner's (dirtytrackd.c).  With --sysroot (fixture hosts) the kernel's
+ * events describe another machine, so nothing is watched and
+ * RefreshHost() is the only trigger.
  */
 #include "config.h"
 
@@ -30,15 +32,33 @@ static const char *const watched_subsystems[] = {
     "pci", "iommu", "vfio", "vfio-dev", "iommufd", NULL,
 };
 
+struct DtdUevent {
+    int fd;
+    guint source;
+    guint debounce;
+    DtdUeventFunc changed;
+    DtdUeventFunc settled;
+    gpointer user_data;
+};
+
 static gboolean
 debounce_fired(gpointer user_data)
 {
-    DtdDaemon *d = user_data;
+    DtdUevent *u = user_data;
 
-    d->uevent_debounce = 0;
-    g_debug("Kernel reported device changes: refreshing the host report");
-    dtd_manager_refresh_host(d);
+    u->debounce = 0;
+    u->settled(u->user_data);
     return G_SOURCE_REMOVE;
+}
+
+static void
+note_change(DtdUevent *u)
+{
+    /* the owner stops trusting what it knew at once; the settled call
+     * follows after the burst */
+    u->changed(u->user_data);
+    if (u->debounce == 0)
+        u->debounce = g_timeout_add(DTD_UEVENT_DEBOUNCE_MS, debounce_fired, u);
 }
 
 /* Kernel uevents are "ACTION@DEVPATH\0KEY=VALUE\0...". */
@@ -72,48 +92,38 @@ uevent_ready(gint fd, GIOCondition cond, gpointer user_data)
 }
 
 void
-dtd_uevent_poll(DtdDaemon *d)
+dtd_uevent_poll(DtdUevent *u)
 {
-    int fd = d->uevent_fd;
     char buf[8192];
     ssize_t n;
 
-    if (fd < 0)
+    if (!u)
         return;
-
     /* Drain everything queued; one relevant event is enough to schedule. */
-    while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+    while ((n = recv(u->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
         buf[n] = '\0';
-        if (!uevent_is_relevant(buf, n))
-            continue;
-        /* cached answers stop at once; the snapshot follows after the burst */
-        d->uevent_gen++;
-        if (d->uevent_debounce == 0)
-            d->uevent_debounce = g_timeout_add(DTD_UEVENT_DEBOUNCE_MS, debounce_fired, d);
+        if (uevent_is_relevant(buf, n))
+            note_change(u);
     }
-    if (n < 0 && errno == ENOBUFS) {
-        /* events were lost: assume the worst */
-        d->uevent_gen++;
-        if (d->uevent_debounce == 0)
-            d->uevent_debounce = g_timeout_add(DTD_UEVENT_DEBOUNCE_MS, debounce_fired, d);
-    }
+    if (n < 0 && errno == ENOBUFS)
+        note_change(u);   /* events were lost: assume the worst */
 }
 
-gboolean
-dtd_uevent_start(DtdDaemon *d, GError **error)
+DtdUevent *
+dtd_uevent_new(DtdUeventFunc changed, DtdUeventFunc settled, gpointer user_data, GError **error)
 {
     struct sockaddr_nl addr = {
         .nl_family = AF_NETLINK,
         .nl_groups = 1,   /* the kernel's uevent multicast group */
     };
+    DtdUevent *u;
     int fd;
 
-    d->uevent_fd = -1;
     fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
     if (fd < 0) {
         g_set_error(error, DT_ERROR, DT_ERROR_IO, _("Cannot open the uevent socket: %s"),
                     g_strerror(errno));
-        return FALSE;
+        return NULL;
     }
     if (bind(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0) {
         int e = errno;
@@ -121,23 +131,26 @@ dtd_uevent_start(DtdDaemon *d, GError **error)
         close(fd);
         g_set_error(error, DT_ERROR, DT_ERROR_IO, _("Cannot listen to kernel uevents: %s"),
                     g_strerror(e));
-        return FALSE;
+        return NULL;
     }
-    d->uevent_fd = fd;
-    d->uevent_source = g_unix_fd_add(fd, G_IO_IN, uevent_ready, d);
-    return TRUE;
+    u = g_new0(DtdUevent, 1);
+    u->fd = fd;
+    u->changed = changed;
+    u->settled = settled;
+    u->user_data = user_data;
+    u->source = g_unix_fd_add(fd, G_IO_IN, uevent_ready, u);
+    return u;
 }
 
 void
-dtd_uevent_stop(DtdDaemon *d)
+dtd_uevent_free(DtdUevent *u)
 {
-    if (d->uevent_debounce)
-        g_source_remove(d->uevent_debounce);
-    d->uevent_debounce = 0;
-    if (d->uevent_source)
-        g_source_remove(d->uevent_source);
-    d->uevent_source = 0;
-    if (d->uevent_fd >= 0)
-        close(d->uevent_fd);
-    d->uevent_fd = -1;
+    if (!u)
+        return;
+    if (u->debounce)
+        g_source_remove(u->debounce);
+    if (u->source)
+        g_source_remove(u->source);
+    close(u->fd);
+    g_free(u);
 }

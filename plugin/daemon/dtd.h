@@ -34,6 +34,7 @@ typedef enum {
 } DtdIdKind;
 
 typedef struct DtdFileId DtdFileId;
+typedef struct DtdUevent DtdUevent;
 
 /* One probe of the host, immutable once published; shared by reference
  * with the workers, which build each evaluation's host from it. */
@@ -131,9 +132,7 @@ typedef struct {
 
     GHashTable *domains;        /* name -> DtdDomainState* */
 
-    int uevent_fd;
-    guint uevent_source;
-    guint uevent_debounce;
+    DtdUevent *uevent;          /* the kernel's hotplug events (real root only) */
     guint64 uevent_gen;         /* relevant kernel events seen so far */
 
     DtdDecisionCache *cache;    /* Evaluate answers (dtd-cache.c) */
@@ -302,12 +301,16 @@ void dtd_cache_remove(DtdDecisionCache *c, DtdCacheEntry *e);
 void dtd_cache_entry_free(DtdCacheEntry *e);
 guint dtd_cache_size(const DtdDecisionCache *c);
 
-/* dtd-uevent.c: refresh the host report when the kernel announces PCI,
- * IOMMU or VFIO changes (real root only). */
-gboolean dtd_uevent_start(DtdDaemon *d, GError **error);
+/* dtd-uevent.c: the kernel's PCI, IOMMU and VFIO uevents.  It knows
+ * nothing of the daemon: changed() runs for every relevant event (or a
+ * lost one), settled() once a burst has been quiet for a second. */
+typedef void (*DtdUeventFunc)(gpointer user_data);
+DtdUevent *dtd_uevent_new(DtdUeventFunc changed, DtdUeventFunc settled, gpointer user_data,
+                          GError **error);
 /* Reads the events already queued now (main thread), so that a change
- * the kernel announced before a call is seen before its answer. */
-void dtd_uevent_poll(DtdDaemon *d);
-void dtd_uevent_stop(DtdDaemon *d);
+ * the kernel announced before a call is seen before its answer.  NULL:
+ * nothing is watched. */
+void dtd_uevent_poll(DtdUevent *u);
+void dtd_uevent_free(DtdUevent *u);
 
 G_END_DECLS
