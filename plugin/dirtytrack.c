@@ -126,11 +126,9 @@ cmd_check(const DtCliArgs *a)
                                 a->config || a->probe_ioctl || a->preflight;
     int rc;
 
-    if (!a->role || strcmp(a->role, "source") == 0)
+    if (!a->role)
         eo.role = DT_ROLE_SOURCE;
-    else if (strcmp(a->role, "destination") == 0)
-        eo.role = DT_ROLE_DESTINATION;
-    else
+    else if (!dt_role_from_string(a->role, &eo.role))
         return dt_cli_fail(_("unknown role '%s' (use source or destination)"), a->role);
     if (!via || !*via)
         via = "auto";
