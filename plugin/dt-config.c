@@ -24,6 +24,7 @@
 typedef enum {
     KEY_BOOL,
     KEY_U64,
+    KEY_UINT,          /* a guint field: the same numbers as KEY_U64, stored narrower */
     KEY_STRING,
     KEY_PERPETUAL,
     KEY_PREFER,
@@ -35,8 +36,8 @@ typedef struct {
     const char *key;
     KeyType type;
     gsize offset;      /* into DtConfig */
-    guint64 max;       /* for KEY_U64: largest accepted value */
-    guint64 min;       /* for KEY_U64: smallest accepted value */
+    guint64 max;       /* for KEY_U64/KEY_UINT: largest accepted value */
+    guint64 min;       /* for KEY_U64/KEY_UINT: smallest accepted value */
 } KeyDef;
 
 #define OFF(field) G_STRUCT_OFFSET(DtConfig, field)
@@ -51,7 +52,7 @@ static const KeyDef dt_config_keys[] = {
     { "policy", "dirty-rate-mib-s", KEY_U64, OFF(policy.dirty_rate_mib_s), 10485760 },
     /* below 100 ms not even a daemon's answer arrives; above 30 s libvirt's
      * job (and the user's virsh) waits too long on a hung evaluation */
-    { "hook", "deadline-ms", KEY_U64, OFF(hook_deadline_ms), 30000, 100 },
+    { "hook", "deadline-ms", KEY_UINT, OFF(hook_deadline_ms), 30000, 100 },
     { "hook", "on-timeout", KEY_ON_TIMEOUT, OFF(hook_fail_open), 0 },
     { "hook", "use-daemon", KEY_BOOL, OFF(hook_use_daemon), 0 },
     { "hook", "gate-start", KEY_BOOL, OFF(gate_start), 0 },
@@ -61,7 +62,7 @@ static const KeyDef dt_config_keys[] = {
     { "qemu", "cache-dir", KEY_STRING, OFF(cache_dir), 0 },
     /* the whole capability probe of one binary (-version, -device help,
      * QMP); a slow host (nested, emulated) may need more than the default */
-    { "qemu", "probe-timeout-ms", KEY_U64, OFF(qemu_probe_timeout_ms), 60000, 500 },
+    { "qemu", "probe-timeout-ms", KEY_UINT, OFF(qemu_probe_timeout_ms), 60000, 500 },
 };
 
 guint
@@ -85,7 +86,8 @@ dt_config_key_info(guint i, const char **group, const char **key, const char **t
     *values = NULL;
     switch (d->type) {
     case KEY_BOOL: *type = "bool"; break;
-    case KEY_U64: *type = "uint"; break;
+    case KEY_U64:
+    case KEY_UINT: *type = "uint"; break;
     case KEY_STRING: *type = "string"; break;
     case KEY_PERPETUAL: *type = "enum"; *values = "never;within-budget;allow"; break;
     case KEY_PREFER: *type = "enum"; *values = "auto;device;iommu"; break;
@@ -216,6 +218,7 @@ dt_config_expected(const KeyDef *def)
     case KEY_BOOL:
         return g_strdup(_("true or false"));
     case KEY_U64:
+    case KEY_UINT:
         return g_strdup_printf(_("an integer from %" PRIu64 " to %" PRIu64),
                                def->min, def->max);
     case KEY_STRING:
@@ -256,9 +259,10 @@ apply_key(DtConfig *c, GKeyFile *kf, const KeyDef *def, const char *path, const 
             goto bad;
         return TRUE;
     case KEY_U64:
+    case KEY_UINT:
         if (!dt_parse_u64(val, 10, &n) || n < def->min || n > def->max)
             goto bad;
-        if (def->offset == OFF(hook_deadline_ms) || def->offset == OFF(qemu_probe_timeout_ms))
+        if (def->type == KEY_UINT)
             *(guint *)base = (guint)n;
         else
             *(guint64 *)base = n;

@@ -417,7 +417,6 @@ typedef struct {
     gboolean iommu_dirty;       /* it gets IOMMU dirty tracking as configured */
     gboolean tracked;           /* device or IOMMU tracking under this QEMU */
     gboolean blocked;           /* QEMU raised its (single) blocker for it */
-    gboolean viommu_pending;    /* behind a vIOMMU: blocked unless an earlier check was */
     const char *variant;        /* a migration-capable driver it could have (database) */
     char *why_no_iommu;         /* untranslated short note */
     int cont;                   /* index into dec->containers, -1 for none */
@@ -1404,11 +1403,9 @@ device_realize(Ctx *c, DevCtx *d, const char *addr)
         }
         return;
     }
+    /* The vIOMMU check is vfio_migration_realize()'s last: decide_container
+     * makes it after the tracking checks (viommu_blocker). */
     d->migrates = TRUE;
-    /* The vIOMMU check is vfio_migration_realize()'s last: a device that
-     * tracks nothing under auto gets the tracking blocker instead
-     * (decide_container), whose checks run first. */
-    d->viommu_pending = has_viommu(c) && !b->viommu_relaxed;
 }
 
 /* The vIOMMU blocker of QEMU before 11.0, for a device no earlier check
@@ -1419,7 +1416,6 @@ viommu_blocker(Ctx *c, DevCtx *d)
     const DtBand *b = c->band;
     const char *addr = d->f->address;
 
-    d->viommu_pending = FALSE;
     if (d->blocked)
         return;
     add_reason(c, R_VIOMMU, DT_SEVERITY_ERROR,
@@ -1568,9 +1564,10 @@ decide_container(Ctx *c, guint k)
         }
     }
 
-    for (guint i = 0; i < c->n_devs; i++)
-        if (c->devs[i].cont == (int)k && c->devs[i].viommu_pending)
-            viommu_blocker(c, &c->devs[i]);
+    if (has_viommu(c) && !b->viommu_relaxed)
+        for (guint i = 0; i < c->n_devs; i++)
+            if (c->devs[i].cont == (int)k && c->devs[i].migrates)
+                viommu_blocker(c, &c->devs[i]);
 
     /* 11.0: behind a vIOMMU only a device that logs DMA itself is blocked
      * (its IOVAs are the guest's); IOMMU-tracked and perpetual ones pass. */

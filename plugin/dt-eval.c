@@ -63,8 +63,7 @@ dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir
     if (binary) {
         g_autofree char *cache = dt_qemu_cache_dir(cache_dir);
 
-        caps = dt_qemu_caps_probe(binary, cache,
-                                  timeout_ms ? timeout_ms : DT_QEMU_PROBE_TIMEOUT_MS, &local);
+        caps = dt_qemu_caps_probe(binary, cache, timeout_ms, &local);
         if (caps)
             return caps;
         g_debug("QEMU probe of %s failed: %s", binary, local ? local->message : "?");

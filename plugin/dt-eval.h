@@ -54,8 +54,8 @@ typedef struct {
 /* QEMU capabilities: an explicit version wins (version, then
  * $DIRTYTRACK_QEMU_VERSION); else the binary is probed (NULL: none, and the
  * version stays unknown, which the decision engine reports), with the cache
- * of dt_qemu_cache_dir(cache_dir), within timeout_ms (0: the default,
- * DT_QEMU_PROBE_TIMEOUT_MS).  The caller answers for the binary: a
+ * of dt_qemu_cache_dir(cache_dir), within timeout_ms (0: the probe's
+ * default).  The caller answers for the binary: a
  * domain's <emulator> goes through dt-qemu-registry.h first. */
 DtQemuCaps *dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir,
                               guint timeout_ms, GError **error);

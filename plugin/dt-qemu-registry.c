@@ -53,7 +53,7 @@ struct DtQemuRegistry {
     GPtrArray *entries;  /* Entry* */
     char *binary;        /* [qemu] binary: the QEMU of every domain, or NULL */
     char *cache_dir;
-    guint probe_timeout_ms;
+    guint probe_timeout_ms;   /* 0: the probe's default */
 };
 
 /* ---- the walk ----------------------------------------------------------------- */
@@ -338,7 +338,6 @@ dt_qemu_registry_new(const char *binary, const char *const *trusted, const char 
     g_mutex_init(&r->lock);
     r->entries = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
     r->cache_dir = g_strdup(cache_dir);
-    r->probe_timeout_ms = DT_QEMU_PROBE_TIMEOUT_MS;
     if (binary && *binary) {
         r->binary = g_strdup(binary);
         add_locked(r, binary);
@@ -357,8 +356,7 @@ dt_qemu_registry_new_for_config(const DtConfig *cfg)
     g_autofree char *cache = dt_qemu_cache_dir(cfg->cache_dir);
     DtQemuRegistry *r = dt_qemu_registry_new(cfg->qemu_binary, (const char *const *) trusted, cache);
 
-    if (cfg->qemu_probe_timeout_ms)
-        r->probe_timeout_ms = cfg->qemu_probe_timeout_ms;
+    r->probe_timeout_ms = cfg->qemu_probe_timeout_ms;
     return r;
 }
 

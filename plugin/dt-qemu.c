@@ -549,6 +549,8 @@ dt_qemu_caps_probe(const char *binary, const char *cache_dir, guint timeout_ms,
             return g_steal_pointer(&caps);
     }
 
+    if (!timeout_ms)
+        timeout_ms = DT_QEMU_PROBE_TIMEOUT_MS;
     deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     {
         const char *argv[] = { path, "-version", NULL };

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 /* The deadline of one probe (three runs of QEMU). */
 #define DT_QEMU_PROBE_TIMEOUT_MS 3000
 
-/* Probe binary; cache_dir NULL = no cache.  Bounded in time (timeout_ms). */
+/* Probe binary; cache_dir NULL = no cache.  Bounded in time (timeout_ms;
+ * 0 = DT_QEMU_PROBE_TIMEOUT_MS). */
 DtQemuCaps *dt_qemu_caps_probe(const char *binary, const char *cache_dir,
                                guint timeout_ms, GError **error);
 /* Capabilities implied by a version alone (source CONFIG). */
