@@ -55,7 +55,7 @@
 #include <dbus/dbus.h>
 #include <glib.h>
 
-#include "dt-dbus-api.h"
+#include "dbus/dt-dbus-api.h"
 
 #define CALL_TIMEOUT_MS 30000
 

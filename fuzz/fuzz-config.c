@@ -11,9 +11,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "dt-config.h"
+#include "model/dt-config.h"
 #include "dt-fuzz.h"
-#include "dt-util.h"
+#include "model/dt-util.h"
 
 /* a real config is a few hundred bytes */
 #define FUZZ_MAX_INPUT (64u * 1024u)

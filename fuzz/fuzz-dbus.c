@@ -54,14 +54,14 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
-#include "dt-config.h"
-#include "dt-dbus-api.h"
-#include "dt-domain.h"
+#include "model/dt-config.h"
+#include "dbus/dt-dbus-api.h"
+#include "model/dt-domain.h"
 #include "dt-fuzz.h"
-#include "dt-vdb.h"
-#include "dt-xml.h"
-#include "dtbus.h"
-#include "dtd.h"
+#include "model/dt-vdb.h"
+#include "model/dt-xml.h"
+#include "dbus/dtbus.h"
+#include "daemon/dtd.h"
 
 #define FUZZ_MAX_INPUT (128u * 1024u)
 #define FUZZ_MAX_CALLS 16u

@@ -7,9 +7,9 @@
  */
 #include "config.h"
 
-#include "dt-domain.h"
+#include "model/dt-domain.h"
 #include "dt-fuzz.h"
-#include "dt-util.h"
+#include "model/dt-util.h"
 
 int
 dt_fuzz_domain(const uint8_t *data, size_t size)

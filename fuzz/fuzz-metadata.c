@@ -8,10 +8,10 @@
  */
 #include "config.h"
 
-#include "dt-domain.h"
+#include "model/dt-domain.h"
 #include "dt-fuzz.h"
-#include "dt-util.h"
-#include "dt-xml.h"
+#include "model/dt-util.h"
+#include "model/dt-xml.h"
 
 /* Documents are at most DT_XML_MAX_BYTES, but the walk is bounded anyway so
  * a deep tree cannot turn one input into a timeout. */

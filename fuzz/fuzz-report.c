@@ -17,14 +17,14 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
-#include "dt-domain.h"
-#include "dt-eval.h"
+#include "model/dt-domain.h"
+#include "eval/dt-eval.h"
 #include "dt-fuzz.h"
-#include "dt-report.h"
-#include "dt-rewrite.h"
-#include "dt-util.h"
-#include "dt-vdb.h"
-#include "dt-xml.h"
+#include "render/dt-report.h"
+#include "render/dt-rewrite.h"
+#include "model/dt-util.h"
+#include "model/dt-vdb.h"
+#include "model/dt-xml.h"
 
 #define FUZZ_MAX_INPUT (256u * 1024u)
 

@@ -18,10 +18,10 @@
 
 #include <string.h>
 
-#include "dt-alias.h"
+#include "probe/dt-alias.h"
 #include "dt-fuzz.h"
-#include "dt-iommu.h"
-#include "dt-util.h"
+#include "probe/dt-iommu.h"
+#include "model/dt-util.h"
 
 /* modules.alias is ~1.5 MB in practice; keep single runs fast */
 #define FUZZ_MAX_INPUT (256u * 1024u)

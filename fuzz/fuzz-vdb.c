@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "dt-fuzz.h"
-#include "dt-util.h"
-#include "dt-vdb.h"
-#include "dt-xml.h"
+#include "model/dt-util.h"
+#include "model/dt-vdb.h"
+#include "model/dt-xml.h"
 
 static const char *const kernels[] = { "6.1.0", "6.6.0", "6.12.0", "7.0.0", NULL };
 

@@ -71,7 +71,7 @@ else
         -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 \
         -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 -DXML_NO_DEPRECATED_WARNINGS
 fi
-cppflags=("$@" -I"$builddir" -I"$srcdir/plugin" -I"$srcdir/plugin/daemon" -I"$srcdir/fuzz")
+cppflags=("$@" -I"$builddir" -I"$srcdir/plugin" -I"$srcdir/fuzz")
 pkgs="glib-2.0 gobject-2.0 libxml-2.0 json-glib-1.0 dbus-1 libvirt"
 # shellcheck disable=SC2207
 pkg_cflags=($(pkg-config --cflags $pkgs)) || exit 2
@@ -85,7 +85,7 @@ cflags=(-std=gnu11 -g -O1 "${san[@]}" -Wall -Wno-unused-parameter "${pkg_cflags[
 archive() {
     local a=$out/$1.a s o objs="" tocompile="" rebuild=0 newest_header
     shift
-    newest_header=$(ls -t "$srcdir"/plugin/*.h "$srcdir"/plugin/daemon/*.h "$srcdir"/fuzz/*.h \
+    newest_header=$(ls -t "$srcdir"/plugin/*/*.h "$srcdir"/fuzz/*.h \
         "$builddir/config.h" | head -1)
     [ -f "$a" ] || rebuild=1
     [ "$rebuild" = 0 ] && [ "$newest_header" -nt "$a" ] && rebuild=1
@@ -108,15 +108,15 @@ archive() {
 }
 
 # The core library's sources, as the Makefile lists them; run by hand,
-# every plugin/dt-*.c but the CLI's own.
-lib_srcs=${FUZZ_LIB_SOURCES:-$(cd "$srcdir" && ls plugin/dt-*.c | grep -v '^plugin/dt-cli')}
+# every source of the layers in the core library.
+lib_srcs=${FUZZ_LIB_SOURCES:-$(cd "$srcdir" && ls plugin/{model,probe,decide,eval,render}/*.c)}
 # shellcheck disable=SC2086
 archive libdirtytrack-fuzz $lib_srcs || { echo "not ok - library build"; exit 1; }
 # The daemon's sources but its main(), for the dbus target only (with them
 # comes libvirt, which live tuning calls).
 case " $targets " in
 *" dbus "*)
-    daemon_srcs=${FUZZ_DAEMON_SOURCES:-$(cd "$srcdir" && ls plugin/daemon/*.c |
+    daemon_srcs=${FUZZ_DAEMON_SOURCES:-$(cd "$srcdir" && ls plugin/daemon/*.c plugin/dbus/*.c |
         grep -v '/dirtytrackd\.c$')}
     # shellcheck disable=SC2086
     archive dirtytrackd-fuzz $daemon_srcs || { echo "not ok - daemon build"; exit 1; }

@@ -43,17 +43,17 @@
 #include <dbus/dbus.h>
 #include <json-glib/json-glib.h>
 
-#include "dt-config.h"
-#include "dt-dbus-api.h"
-#include "dt-decide.h"
-#include "dt-domain.h"
-#include "dt-eval.h"
-#include "dt-file.h"
-#include "dt-log.h"
+#include "model/dt-config.h"
+#include "dbus/dt-dbus-api.h"
+#include "decide/dt-decide.h"
+#include "model/dt-domain.h"
+#include "eval/dt-eval.h"
+#include "model/dt-file.h"
+#include "model/dt-log.h"
 #include "dt-hook-lazy.h"
-#include "dt-rewrite.h"
-#include "dt-util.h"
-#include "dt-xml.h"
+#include "render/dt-rewrite.h"
+#include "model/dt-util.h"
+#include "model/dt-xml.h"
 
 #define DT_HOOK_DEFAULT_DEADLINE_MS 2000
 /* Time kept back from the D-Bus timeout so the child can still report. */

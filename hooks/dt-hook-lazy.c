@@ -25,7 +25,7 @@
 #include <glib.h>
 
 #include "dt-hook-lazy.h"
-#include "dt-util.h"
+#include "model/dt-util.h"
 
 #pragma GCC visibility push(hidden)
 #include <dbus/dbus.h>

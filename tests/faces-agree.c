@@ -34,11 +34,11 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#include "dt-dbus-api.h"
-#include "dt-export.h"
-#include "dt-host.h"
-#include "dt-paths.h"
-#include "dt-util.h"
+#include "dbus/dt-dbus-api.h"
+#include "render/dt-export.h"
+#include "probe/dt-host.h"
+#include "probe/dt-paths.h"
+#include "model/dt-util.h"
 
 #include "scenarios.h"
 

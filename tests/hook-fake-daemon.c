@@ -23,7 +23,7 @@
 #include <dbus/dbus.h>
 #include <glib.h>
 
-#include "dt-dbus-api.h"
+#include "dbus/dt-dbus-api.h"
 
 static const char deny_json[] =
     "{\"verdict\":\"deny\",\"mode\":\"none\",\"reasons\":[{\"code\":\"fake-daemon-deny\","

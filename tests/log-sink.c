@@ -5,7 +5,7 @@
  * Binds a unix datagram socket at SOCKET, says "ready" on stdout, and
  * appends every datagram it receives to FILE as one line, until SIGTERM or
  * 10 minutes.  The programs under test send there when
- * DIRTYTRACK_LOG_SOCKET names SOCKET (plugin/dt-log.c), so a test reads
+ * DIRTYTRACK_LOG_SOCKET names SOCKET (plugin/model/dt-log.c), so a test reads
  * exactly what a log daemon would get and the machine's log is untouched.
  */
 #include <signal.h>

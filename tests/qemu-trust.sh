@@ -1,6 +1,6 @@
 #!/bin/sh
 # qemu-trust.sh: `dirtytrack check` run by root never runs a QEMU binary a
-# domain XML names unless root trusts it (plugin/dt-qemu-registry.h); a
+# domain XML names unless root trusts it (plugin/probe/dt-qemu-registry.h); a
 # user's `check` still probes what the user names, as that user.
 #
 # Each fake QEMU below writes the uid it ran as into a marker file, so

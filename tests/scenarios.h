@@ -14,7 +14,7 @@
  */
 #pragma once
 
-#include "dt-model.h"
+#include "model/dt-model.h"
 
 typedef enum {
     H_INTEL_DIRTY,
@@ -139,7 +139,7 @@ typedef struct {
 #define LV121 "12.1.0"
 #define LV122 "12.2.0"
 
-#define R_13   "QEMU hw/vfio/migration.c vfio_migration_realize() by release (plugin/dt-versions.c)"
+#define R_13   "QEMU hw/vfio/migration.c vfio_migration_realize() by release (plugin/model/dt-versions.c)"
 #define R_12   "QEMU hw/vfio/migration.c vfio_migration_realize()"
 #define R_11   "QEMU hw/vfio/listener.c vfio_listener_log_global_start()"
 #define R_4    "libvirt NEWS.rst, src/qemu/qemu_migration.c"
@@ -147,7 +147,7 @@ typedef struct {
 static const Scenario scenarios[] = {
     /* ---- S1: one mlx5 VF (DMA logging, P2P) on a dirty-tracking Intel host, every band */
     S("/decide/qemu-5.2/mlx5/v1-protocol -> deny", H_INTEL_DIRTY, DEV_MLX5, Q52, LV100, 0, NULL, 0, SRC,
-      NONE, DENY, "qemu-protocol-mismatch", "no-migration-driver", R_13 " 5.2-7.2 v1; Linux VFIO pulls by release (plugin/dt-versions.c) v2 since 5.18"),
+      NONE, DENY, "qemu-protocol-mismatch", "no-migration-driver", R_13 " 5.2-7.2 v1; Linux VFIO pulls by release (plugin/model/dt-versions.c) v2 since 5.18"),
     S("/decide/qemu-7.2/mlx5/v1-protocol -> deny", H_INTEL_DIRTY, DEV_MLX5, Q72, LV100, 0, NULL, 0, SRC,
       NONE, DENY, "qemu-protocol-mismatch", "viommu,no-dirty-tracking", R_13 " 5.2-7.2 v1, §6"),
     S("/decide/qemu-8.0/mlx5/x-enable-migration-default-off -> deny", H_INTEL_DIRTY, DEV_MLX5, Q80, LV100, 0, NULL, 0, SRC,
@@ -427,7 +427,7 @@ static const Scenario scenarios[] = {
     S("/decide/qemu-7.2/debian12/mlx5-managed-no -> deny protocol mismatch", H_DEBIAN12, DEV_MLX5, Q72, LV90, M_MANAGED_NO, NULL, 0, SRC,
       NONE, DENY, "qemu-protocol-mismatch", "no-migration-driver", R_13 "; §6"),
     S("/decide/qemu-7.2/debian12/mlx5-x-enable-migration -> deny", H_DEBIAN12, DEV_MLX5, Q72, LV90, M_MANAGED_NO | M_GLOBAL, "x-enable-migration=on", 0, SRC,
-      NONE, DENY, "qemu-protocol-mismatch", NULL, R_13 "; Linux VFIO pulls by release (plugin/dt-versions.c) (v1 removed at 5.18)"),
+      NONE, DENY, "qemu-protocol-mismatch", NULL, R_13 "; Linux VFIO pulls by release (plugin/model/dt-versions.c) (v1 removed at 5.18)"),
     S("/decide/qemu-7.2/debian12/qat -> deny", H_DEBIAN12, DEV_QAT, Q72, LV90, 0, NULL, 0, SRC,
       NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", "data/variant-drivers.xml (Linux drivers/vfio/pci/*/main.c) (qat_vfio_pci 6.10 > 6.1)"),
     S("/decide/qemu-7.2/debian12/plain -> deny", H_DEBIAN12, DEV_PLAIN, Q72, LV90, 0, NULL, 0, SRC,
@@ -435,7 +435,7 @@ static const Scenario scenarios[] = {
     S("/decide/qemu-8.2/debian12/mlx5-libvirt-9.0 -> deny", H_DEBIAN12, DEV_MLX5, Q82, LV90, 0, NULL, 0, SRC,
       NONE, DENY, "no-migration-driver", "qemu-protocol-mismatch", R_4 " (libvirt 9.0 managed='yes' binds vfio-pci)"),
     S("/decide/qemu-8.2/debian12/mlx5-managed-no -> device", H_DEBIAN12, DEV_MLX5, Q82, LV90, M_MANAGED_NO, NULL, 0, SRC,
-      DEVICE, ALLOW, "prediction", "no-migration-driver", "Linux VFIO pulls by release (plugin/dt-versions.c) (DMA logging 6.1); " R_4),
+      DEVICE, ALLOW, "prediction", "no-migration-driver", "Linux VFIO pulls by release (plugin/model/dt-versions.c) (DMA logging 6.1); " R_4),
     S("/decide/qemu-8.2/debian12/mlx5-driver-model-libvirt-9.0 -> deny", H_DEBIAN12, DEV_MLX5, Q82, LV90, M_MODEL, NULL, 0, SRC,
       NONE, DENY, "libvirt-too-old,no-migration-driver", NULL, R_4 " (<driver model> 10.0)"),
     S("/decide/qemu-9.1/debian12/mlx5-libvirt-10.0 -> device", H_DEBIAN12, DEV_MLX5, Q91, LV100, 0, NULL, 0, SRC,
@@ -445,7 +445,7 @@ static const Scenario scenarios[] = {
     S("/decide/qemu-9.1/debian12/qat-iommufd -> deny", H_DEBIAN12, DEV_QAT, Q91, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
       NONE, DENY, "no-migration-driver", NULL, "data/variant-drivers.xml (Linux drivers/vfio/pci/*/main.c) (qat_vfio_pci 6.10)"),
     S("/decide/qemu-8.1/debian12/mlx5-managed-no-no-precopy -> device", H_DEBIAN12, DEV_MLX5, Q81, LV90, M_MANAGED_NO, NULL, 0, SRC,
-      DEVICE, ALLOW, "postcopy-unsupported", NULL, "Linux VFIO pulls by release (plugin/dt-versions.c) (PRE_COPY 6.2; not required)"),
+      DEVICE, ALLOW, "postcopy-unsupported", NULL, "Linux VFIO pulls by release (plugin/model/dt-versions.c) (PRE_COPY 6.2; not required)"),
 
     /* ---- kernel versions on an otherwise modern host */
     SK("/decide/qemu-9.1/mlx5/kernel-5.15-bound-backport -> unknown", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, "5.15.0", 0, NULL, 0, SRC,
@@ -455,15 +455,15 @@ static const Scenario scenarios[] = {
     SK("/decide/qemu-7.2/mlx5/kernel-5.15-backport -> deny", H_INTEL_DIRTY, DEV_MLX5, Q72, LV100, "5.15.0", 0, NULL, 0, SRC,
       NONE, DENY, "qemu-protocol-mismatch,fact-not-observed", "no-migration-driver", "QEMU v7.2.0 hw/vfio/migration.c vfio_migration_probe() (v1 only; mlx5_vfio_pci bound in sysfs is a backport)"),
     SK("/decide/qemu-8.2/mlx5/kernel-6.0-no-logging -> deny", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, "6.0.0", 0, NULL, 0, SRC,
-      NONE, DENY, "no-dirty-tracking", NULL, "Linux VFIO pulls by release (plugin/dt-versions.c) (DMA logging 6.1); " R_13 " 8.1 auto"),
+      NONE, DENY, "no-dirty-tracking", NULL, "Linux VFIO pulls by release (plugin/model/dt-versions.c) (DMA logging 6.1); " R_13 " 8.1 auto"),
     SK("/decide/qemu-8.2/mlx5/kernel-6.0-enable-on -> perpetual", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, "6.0.0", 0, "enable-migration=on", 0, SRC,
-      PERP, WARN, "no-dirty-tracking", NULL, "Linux VFIO pulls by release (plugin/dt-versions.c); " R_12 " row 3"),
+      PERP, WARN, "no-dirty-tracking", NULL, "Linux VFIO pulls by release (plugin/model/dt-versions.c); " R_12 " row 3"),
     SK("/decide/qemu-8.2/mlx5/kernel-6.1-logs -> device", H_INTEL_DIRTY, DEV_MLX5, Q82, LV100, "6.1.0", 0, NULL, 0, SRC,
-      DEVICE, ALLOW, NULL, "no-dirty-tracking", "Linux VFIO pulls by release (plugin/dt-versions.c) (DMA logging 6.1)"),
+      DEVICE, ALLOW, NULL, "no-dirty-tracking", "Linux VFIO pulls by release (plugin/model/dt-versions.c) (DMA logging 6.1)"),
     SK("/decide/qemu-9.1/qat/kernel-6.6-no-qat-driver -> deny", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, "6.6.0", M_IOMMUFD_NATIVE, NULL, 0, SRC,
       NONE, DENY, "no-migration-driver", NULL, "data/variant-drivers.xml (Linux drivers/vfio/pci/*/main.c) (qat_vfio_pci 6.10)"),
     SK("/decide/qemu-9.1/qat/kernel-6.10-iommufd -> iommu", H_INTEL_DIRTY, DEV_QAT, Q91, LV122, "6.10.0", M_IOMMUFD_NATIVE, NULL, 0, SRC,
-      IOMMU, ALLOW, NULL, "iommu-dirty-unsupported", "Linux VFIO pulls by release (plugin/dt-versions.c) (HWPT dirty 6.7), §5 (qat 6.10)"),
+      IOMMU, ALLOW, NULL, "iommu-dirty-unsupported", "Linux VFIO pulls by release (plugin/model/dt-versions.c) (HWPT dirty 6.7), §5 (qat 6.10)"),
 
     /* ---- mdev */
     S("/decide/qemu-7.2/mdev/v1 -> deny", H_INTEL_DIRTY, DEV_MDEV, Q72, LV100, 0, NULL, 0, SRC,
@@ -629,7 +629,7 @@ static const Scenario scenarios[] = {
     S("/decide/qemu-10.1/hosts/no-iommu-mlx5 -> deny", H_NO_IOMMU, DEV_MLX5, Q101, LV100, 0, NULL, 0, SRC,
       NONE, DENY, "driver-not-bindable", NULL, "Linux drivers/vfio/group.c (iommu_group) (iommu_group)"),
     S("/decide/qemu-10.1/hosts/debian12-kernel-mlx5 -> device", H_DEBIAN12, DEV_MLX5, Q101, LV100, 0, NULL, 0, SRC,
-      DEVICE, ALLOW, NULL, "iommufd-not-configured", "Linux VFIO pulls by release (plugin/dt-versions.c) (DMA logging 6.1)"),
+      DEVICE, ALLOW, NULL, "iommufd-not-configured", "Linux VFIO pulls by release (plugin/model/dt-versions.c) (DMA logging 6.1)"),
     S("/decide/qemu-10.1/hosts/intel-nodirty-qat-iommufd -> deny", H_INTEL_NODIRTY, DEV_QAT, Q101, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
       NONE, DENY, "iommu-dirty-unsupported,no-dirty-tracking", NULL, "Linux drivers/iommu/intel/iommu.c (ECAP.SLADS) (no SLADS)"),
     S("/decide/qemu-10.1/hosts/amd-hdsup-qat-iommufd -> iommu", H_AMD_HDSUP, DEV_QAT, Q101, LV122, M_IOMMUFD_NATIVE, NULL, 0, SRC,
@@ -653,7 +653,7 @@ static const Scenario scenarios[] = {
     S("/decide/qemu-9.1/mlx5/no-alias -> device", H_INTEL_DIRTY, DEV_MLX5, Q91, LV100, M_NO_ALIAS, NULL, 0, SRC,
       DEVICE, ALLOW, NULL, NULL, "docs/hook.md VF policy alias ua-dt-*"),
     S("/decide/qemu-unknown/mlx5 -> deny", H_INTEL_DIRTY, DEV_MLX5, NULL, LV100, 0, NULL, 0, SRC,
-      NONE, DENY, "prediction", NULL, "plugin/dt-versions.c (unknown version: oldest band)"),
+      NONE, DENY, "prediction", NULL, "plugin/model/dt-versions.c (unknown version: oldest band)"),
     /* ---- failover pairs (<teaming type='transient'/>) */
     S("/decide/qemu-10.0/failover/vf-alone -> none", H_INTEL_DIRTY, DEV_PLAIN, Q100, LV100, M_FAILOVER, NULL, 0, SRC,
       NONE, ALLOW, "failover-unplugged", "no-migration-driver,libvirt-too-old", "QEMU hw/vfio/pci.c vfio_realize() (no migration checks with failover_pair_id); hw/net/virtio-net.c failover_unplug_primary()"),

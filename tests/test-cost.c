@@ -10,8 +10,8 @@
 
 #include <string.h>
 
-#include "dt-cost.h"
-#include "dt-util.h"
+#include "decide/dt-cost.h"
+#include "model/dt-util.h"
 
 #define MiB (G_GUINT64_CONSTANT(1) << 20)
 #define GiB (G_GUINT64_CONSTANT(1) << 30)

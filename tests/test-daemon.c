@@ -31,8 +31,8 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#include "dt-dbus-api.h"
-#include "dt-xml.h"
+#include "dbus/dt-dbus-api.h"
+#include "model/dt-xml.h"
 
 #define CALL_TIMEOUT_MS 20000
 #define NOBODY_ID "65534"

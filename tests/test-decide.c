@@ -13,11 +13,12 @@
 
 #include <string.h>
 
-#include "dt-decide.h"
-#include "dt-domain.h"
-#include "dt-qemu.h"
-#include "dt-util.h"
-#include "dt-vdb.h"
+#include "decide/dt-decide.h"
+#include "model/dt-versions.h"
+#include "model/dt-domain.h"
+#include "probe/dt-qemu.h"
+#include "model/dt-util.h"
+#include "model/dt-vdb.h"
 
 #include "scenarios.h"
 
@@ -1259,7 +1260,7 @@ test_matrix_shape(void)
         for (guint i = 0; i < G_N_ELEMENTS(scenarios); i++) {
             DtVersion v;
             if (scenarios[i].qemu && dt_version_parse(scenarios[i].qemu, &v) &&
-                g_strcmp0(dt_qemu_band(&v), band_names[j]) == 0) {
+                g_strcmp0(dt_versions_qemu_band_name(&v), band_names[j]) == 0) {
                 bands_seen++;
                 break;
             }

@@ -19,9 +19,9 @@
 
 #include <glib/gstdio.h>
 
-#include "dt-domain.h"
-#include "dt-util.h"
-#include "dt-xml.h"
+#include "model/dt-domain.h"
+#include "model/dt-util.h"
+#include "model/dt-xml.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 

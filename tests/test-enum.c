@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "dt-model.h"
+#include "model/dt-model.h"
 
 /* For one vocabulary: every value from first to last has a distinct name
  * that reads back as the same value; the values just outside have none;

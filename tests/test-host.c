@@ -15,13 +15,13 @@
 
 #include <glib/gstdio.h>
 
-#include "dt-alias.h"
-#include "dt-host.h"
-#include "dt-platform.h"
-#include "dt-hostcheck.h"
-#include "dt-paths.h"
-#include "dt-util.h"
-#include "dt-vdb.h"
+#include "probe/dt-alias.h"
+#include "probe/dt-host.h"
+#include "probe/dt-platform.h"
+#include "decide/dt-hostcheck.h"
+#include "probe/dt-paths.h"
+#include "model/dt-util.h"
+#include "model/dt-vdb.h"
 
 #define REL_612 "6.12.57+deb13-amd64"
 

@@ -10,8 +10,8 @@
 
 #include <string.h>
 
-#include "dt-iommu.h"
-#include "dt-util.h"
+#include "probe/dt-iommu.h"
+#include "model/dt-util.h"
 
 /* Sapphire Rapids, intel/intel-device-plugins-for-kubernetes#1836 */
 #define SPR_ECAP 0x3ee9e86f050dfULL

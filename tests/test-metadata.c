@@ -7,11 +7,11 @@
 
 #include <string.h>
 
-#include "dt-domain.h"
-#include "dt-metadata.h"
-#include "dt-rewrite.h"
-#include "dt-util.h"
-#include "dt-xml.h"
+#include "model/dt-domain.h"
+#include "model/dt-metadata.h"
+#include "render/dt-rewrite.h"
+#include "model/dt-util.h"
+#include "model/dt-xml.h"
 
 #define NS "http://dirtytrack.org/xmlns/domain/1.0"
 

@@ -16,8 +16,9 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
-#include "dt-qemu.h"
-#include "dt-util.h"
+#include "probe/dt-qemu.h"
+#include "model/dt-versions.h"
+#include "model/dt-util.h"
 
 static DtVersion
 ver(const char *s)
@@ -135,7 +136,7 @@ test_band(gconstpointer data)
     const BandCase *c = data;
     DtVersion v = ver(c->version);
 
-    g_assert_cmpstr(dt_qemu_band(&v), ==, c->band);
+    g_assert_cmpstr(dt_versions_qemu_band_name(&v), ==, c->band);
 }
 
 static void
@@ -143,8 +144,8 @@ test_band_unknown(void)
 {
     DtVersion v = { 0 };
 
-    g_assert_cmpstr(dt_qemu_band(&v), ==, "unknown");
-    g_assert_cmpstr(dt_qemu_band(NULL), ==, "unknown");
+    g_assert_cmpstr(dt_versions_qemu_band_name(&v), ==, "unknown");
+    g_assert_cmpstr(dt_versions_qemu_band_name(NULL), ==, "unknown");
 }
 
 typedef struct {
@@ -408,7 +409,7 @@ test_probe_replay_switchover_ack(Fixture *f, gconstpointer data)
     bin = write_replay_qemu(f, "qemu-91", v, h, q);
     caps = dt_qemu_caps_probe(bin, NULL, 10000, &error);
     g_assert_no_error(error);
-    g_assert_cmpstr(dt_qemu_band(&caps->version), ==, "9.1");
+    g_assert_cmpstr(dt_versions_qemu_band_name(&caps->version), ==, "9.1");
     g_assert_true(caps->has_switchover_ack);
     g_assert_true(caps->has_enable_migration);
     g_assert_true(caps->has_x_device_dirty_page_tracking);
@@ -584,7 +585,7 @@ test_real_probe(Fixture *f, gconstpointer data)
     g_assert_cmpint(caps->source, ==, DT_SOURCE_BINARY);
     g_assert_true(caps->props_known);
     g_test_message("probed %s: QEMU %u.%u.%u, band %s", q, caps->version.major,
-                   caps->version.minor, caps->version.micro, dt_qemu_band(&caps->version));
+                   caps->version.minor, caps->version.micro, dt_versions_qemu_band_name(&caps->version));
     if (caps->version.major == 7 && caps->version.minor == 2) {
         /* Debian 12, the reference platform */
         g_assert_true(caps->has_x_enable_migration);

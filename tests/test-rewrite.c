@@ -15,9 +15,9 @@
 
 #include <glib/gstdio.h>
 
-#include "dt-model.h"
-#include "dt-rewrite.h"
-#include "dt-util.h"
+#include "model/dt-model.h"
+#include "render/dt-rewrite.h"
+#include "model/dt-util.h"
 
 #define HOST "dest-host"
 #define TIME1 "2026-11-21T06:00:00Z"

@@ -8,10 +8,10 @@
 #include <unistd.h>
 #include <string.h>
 
-#include "dt-config.h"
-#include "dt-paths.h"
-#include "dt-util.h"
-#include "dt-xml.h"
+#include "model/dt-config.h"
+#include "probe/dt-paths.h"
+#include "model/dt-util.h"
+#include "model/dt-xml.h"
 
 static void
 test_pci_addr_valid(void)

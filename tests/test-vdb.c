@@ -12,9 +12,9 @@
 #include <string.h>
 #include <libxml/relaxng.h>
 
-#include "dt-util.h"
-#include "dt-vdb.h"
-#include "dt-xml.h"
+#include "model/dt-util.h"
+#include "model/dt-vdb.h"
+#include "model/dt-xml.h"
 
 static DtVdb *shipped;
 

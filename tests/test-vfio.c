@@ -25,10 +25,10 @@
 
 #include <json-glib/json-glib.h>
 
-#include "dt-decide.h"
-#include "dt-uapi.h"
-#include "dt-util.h"
-#include "dt-vfio.h"
+#include "decide/dt-decide.h"
+#include "probe/dt-uapi.h"
+#include "model/dt-util.h"
+#include "probe/dt-vfio.h"
 
 #define MOCK_SO ABS_TOP_BUILDDIR "/tests/.libs/vfiomock.so"
 

@@ -82,7 +82,7 @@
 
 #include <glib.h>
 
-#include "dt-uapi.h"
+#include "probe/dt-uapi.h"
 
 #define MAX_FDS 4096
 #define MAX_OBJS 64

@@ -30,11 +30,11 @@
 
 #include <glib-unix.h>
 
-#include "dt-dbus-api.h"
-#include "dt-log.h"
-#include "dt-paths.h"
-#include "dtbus.h"
-#include "dtd.h"
+#include "dbus/dt-dbus-api.h"
+#include "model/dt-log.h"
+#include "probe/dt-paths.h"
+#include "dbus/dtbus.h"
+#include "daemon/dtd.h"
 
 #ifndef DT_DBUS_GROUP
 #define DT_DBUS_GROUP "libvirt"

@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dtd.h"
+#include "daemon/dtd.h"
 
 struct DtdFileId {
     int dirfd;            /* borrowed: relative paths are read from it; -1: path is absolute */

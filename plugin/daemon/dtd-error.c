@@ -11,9 +11,9 @@
 
 #include <stdarg.h>
 
-#include "dt-dbus-api.h"
-#include "dtd.h"
-#include "dtbus.h"
+#include "dbus/dt-dbus-api.h"
+#include "daemon/dtd.h"
+#include "dbus/dtbus.h"
 
 static const char *const error_names[] = {
     [DT_ERROR_FAILED] = DT_DBUS_ERROR_FAILED,

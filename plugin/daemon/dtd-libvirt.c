@@ -31,7 +31,7 @@
 
 #include <glib-unix.h>
 
-#include "dtd.h"
+#include "daemon/dtd.h"
 
 #define DTD_LIBVIRT_RETRY_S 5
 

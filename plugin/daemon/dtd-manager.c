@@ -57,18 +57,18 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
-#include "dt-dbus-api.h"
-#include "dt-eval.h"
-#include "dt-host.h"
-#include "dt-platform.h"
-#include "dt-qemu.h"
-#include "dt-paths.h"
-#include "dt-report.h"
-#include "dt-rewrite.h"
-#include "dt-util.h"
-#include "dt-xml.h"
-#include "dtbus.h"
-#include "dtd.h"
+#include "dbus/dt-dbus-api.h"
+#include "eval/dt-eval.h"
+#include "probe/dt-host.h"
+#include "probe/dt-platform.h"
+#include "probe/dt-qemu.h"
+#include "probe/dt-paths.h"
+#include "render/dt-report.h"
+#include "render/dt-rewrite.h"
+#include "model/dt-util.h"
+#include "model/dt-xml.h"
+#include "dbus/dtbus.h"
+#include "daemon/dtd.h"
 
 typedef enum {
     JOB_EVALUATE,

@@ -33,16 +33,16 @@
 
 #include <json-glib/json-glib.h>
 
-#include "dt-util.h"
-#include "dt-cost.h"
-#include "dt-dbus-api.h"
-#include "dt-decide.h"
-#include "dt-eval.h"
-#include "dt-log.h"
-#include "dt-metadata.h"
-#include "dt-xml.h"
-#include "dtbus.h"
-#include "dtd.h"
+#include "model/dt-util.h"
+#include "decide/dt-cost.h"
+#include "dbus/dt-dbus-api.h"
+#include "decide/dt-decide.h"
+#include "eval/dt-eval.h"
+#include "model/dt-log.h"
+#include "model/dt-metadata.h"
+#include "model/dt-xml.h"
+#include "dbus/dtbus.h"
+#include "daemon/dtd.h"
 
 /* Rounds of the ramp kept per job; later iterations keep the last value. */
 #define DTD_TUNE_RAMP_LEN DT_COST_DEFAULT_MAX_ROUNDS

@@ -24,7 +24,7 @@
 
 #include <glib-unix.h>
 
-#include "dtd.h"
+#include "daemon/dtd.h"
 
 #define DTD_UEVENT_DEBOUNCE_MS 1000
 

@@ -13,13 +13,13 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
-#include "dt-config.h"
-#include "dt-hostcheck.h"
-#include "dt-model.h"
-#include "dt-paths.h"
-#include "dt-qemu-registry.h"
-#include "dt-util.h"
-#include "dt-vdb.h"
+#include "model/dt-config.h"
+#include "decide/dt-hostcheck.h"
+#include "model/dt-model.h"
+#include "probe/dt-paths.h"
+#include "probe/dt-qemu-registry.h"
+#include "model/dt-util.h"
+#include "model/dt-vdb.h"
 
 G_BEGIN_DECLS
 

@@ -1,0 +1,60 @@
+/* dt-vdb.h: the variant-driver database (data/variant-drivers.xml,
+ * schema schemas/variant-drivers.rng).
+ *
+ * Knowledge, not code: for each VFIO driver the devices it claims, the
+ * migration flags it offers, whether it implements DMA logging, conditions,
+ * and the kernel version each capability arrived in.
+ */
+#pragma once
+
+#include <glib.h>
+#include "model/dt-model.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    guint16 vendor;
+    guint16 device;          /* 0xffff = any device of the vendor */
+    DtVersion since;         /* kernel that added this id; unknown = with the driver */
+} DtVdbId;
+
+typedef struct {
+    char *driver;            /* pci_driver.name, e.g. "mlx5_vfio_pci", "xe-vfio-pci" */
+    char *module;            /* module name, e.g. "mlx5_vfio_pci" */
+    DtVersion since;         /* kernel the driver appeared in */
+    DtVersion migration_since;/* kernel migration support arrived (unknown = none) */
+    guint32 mig_flags;       /* DT_MIG_* the driver offers on a new enough kernel */
+    DtVersion pre_copy_since;/* kernel PRE_COPY arrived (unknown = never) */
+    gboolean dma_logging;    /* implements log_ops */
+    DtVersion dma_logging_since;
+    char *arch;              /* "x86_64", "aarch64", "s390x" or NULL = any */
+    char *conditions;        /* human text: firmware caps, admin steps */
+    guint64 stop_copy_bytes; /* typical device state estimate, 0 unknown */
+    GArray *ids;             /* DtVdbId */
+} DtVdbEntry;
+
+typedef struct DtVdb DtVdb;
+
+DtVdb *dt_vdb_load(const char *path, GError **error);
+DtVdb *dt_vdb_parse(const char *buf, gsize len, GError **error);
+/* dt_vdb_parse() through libxml2 alone, never the simple parser: the
+ * reference the fast road is tested and fuzzed against. */
+DtVdb *dt_vdb_parse_reference(const char *buf, gsize len, GError **error);
+/* Load from $DIRTYTRACK_DATADIR, the source tree when uninstalled, or $(pkgdatadir). */
+DtVdb *dt_vdb_load_default(GError **error);
+void dt_vdb_free(DtVdb *db);
+guint dt_vdb_size(const DtVdb *db);
+const DtVdbEntry *dt_vdb_get(const DtVdb *db, guint i);
+/* Same entries in the same order, field by field (the loader's two roads
+ * must agree: tests and fuzzing compare them). */
+gboolean dt_vdb_equal(const DtVdb *a, const DtVdb *b);
+const DtVdbEntry *dt_vdb_find_driver(const DtVdb *db, const char *driver);
+/* Driver entry (not vfio-pci) claiming vendor:device, or NULL. */
+const DtVdbEntry *dt_vdb_find_device(const DtVdb *db, guint16 vendor, guint16 device);
+/* Migration flags the entry offers on this kernel (0 = none). */
+guint32 dt_vdb_entry_flags_on(const DtVdbEntry *e, const DtVersion *kernel);
+gboolean dt_vdb_entry_logs_on(const DtVdbEntry *e, const DtVersion *kernel);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtVdb, dt_vdb_free)
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* dt-rewrite.h: applies a decision to domain XML, for the hook's
+ * migrate/restore filter and for `dirtytrack apply`: per hostdev the
+ * <qemu:override> frontend properties of the VF policy (adding a `ua-`
+ * alias where the device has none, and the qemu namespace where missing),
+ * and dirtytrack's own <metadata> element (verdict, mode, fingerprint,
+ * host, time) with the domain's existing policy kept.
+ *
+ * The output must pass libvirt's ABI stability check against the input and
+ * virt-xml-validate: nothing else in the document is touched.
+ */
+#pragma once
+
+#include <glib.h>
+#include "model/dt-model.h"
+
+G_BEGIN_DECLS
+
+/* Returns the rewritten XML (NUL-terminated) and sets *changed; when
+ * nothing would change returns a copy of the input and *changed = FALSE.
+ * host and timestamp go into the metadata (timestamp ISO 8601 UTC). */
+char *dt_rewrite_domain_xml(const char *xml, gsize len, const DtDecision *d,
+                            const char *host, const char *timestamp,
+                            gboolean *changed, GError **error);
+
+G_END_DECLS
