@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 
+#include "model/dt-error.h"
 #include "dbus/dt-dbus-api.h"
 #include "daemon/dtd.h"
 #include "dbus/dtbus.h"

@@ -12,8 +12,6 @@
 
 #include "model/dt-util.h"
 
-G_DEFINE_QUARK(dirtytrack-error-quark, dt_error)
-
 gboolean
 dt_parse_u64(const char *s, guint base, guint64 *out)
 {

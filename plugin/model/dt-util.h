@@ -1,5 +1,4 @@
-/* dt-util.h: small helpers shared by every module: the error domain,
- * translation macros, PCI addresses, version numbers and strict number
+/* dt-util.h: small helpers shared by every module: translation macros, PCI addresses, version numbers and strict number
  * parsing.  Parsers here never trust their input: they are fed sysfs files,
  * XML attributes and command-line options alike.
  */
@@ -7,25 +6,10 @@
 
 #include <glib.h>
 #include <glib/gi18n-lib.h>
+#include "model/dt-error.h"
 #include "model/dt-model.h"
 
 G_BEGIN_DECLS
-
-#define DT_ERROR (dt_error_quark())
-GQuark dt_error_quark(void);
-
-/* Keep in step with the D-Bus error table (one name per code). */
-typedef enum {
-    DT_ERROR_FAILED,         /* anything else */
-    DT_ERROR_INVALID_INPUT,  /* malformed XML, bad option, bad address */
-    DT_ERROR_NOT_FOUND,      /* file, device or domain missing */
-    DT_ERROR_BUSY,           /* device in use */
-    DT_ERROR_PERMISSION,     /* not allowed */
-    DT_ERROR_IO,             /* reading or writing failed */
-    DT_ERROR_TIMEOUT,        /* a deadline passed */
-    DT_ERROR_UNSUPPORTED,    /* the kernel or device cannot do it */
-    DT_ERROR_NUM
-} DtErrorCode;
 
 /* PCI address "DDDD:BB:SS.F" (domain optional on input: "BB:SS.F"). */
 gboolean dt_pci_addr_parse(const char *s, DtPciAddr *out);
