@@ -20,7 +20,7 @@
  *     echo      the transport floor: the same Evaluate message (XML and
  *               options) to a trivial service this program forks on the
  *               same bus, which answers at once with the reply the daemon
- *               gave (same three strings, same sizes).  What libdbus and
+ *               gave (the same results, same sizes).  What libdbus and
  *               dbus-daemon alone cost for these payloads.
  * throughput: CALLS Evaluate calls shared by N client threads, each with
  *   its own private connection (as N hooks or tools would be), each call
@@ -266,13 +266,13 @@ round_trip(DBusConnection *c, DBusMessage *m, gboolean evaluate, char **why)
 
 /* ---- the echo service: the transport floor --------------------------------- */
 
-/* Answers every method call on its interface with the three strings of
- * the daemon's reply; Peer methods are answered by libdbus. */
+/* Answers every method call on its interface with a copy of the daemon's
+ * reply (all of its results), addressed to the caller, as the daemon's
+ * decision cache answers; Peer methods are answered by libdbus. */
 static DBusHandlerResult
 echo_filter(DBusConnection *c, DBusMessage *m, void *data)
 {
     DBusMessage *model = data;
-    const char *verdict, *mode, *json;
     DBusMessage *reply;
     DBusMessageIter it;
     const char *xml;
@@ -283,13 +283,12 @@ echo_filter(DBusConnection *c, DBusMessage *m, void *data)
     /* read the argument, as any service would */
     if (dbus_message_iter_init(m, &it) && dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_STRING)
         dbus_message_iter_get_basic(&it, &xml);
-    dbus_message_get_args(model, NULL, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &mode,
-                          DBUS_TYPE_STRING, &json, DBUS_TYPE_INVALID);
-    reply = dbus_message_new_method_return(m);
-    dbus_message_append_args(reply, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &mode,
-                             DBUS_TYPE_STRING, &json, DBUS_TYPE_INVALID);
-    dbus_connection_send(c, reply, NULL);
-    dbus_message_unref(reply);
+    reply = dbus_message_copy(model);
+    if (reply && dbus_message_set_reply_serial(reply, dbus_message_get_serial(m)) &&
+        dbus_message_set_destination(reply, dbus_message_get_sender(m)))
+        dbus_connection_send(c, reply, NULL);
+    if (reply)
+        dbus_message_unref(reply);
     return DBUS_HANDLER_RESULT_HANDLED;
 }
 

@@ -538,7 +538,7 @@ switch_host(const char *host)
     d->sysroot = g_build_filename(ABS_TOP_SRCDIR, "tests", "data", "hosts", host, NULL);
     /* as at the daemon's start: the first probe of this host, not a change */
     g_clear_pointer(&d->host, dtd_host_snapshot_free);
-    dtd_manager_refresh_host(d);
+    dtd_host_refresh(d);
     iterate_until(probed, "host probe");
     if (d->host->error)
         dt_fuzz_fail("probing fixture %s failed: %s", host, d->host->error->message);
@@ -581,7 +581,7 @@ setup(void)
      * destructor, racing libFuzzer's leak check (a false "direct leak"). */
     g_thread_pool_set_max_unused_threads(-1);
     g_thread_pool_set_max_idle_time(0);
-    d->pool = g_thread_pool_new(dtd_worker_entry, d, FUZZ_THREADS, FALSE, &error);
+    d->pool = g_thread_pool_new(dtd_jobs_worker, d, FUZZ_THREADS, FALSE, &error);
     if (!d->pool || !dtd_tune_init(d, &error))
         dt_fuzz_fail("cannot start the daemon's workers: %s", error->message);
 
@@ -1064,7 +1064,7 @@ settle(void)
             g_main_context_iteration(NULL, TRUE);
         }
         g_thread_pool_free(F.d->pool, FALSE, TRUE);
-        F.d->pool = g_thread_pool_new(dtd_worker_entry, F.d, FUZZ_THREADS, FALSE, &error);
+        F.d->pool = g_thread_pool_new(dtd_jobs_worker, F.d, FUZZ_THREADS, FALSE, &error);
         if (!F.d->pool)
             dt_fuzz_fail("cannot restart the workers: %s", error->message);
         g_source_remove(ticker);

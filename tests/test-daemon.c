@@ -806,7 +806,49 @@ test_peer_ping(void)
     assert_ok(reply);
 }
 
-static void
+/* The typed reasons (a(ssss) at argument index) equal the report's
+ * reasons [{code, severity, device, message}] one by one, a null device
+ * being ""; returns how many there are. */
+static guint
+assert_typed_reasons(DBusMessage *reply, int index, JsonObject *report)
+{
+    JsonArray *reasons = json_object_get_array_member(report, "reasons");
+    DBusMessageIter iter, array;
+    guint n = 0;
+
+    g_assert_true(dbus_message_iter_init(reply, &iter));
+    for (int i = 0; i < index; i++)
+        g_assert_true(dbus_message_iter_next(&iter));
+    g_assert_cmpint(dbus_message_iter_get_arg_type(&iter), ==, DBUS_TYPE_ARRAY);
+    g_assert_cmpint(dbus_message_iter_get_element_type(&iter), ==, DBUS_TYPE_STRUCT);
+    for (dbus_message_iter_recurse(&iter, &array);
+         dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
+         dbus_message_iter_next(&array), n++) {
+        static const char *const keys[] = { "code", "severity", "device", "message" };
+        JsonObject *r;
+        DBusMessageIter st;
+
+        g_assert_cmpuint(n, <, json_array_get_length(reasons));
+        r = json_array_get_object_element(reasons, n);
+        dbus_message_iter_recurse(&array, &st);
+        for (guint k = 0; k < G_N_ELEMENTS(keys); k++) {
+            const char *typed = NULL;
+            const char *json = json_object_get_null_member(r, keys[k])
+                                   ? ""
+                                   : json_object_get_string_member(r, keys[k]);
+
+            g_assert_cmpint(dbus_message_iter_get_arg_type(&st), ==, DBUS_TYPE_STRING);
+            dbus_message_iter_get_basic(&st, &typed);
+            g_assert_cmpstr(typed, ==, json);
+            dbus_message_iter_next(&st);
+        }
+        g_assert_cmpint(dbus_message_iter_get_arg_type(&st), ==, DBUS_TYPE_INVALID);
+    }
+    g_assert_cmpuint(n, ==, json_array_get_length(reasons));
+    return n;
+}
+
+static guint
 check_evaluate(const char *domain)
 {
     g_autofree char *xml = read_domain(domain);
@@ -819,13 +861,15 @@ check_evaluate(const char *domain)
 
     reply = send_call(T.conn, eval_call("Evaluate", xml, opts), CALL_TIMEOUT_MS);
     assert_ok(reply);
-    g_assert_cmpstr(dbus_message_get_signature(reply), ==, "sss");
+    /* API version 3: verdict, mode and reasons as D-Bus types besides the report */
+    g_assert_cmpstr(dbus_message_get_signature(reply), ==, "sssa(ssss)");
     o = parse_object(reply_string(reply, 2), &root);
     assert_json_glib_form(reply_string(reply, 2));
-    /* the report is the same decision the two strings summarise */
+    /* the report is the same decision the typed results summarise */
     g_assert_cmpstr(json_object_get_string_member(o, "verdict"), ==, reply_string(reply, 0));
     g_assert_cmpstr(json_object_get_string_member(o, "mode"), ==, reply_string(reply, 1));
     g_assert_true(json_object_has_member(o, "reasons"));
+    return assert_typed_reasons(reply, 3, o);
 }
 
 static void
@@ -842,6 +886,15 @@ test_evaluate_no_hostdev(void)
     check_evaluate("no-hostdev");
 }
 
+/* A domain whose device is not on this host: refused, with reasons, and
+ * the typed reasons say the same as the report's. */
+static void
+test_evaluate_typed_reasons(void)
+{
+    REQUIRE_READY();
+    g_assert_cmpuint(check_evaluate("missing-device"), >, 0);
+}
+
 static void
 test_filter(void)
 {
@@ -856,10 +909,12 @@ test_filter(void)
     REQUIRE_READY();
     reply = send_call(T.conn, eval_call("Filter", xml, opts), CALL_TIMEOUT_MS);
     assert_ok(reply);
-    g_assert_cmpstr(dbus_message_get_signature(reply), ==, "sss");
+    g_assert_cmpstr(dbus_message_get_signature(reply), ==, "ssssa(ssss)");
     o = parse_object(reply_string(reply, 1), &root);
     assert_json_glib_form(reply_string(reply, 1));
     g_assert_cmpstr(json_object_get_string_member(o, "verdict"), ==, reply_string(reply, 0));
+    g_assert_cmpstr(json_object_get_string_member(o, "mode"), ==, reply_string(reply, 3));
+    assert_typed_reasons(reply, 4, o);
     new_xml = reply_string(reply, 2);
     /* "" means unchanged; otherwise it carries our metadata */
     if (new_xml[0] != '\0') {
@@ -2072,6 +2127,8 @@ main(int argc, char **argv)
     g_test_add_func("/daemon/peer/ping-answered", test_peer_ping);
     g_test_add_func("/daemon/evaluate/mlx5-vf-report-agrees-with-verdict-mode", test_evaluate_mlx5);
     g_test_add_func("/daemon/evaluate/no-hostdev-report-agrees", test_evaluate_no_hostdev);
+    g_test_add_func("/daemon/evaluate/missing-device-typed-reasons-equal-report",
+                    test_evaluate_typed_reasons);
     g_test_add_func("/daemon/filter/mlx5-vf-new-xml-empty-or-with-metadata", test_filter);
     g_test_add_func("/daemon/report/json-glib-form-escapes-and-repeated-address",
                     test_report_json_glib_form);

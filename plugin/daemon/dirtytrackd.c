@@ -67,7 +67,7 @@ static void
 on_devices_settled(gpointer user_data)
 {
     g_debug("Kernel reported device changes: refreshing the host report");
-    dtd_manager_refresh_host(user_data);
+    dtd_host_refresh(user_data);
 }
 
 static gboolean
@@ -214,7 +214,7 @@ daemon_free(DtdDaemon *d)
     /* a connection that completed while we were stopping */
     dtd_libvirt_stop(d);
     if (d->conn) {
-        dtd_manager_flush_waiters(d);
+        dtd_host_flush_waiters(d);
         dbus_connection_flush(d->conn);
         dtbus_cleanup_connection(d->conn);
         dbus_connection_close(d->conn);
@@ -407,12 +407,12 @@ main(int argc, char **argv)
     /* before any libvirt connection exists, and before threads */
     dtd_libvirt_init();
     d->loop = g_main_loop_new(NULL, FALSE);
-    d->pool = g_thread_pool_new(dtd_worker_entry, d, opt_threads, FALSE, &error);
+    d->pool = g_thread_pool_new(dtd_jobs_worker, d, opt_threads, FALSE, &error);
     /* exclusive: its niced threads never serve root's lane */
     d->user_threads = MAX(1, (guint) opt_threads / 2);
     d->user_max_queue = d->max_queue;
     if (d->pool)
-        d->user_pool = g_thread_pool_new(dtd_user_worker_entry, d, (gint) d->user_threads, TRUE,
+        d->user_pool = g_thread_pool_new(dtd_jobs_user_worker, d, (gint) d->user_threads, TRUE,
                                          &error);
     if (!d->pool || !d->user_pool || !dtd_tune_init(d, &error))
         goto fail;
@@ -428,7 +428,7 @@ main(int argc, char **argv)
     if (!request_name(d->conn, &error))
         goto fail;
 
-    dtd_manager_refresh_host(d);
+    dtd_host_refresh(d);
     if (!d->sysroot) {
         g_autoptr(GError) uerr = NULL;
 

@@ -6,9 +6,12 @@
  * parsing the file again costs thousands.  A device signature is the text
  * of the three links that change when a PCI function is unplugged, bound
  * to another driver or moved to another IOMMU group.  The decision cache
- * keeps Evaluate answers by their input (domain XML, role, versions); the
- * caller (dtd-manager.c) serves an entry only after checking every file
- * identity and device signature it records.
+ * keeps Evaluate answers by their input (domain XML, role, versions), and
+ * an entry is served (dtd-eval.c) only while everything it was read from
+ * is unchanged (dtd_cache_entry_valid()): the snapshot (no uevent since),
+ * the variant-driver database, the files behind the host-wide facts, each
+ * device's links, the QEMU binary when one was probed, and the absence of
+ * kernel (debugfs) facts, which change as devices run.
  *
  * Identities have the kernel's timestamp granularity: a file rewritten in
  * place with the same size within one clock tick keeps its identity.
@@ -28,6 +31,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
+
+#include "eval/dt-eval.h"
+#include "probe/dt-host.h"
+#include "probe/dt-paths.h"
+#include "probe/dt-qemu.h"
+#include "model/dt-util.h"
 #include "daemon/dtd.h"
 
 struct DtdFileId {
@@ -536,4 +546,189 @@ dtd_file_id_abspath(const DtdFileId *id, const char *root)
     if (id->dirfd < 0)
         return g_strdup(id->path);
     return g_build_filename(root, id->path, NULL);
+}
+
+/* ---- whether an answer still holds ------------------------------------------------ */
+
+guint64
+dtd_serial_next(void)
+{
+    static gsize serial;   /* atomic */
+
+    return (guint64) g_atomic_pointer_add(&serial, 1) + 1;
+}
+
+static gboolean
+kernel_fact(DtSource src)
+{
+    return src == DT_SOURCE_DEBUGFS || src == DT_SOURCE_IOCTL;
+}
+
+/* The entry for job's answer when it may be served again (else NULL): an Evaluate whose
+ * host came from the snapshot, with a known database, QEMU facts that
+ * only change with a file we can watch, and no kernel (debugfs) facts. */
+DtdCacheEntry *
+dtd_cache_entry_new(const DtdJob *job)
+{
+    const DtEvaluation *e = job->eval;
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func((GDestroyNotify) dtd_file_id_free);
+    g_autofree char *vfio_dbg = NULL;
+    gboolean vfio_dbg_absent;
+    DtdCacheEntry *entry;
+
+    if (job->kind != DTD_JOB_EVALUATE || !job->admit || job->preflight || !job->from.used ||
+        job->from.stale || !job->vdb)
+        return NULL;
+    /* an answer that would fill a large part of the cache would not stay
+     * in it, and checking it again (each device's links, on the main loop)
+     * would cost more than it saves */
+    if (job->xml_len + strlen(job->report_json) > DTD_CACHE_BYTES / 8)
+        return NULL;
+    if (e->qemu->source == DT_SOURCE_BINARY && e->qemu->binary)
+        /* the trusted binary probed (its path without links): its identity */
+        g_ptr_array_add(ids, dtd_file_id_new(e->qemu->binary, DTD_ID_FILE));
+    else if (e->qemu->source != DT_SOURCE_CONFIG && !e->qemu_untrusted)
+        /* none found for the arch, or one that would not answer: that may
+         * change without a file we watch */
+        return NULL;
+    vfio_dbg = dt_paths_get(job->from.base->paths, "/sys/kernel/debug/vfio");
+    /* dt_evaluate() reads vfio debugfs where it exists (6.18+): without
+     * the directory none can, else each VFIO device's must stay absent */
+    vfio_dbg_absent = !g_file_test(vfio_dbg, G_FILE_TEST_IS_DIR);
+    if (vfio_dbg_absent)
+        g_ptr_array_add(ids, dtd_file_id_new(vfio_dbg, DTD_ID_NO_DIR));
+    for (guint i = 0; i < e->host->devices->len; i++) {
+        const DtPciDev *p = g_ptr_array_index(e->host->devices, i);
+        g_autofree char *addr = NULL;
+        g_autofree char *dbg = NULL;
+
+        if (kernel_fact(p->migration.source) || kernel_fact(p->dma_logging.source) ||
+            kernel_fact(p->iommu_dirty.source))
+            return NULL;
+        if (vfio_dbg_absent || !dt_driver_is_vfio(p->driver))
+            continue;
+        addr = dt_pci_addr_to_string(&p->addr);
+        dbg = dt_paths_printf(job->from.base->paths, "/sys/kernel/debug/vfio/%s/migration", addr);
+        g_ptr_array_add(ids, dtd_file_id_new(dbg, DTD_ID_NO_DIR));
+    }
+
+    entry = g_new0(DtdCacheEntry, 1);
+    entry->key.role = job->args.role;
+    entry->key.qemu_version = g_strdup(job->args.qemu_version);
+    entry->key.libvirt_version = g_strdup(job->args.libvirt_version);
+    entry->key.xml = g_strndup(job->xml, job->xml_len);
+    entry->key.xml_len = job->xml_len;
+    entry->key.hash = dtd_cache_key_hash(&entry->key);
+    entry->report_bytes = strlen(job->report_json);
+    entry->domain_name = g_strdup(e->domain->name);
+    entry->snapshot_serial = job->from.base->serial;
+    entry->uevent_gen = job->uevent_gen;
+    entry->vdb_gen = job->vdb_gen;
+    entry->dev_addrs = g_array_ref(job->from.dev_addrs);
+    entry->dev_sigs = g_ptr_array_ref(job->from.dev_sigs);
+    entry->ids = g_steal_pointer(&ids);
+    return entry;
+}
+
+/* Everything a cached answer was read from, read again (a few dozen
+ * stat/readlink calls). */
+static gboolean
+entry_checked(DtdDaemon *d, const DtdCacheEntry *e)
+{
+    DtdHostSnapshot *snap = d->host;
+
+    if (!dtd_host_snapshot_unchanged(snap))
+        return FALSE;
+    for (guint i = 0; i < e->ids->len; i++)
+        if (!dtd_file_id_unchanged(g_ptr_array_index(e->ids, i)))
+            return FALSE;
+    for (guint i = 0; i < e->dev_addrs->len; i++) {
+        g_autofree char *sig = dtd_device_sig(snap->paths, snap->root_fd,
+                                              &g_array_index(e->dev_addrs, DtPciAddr, i));
+
+        if (!g_str_equal(sig, g_ptr_array_index(e->dev_sigs, i)))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+watch_ready(gint fd, GIOCondition cond, gpointer user_data)
+{
+    DtdDaemon *d = user_data;
+
+    /* keep the queue short; the generation is what answers read */
+    dtd_watch_poll(d->watch);
+    return G_SOURCE_CONTINUE;
+}
+
+/* On a sysroot, watches every directory behind a cached answer, then
+ * checks it in full: from then on, while the watch's generation stays,
+ * it holds without a check.  Returns whether it holds. */
+gboolean
+dtd_cache_watch_entry(DtdDaemon *d, DtdCacheEntry *e)
+{
+    DtdHostSnapshot *snap = d->host;
+    const char *root = snap->paths->root;
+    gboolean ok = TRUE;
+    guint64 gen;
+
+    e->watched = FALSE;
+    if (!d->watch) {
+        d->watch = dtd_watch_new();
+        if (!d->watch)
+            return entry_checked(d, e);
+        d->watch_source = g_unix_fd_add(dtd_watch_fd(d->watch), G_IO_IN, watch_ready, d);
+    }
+    for (guint i = 0; ok && snap->inputs && i < snap->inputs->len; i++) {
+        g_autofree char *p = dtd_file_id_abspath(g_ptr_array_index(snap->inputs, i), root);
+
+        ok = dtd_watch_path(d->watch, root, p);
+    }
+    for (guint i = 0; ok && i < e->ids->len; i++) {
+        g_autofree char *p = dtd_file_id_abspath(g_ptr_array_index(e->ids, i), root);
+
+        ok = dtd_watch_path(d->watch, root, p);
+    }
+    for (guint i = 0; ok && i < e->dev_addrs->len; i++) {
+        g_autofree char *bdf = dt_pci_addr_to_string(&g_array_index(e->dev_addrs, DtPciAddr, i));
+        g_autofree char *drv = g_strdup_printf("%s/sys/bus/pci/devices/%s/driver", root, bdf);
+        g_autofree char *grp = g_strdup_printf("%s/sys/bus/pci/devices/%s/iommu_group", root, bdf);
+
+        ok = dtd_watch_path(d->watch, root, drv) && dtd_watch_path(d->watch, root, grp);
+    }
+    /* the generation before the check: a change during it moves it on */
+    gen = dtd_watch_poll(d->watch);
+    if (!entry_checked(d, e))
+        return FALSE;
+    if (ok) {
+        e->watched = TRUE;
+        e->watch_gen = gen;
+    }
+    return TRUE;
+}
+
+/* Whether a cached answer still holds.  The cheap parts always: the same
+ * snapshot, no uevent since (read what the kernel queued first), the same
+ * database, the same root directory.  Then, on a sysroot, no inotify event
+ * since the answer was last checked in full (else watch and check it
+ * again); on the real root, the full check. */
+gboolean
+dtd_cache_entry_valid(DtdDaemon *d, DtdCacheEntry *e)
+{
+    DtdHostSnapshot *snap = d->host;
+
+    dtd_uevent_poll(d->uevent);
+    if (!snap || snap->error || snap->serial != e->snapshot_serial ||
+        e->uevent_gen != d->uevent_gen)
+        return FALSE;
+    if (!dtd_vdb_current(d) || dtd_vdb_gen(d) != e->vdb_gen)
+        return FALSE;
+    if (snap->root_id && !dtd_file_id_unchanged(snap->root_id))
+        return FALSE;
+    if (e->watched && d->watch && dtd_watch_poll(d->watch) == e->watch_gen)
+        return TRUE;
+    if (snap->root_fd >= 0)
+        return dtd_cache_watch_entry(d, e);
+    return entry_checked(d, e);
 }

@@ -6,10 +6,14 @@
  * GError's, which is translated.  A message that quotes a caller's
  * argument quotes a short prefix of it (dtd_quote()): an error reply must
  * not become a way to make the daemon copy a megabyte back onto the bus.
+ * Beside them, the one writer of the compact JSON documents that answers
+ * and signals carry (dtd_json_string()).
  */
 #include "config.h"
 
 #include <stdarg.h>
+
+#include <json-glib/json-glib.h>
 
 #include "model/dt-error.h"
 #include "dbus/dt-dbus-api.h"
@@ -80,4 +84,14 @@ dtd_quote(const char *arg)
     head = g_utf8_substring(valid, 0, DTD_QUOTE_CHARS);
     /* the cut is marked, so a reader does not take the prefix for all */
     return g_strconcat(head, "\u2026", NULL);
+}
+
+char *
+dtd_json_string(JsonBuilder *b)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
 }

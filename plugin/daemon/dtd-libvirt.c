@@ -345,7 +345,7 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
     default:
         return 0;   /* defined/undefined/pmsuspended change nothing we track */
     }
-    dtd_domain_lifecycle(d, name, lifecycle_name(event), detail, running, migrated);
+    dtd_domains_lifecycle(d, name, lifecycle_name(event), detail, running, migrated);
     dtd_tune_lifecycle(d, name, event, detail);
     return 0;
 }
@@ -390,7 +390,7 @@ connect_done(gpointer user_data)
         d->virt_callback = c->callback_id;
         d->virt_lost = FALSE;
         for (guint i = 0; i < c->running->len; i++)
-            dtd_domain_lifecycle(d, g_ptr_array_index(c->running, i), "running", 0, TRUE, FALSE);
+            dtd_domains_lifecycle(d, g_ptr_array_index(c->running, i), "running", 0, TRUE, FALSE);
         g_message("Following domain events of %s", d->libvirt_uri);
     }
     d->virt_connecting = FALSE;

@@ -1,5 +1,7 @@
 /* dtd.h: dirtytrackd's internal state and the pieces of the daemon that
- * share it (main, the Manager interface, errors, the uevent watch).
+ * share it, one section per module (main, the Manager interface, argument
+ * checks, jobs, the host snapshot, evaluations, the domains' state, the
+ * variant-driver database, the cache, errors, libvirt, tuning, uevents).
  *
  * One DtdDaemon lives in main(); it is touched only on the main thread.
  * Worker threads get copies of what they need and give results back
@@ -11,15 +13,18 @@
 
 #include <dbus/dbus.h>
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <libvirt/libvirt.h>
 
 #include "model/dt-config.h"
+#include "eval/dt-eval.h"
 #include "decide/dt-hostcheck.h"
 #include "model/dt-model.h"
 #include "probe/dt-paths.h"
 #include "probe/dt-qemu-registry.h"
 #include "model/dt-util.h"
 #include "model/dt-vdb.h"
+#include "dbus/dtbus.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +79,7 @@ typedef struct {
 } DtdVdbRef;
 
 typedef struct DtdDecisionCache DtdDecisionCache;
+typedef struct DtdCacheEntry DtdCacheEntry;
 typedef struct DtdWatch DtdWatch;
 
 typedef struct {
@@ -170,35 +176,170 @@ DBusMessage *dtd_error_reply_code(DBusMessage *msg, DtErrorCode code, const char
 /* A caller's argument as an error message may quote it: its first 64
  * characters (valid UTF-8), then "\u2026" if it was longer. */
 char *dtd_quote(const char *arg);
+/* The builder's document as compact JSON. */
+char *dtd_json_string(JsonBuilder *b);
 
-/* dtd-manager.c */
+/* dtd-manager.c: the Manager interface (method table, properties). */
 gboolean dtd_manager_register(DtdDaemon *d);
 gboolean dtd_authorize(guint32 uid, const guint32 *gids, guint n_gids, gpointer user_data);
-/* The GThreadPool functions: run one job, post it back to the loop; the
- * user lane's first lowers its thread's priority. */
-void dtd_worker_entry(gpointer job, gpointer pool_data);
-void dtd_user_worker_entry(gpointer job, gpointer pool_data);
-/* Starts a probe (or queues one after the running probe). */
-void dtd_manager_refresh_host(DtdDaemon *d);
+
+/* dtd-args.c: what Evaluate and Filter are asked with (their a{ss}
+ * options), or HookEvent (op; role from op). */
+typedef struct {
+    DtRole role;
+    char *qemu_version;      /* NULL: not given */
+    char *libvirt_version;
+    char *op;                /* the hook operation that asks, or NULL */
+} DtdEvalArgs;
+
+gboolean dtd_args_check_xml(const char *xml, GError **error);
+gboolean dtd_args_check_domain_name(const char *name, GError **error);
+gboolean dtd_args_is_hook_op(const char *op);
+gboolean dtd_args_is_hook_subop(const char *subop);
+/* Reads the a{ss} options into args (whose strings it sets): keys known,
+ * unique, values well-formed; filter: "op" is Filter's (migrate, restore). */
+gboolean dtd_args_parse_options(DBusMessageIter *iter, gboolean filter, DtdEvalArgs *args,
+                                GError **error);
+
+/* dtd-host.c: the host snapshot. */
 DtdHostSnapshot *dtd_host_snapshot_ref(DtdHostSnapshot *s);
 /* Drops one reference (the last frees it). */
 void dtd_host_snapshot_free(DtdHostSnapshot *s);
-/* The database in force (NULL: none), after a cheap check of its file;
+/* Whether the files behind the snapshot's host-wide facts (and its root)
+ * are as they were before its probe. */
+gboolean dtd_host_snapshot_unchanged(const DtdHostSnapshot *snap);
+
+/* How an evaluation's host was built from a snapshot. */
+typedef struct {
+    DtdHostSnapshot *base;   /* ref'd: the snapshot to start from, or NULL */
+    gboolean used;           /* the host came from base, every device checked */
+    gboolean stale;          /* base disagreed with the host: refresh it */
+    GArray *dev_addrs;       /* DtPciAddr: the devices asked for, checked */
+    GPtrArray *dev_sigs;     /* char*: their signatures when checked */
+} DtdHostUse;
+
+/* dt_evaluate()'s host_func; data is a DtdHostUse. */
+DtHost *dtd_host_snapshot_host(const DtPciAddr *addrs, guint n_addrs, gpointer data);
+void dtd_host_init(DtdDaemon *d);
+/* Starts a probe (or queues one after the running probe). */
+void dtd_host_refresh(DtdDaemon *d);
+/* GetHostReport, RefreshHost, GetDeviceReport: the reply now, or NULL
+ * when the call waits for a probe (it is answered when that ends). */
+DBusMessage *dtd_host_report_reply(DtdDaemon *d, DBusMessage *msg);
+DBusMessage *dtd_host_refresh_reply(DtdDaemon *d, DBusMessage *msg);
+DBusMessage *dtd_host_device_reply(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr);
+/* Answers everything still waiting (at shutdown) with an error. */
+void dtd_host_flush_waiters(DtdDaemon *d);
+
+/* dtd-vdb.c: the variant-driver database's lifetime.
+ * The database in force (NULL: none), after a cheap check of its file;
  * main thread.  dtd_vdb_ref() takes a reference from any thread. */
 DtVdb *dtd_vdb_current(DtdDaemon *d);
+/* Which database is in force: its load's number (0: a fixed one). */
+guint64 dtd_vdb_gen(const DtdDaemon *d);
 DtdVdbRef *dtd_vdb_ref(DtdDaemon *d);
 void dtd_vdb_unref(DtdVdbRef *r);
 /* Loads the default database and watches its file (main(), at start). */
 gboolean dtd_vdb_load(DtdDaemon *d, GError **error);
 void dtd_vdb_clear(DtdDaemon *d);
-void dtd_domain_state_free(DtdDomainState *s);
-/* Answers everything still waiting (at shutdown) with an error. */
-void dtd_manager_flush_waiters(DtdDaemon *d);
 
+/* dtd-jobs.c: the work queues (two lanes) and their workers. */
+typedef struct DtdJob DtdJob;
+typedef void (*DtdJobFunc)(DtdJob *job);
+
+typedef enum {
+    DTD_JOB_EVALUATE,
+    DTD_JOB_FILTER,
+    DTD_JOB_HOOK_EVENT,
+    DTD_JOB_PROBE_HOST,
+} DtdJobKind;
+
+struct DtdJob {
+    DtdDaemon *d;
+    DtdJobKind kind;
+    DtdJobFunc queued;            /* main thread, when it gets its place (or NULL) */
+    DtdJobFunc run;               /* a worker */
+    DtdJobFunc answer;            /* main thread, after run; the job is freed after it */
+    DBusMessage *msg;             /* ref'd; only used on the main thread */
+    gboolean privileged;
+    gboolean user_lane;           /* a caller other than root: the user lane */
+    gboolean share_taken;         /* counted in d->user_by_uid/_by_name */
+    gboolean answer_now;          /* a Busy for it is sent at once, not held back */
+    guint32 uid;
+
+    /* inputs (copies: the worker owns nothing shared but read-only config) */
+    char *xml;
+    gsize xml_len;
+    DtdEvalArgs args;
+    char *subop, *name;
+    gboolean evaluate;            /* HookEvent: the op carries XML worth evaluating */
+    gboolean preflight;           /* the evaluation opens devices */
+    DtdHostUse from;              /* the snapshot the host is built from, and how */
+    DtdVdbRef *vdb_ref;           /* ref'd, or NULL */
+    DtVdb *vdb;                   /* the database to use (NULL: load one) */
+    guint64 uevent_gen;           /* when the job was queued */
+    guint64 vdb_gen;              /* vdb's generation (dtd_vdb_gen()) */
+    gboolean admit;               /* Evaluate: the answer may go into the cache */
+
+    /* outputs */
+    DtEvaluation *eval;
+    char *report_json;
+    char *new_xml;
+    gboolean changed;
+    char *time;
+    DtdHostSnapshot *snapshot;    /* a probe's */
+    GError *error;
+    DtdCacheEntry *entry;         /* the answer, when it may be cached */
+};
+
+DtdJob *dtd_job_new(DtdDaemon *d, DtdJobFunc run, DtdJobFunc answer);
+/* A caller's job: its message, its lane (from the caller's uid). */
+DtdJob *dtd_job_new_call(DtdDaemon *d, DtdJobFunc run, DtdJobFunc answer, DBusMessage *msg,
+                         const DtbusCaller *caller);
+void dtd_job_free(DtdJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtdJob, dtd_job_free)
+void dtd_jobs_init(DtdDaemon *d);
+/* Queues a caller's job; on a full queue or a used-up share answers Busy
+ * (the reply, or NULL when it is held back) and frees it. */
+DBusMessage *dtd_jobs_submit(DtdDaemon *d, DtdJob *job);
+/* Root's lane, without a bound: the daemon's own work (the host probe). */
+gboolean dtd_jobs_push_root(DtdDaemon *d, DtdJob *job, GError **error);
+/* Whether the job's caller has used up its share of the user lane. */
+gboolean dtd_jobs_share_used_up(DtdDaemon *d, const DtdJob *job);
+/* Busy for a caller over its share; may_hold: after a pause (NULL). */
+DBusMessage *dtd_jobs_busy_reply(DtdDaemon *d, DBusMessage *msg, gboolean may_hold);
+/* The GThreadPool functions: run one job, post it back to the loop; the
+ * user lane's first lowers its thread's priority. */
+void dtd_jobs_worker(gpointer job, gpointer pool_data);
+void dtd_jobs_user_worker(gpointer job, gpointer pool_data);
+
+/* dtd-eval.c: Evaluate, Filter and HookEvent as jobs. */
+DtdJob *dtd_eval_job_new(DtdDaemon *d, DtdJobKind kind, DBusMessage *msg,
+                         const DtbusCaller *caller);
+/* An Evaluate answered from the decision cache, in the main loop, or NULL
+ * (job->admit says whether its answer may be kept). */
+DBusMessage *dtd_eval_cached_reply(DtdDaemon *d, DtdJob *job, const char *xml);
+
+/* dtd-domains.c: what the daemon knows of each domain. */
+void dtd_domains_init(DtdDaemon *d);
+void dtd_domains_state_free(DtdDomainState *s);
+/* The domain's state, created when asked to, or NULL. */
+DtdDomainState *dtd_domains_get(DtdDaemon *d, const char *name, gboolean create);
+/* A decision's reasons as MigrationGated and GetDomainState carry them. */
+char *dtd_domains_reasons_json(const DtDecision *dec);
+void dtd_domains_record(DtdDomainState *s, DtRole role, const DtDecision *dec, const char *time);
+void dtd_domains_record_result(DtdDomainState *s, DtRole role, const char *verdict,
+                               const char *mode, const char *fingerprint, const char *time,
+                               const char *reasons_json);
+void dtd_domains_emit_gated(DtdDaemon *d, const DtdDomainState *s);
+/* A HookEvent job's answer: the state it sets. */
+void dtd_domains_hook_event(DtdDaemon *d, const DtdJob *job);
+/* GetDomainState's document. */
+char *dtd_domains_state_json(DtdDaemon *d, const DtdDomainState *s);
 /* A libvirt lifecycle event (or a domain found running at connect time):
  * migrated = the event's detail says a migration moved it. */
-void dtd_domain_lifecycle(DtdDaemon *d, const char *name, const char *event, int detail,
-                          gboolean running, gboolean migrated);
+void dtd_domains_lifecycle(DtdDaemon *d, const char *name, const char *event, int detail,
+                           gboolean running, gboolean migrated);
 
 /* dtd-libvirt.c: libvirt's event loop on ours; must run before any
  * connection is opened. */
@@ -229,7 +370,10 @@ void dtd_tune_hook_end(DtdDaemon *d, const char *name);
 /* GetDomainState's "tuning" object as JSON, NULL when there is none. */
 char *dtd_tune_state_json(DtdDaemon *d, const char *name);
 
-/* dtd-cache.c: file identities, device signatures, the decision cache. */
+/* dtd-cache.c: file identities, device signatures, the decision cache
+ * and whether an answer in it still holds. */
+/* A number unique in the process (snapshots' serials, databases' loads). */
+guint64 dtd_serial_next(void);
 DtdFileId *dtd_file_id_new(const char *path, DtdIdKind kind);
 /* path relative to dirfd (which must outlive the id), or absolute with -1 */
 DtdFileId *dtd_file_id_new_at(int dirfd, const char *path, DtdIdKind kind);
@@ -265,7 +409,7 @@ typedef struct {
 } DtdCacheKey;
 
 /* One cached Evaluate answer and everything it was read from. */
-typedef struct {
+struct DtdCacheEntry {
     DtdCacheKey key;               /* strings owned */
     DBusMessage *reply;            /* the reply sent, to copy for the next caller */
     gsize report_bytes;            /* its report's length */
@@ -283,7 +427,7 @@ typedef struct {
     GList *lru;                    /* owned by the cache */
     gboolean watched;              /* checked in full at watch generation watch_gen */
     guint64 watch_gen;
-} DtdCacheEntry;
+};
 
 guint dtd_cache_key_hash(const DtdCacheKey *k);
 DtdDecisionCache *dtd_cache_new(guint max_entries, gsize max_bytes);
@@ -300,6 +444,18 @@ void dtd_cache_insert(DtdDecisionCache *c, DtdCacheEntry *e);
 void dtd_cache_remove(DtdDecisionCache *c, DtdCacheEntry *e);
 void dtd_cache_entry_free(DtdCacheEntry *e);
 guint dtd_cache_size(const DtdDecisionCache *c);
+/* The decision cache's bounds: a few hosts' worth of distinct domains;
+ * an entry is the XML, the report and little else (~25 KiB for 8 VFs). */
+#define DTD_CACHE_ENTRIES 64
+#define DTD_CACHE_BYTES (4u * 1024 * 1024)
+/* The entry for an Evaluate job's answer, or NULL when it may not be
+ * kept (a worker calls it; the answer fills in reply and decision). */
+DtdCacheEntry *dtd_cache_entry_new(const DtdJob *job);
+/* Whether a cached answer still holds (main thread). */
+gboolean dtd_cache_entry_valid(DtdDaemon *d, DtdCacheEntry *e);
+/* On a sysroot: watches what the entry was read from, then checks it in
+ * full; whether it holds. */
+gboolean dtd_cache_watch_entry(DtdDaemon *d, DtdCacheEntry *e);
 
 /* dtd-uevent.c: the kernel's PCI, IOMMU and VFIO uevents.  It knows
  * nothing of the daemon: changed() runs for every relevant event (or a
