@@ -3,11 +3,14 @@
  * translate or rename them; add a new versioned interface instead.
  *
  * Manager interface (object DT_DBUS_PATH):
- *   Evaluate(s domain_xml, a{ss} options) -> (s verdict, s mode, s report_json)
+ *   Evaluate(s domain_xml, a{ss} options)
+ *       -> (s verdict, s mode, s report_json, a(ssss) reasons)
  *       options: "role" = "source"|"destination", "qemu-version",
  *       "libvirt-version", "op" (the asking hook operation, informational).
- *       report_json is the `dirtytrack check --format json` document.
- *   Filter(s domain_xml, a{ss} options) -> (s verdict, s report_json, s new_xml)
+ *       report_json is the `dirtytrack check --format json` document;
+ *       reasons its reasons as (code, severity, device or "", message).
+ *   Filter(s domain_xml, a{ss} options)
+ *       -> (s verdict, s report_json, s new_xml, s mode, a(ssss) reasons)
  *       what the hook's migrate/restore filter needs: the evaluation and
  *       the domain XML with this host's VF policy and metadata applied
  *       (new_xml "" = unchanged).  options as Evaluate, plus "op" =
@@ -30,11 +33,13 @@
  * Signals: HostChanged(), MigrationGated(s domain_name, s verdict, s reasons_json)
  * Properties: Version (s), ApiVersion (u), Config (a{ss}) */
 /* ApiVersion: the version of the JSON documents the methods and signals
- * carry (docs/dbus-api.md "Versions").  1: up to 0.x, GetDeviceReport in
- * its own kebab-case keys; 2: GetDeviceReport in the host report's device
- * shape (snake_case keys, facts as {supported, source}). */
+ * carry and of the results appended to methods (docs/dbus-api.md
+ * "Versions").  1: up to 0.x, GetDeviceReport in its own kebab-case keys;
+ * 2: GetDeviceReport in the host report's device shape (snake_case keys,
+ * facts as {supported, source}); 3: Evaluate and Filter append the
+ * verdict, mode and reasons as D-Bus types. */
 #define DT_DBUS_PROP_API_VERSION        "ApiVersion"
-#define DT_DBUS_API_VERSION             2
+#define DT_DBUS_API_VERSION             3
 
 #define DT_DBUS_SIGNAL_HOST_CHANGED     "HostChanged"
 #define DT_DBUS_SIGNAL_MIGRATION_GATED  "MigrationGated"
