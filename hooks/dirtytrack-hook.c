@@ -11,16 +11,18 @@
  *   - drops uninteresting domains (no VFIO hostdev, no dirtytrack
  *     metadata) after one XML parse, before any bus or probing;
  *   - asks dirtytrackd when it owns its name on the bus (the daemon has
- *     the host already probed) and evaluates in-process only when no
- *     daemon is there: a daemon that is there but silent is waited for
- *     until the deadline, since probing beside a stuck daemon would most
- *     likely get stuck on the same thing;
+ *     the host already probed), through the one client (dt-client.h), and
+ *     reads the verdict and reasons the daemon types (no JSON); it
+ *     evaluates in-process only when no daemon is there: a daemon that is
+ *     there but silent is waited for until the deadline, since probing
+ *     beside a stuck daemon would most likely get stuck on the same thing;
  *   - writes to stdout only for migrate/restore, where libvirt reads a
  *     replacement definition (empty = unchanged), and explains every
  *     refusal on stderr, which libvirt hands to the user;
- *   - loads libdbus-1 and json-glib only in the worker and only when it
- *     talks to the daemon (dt-hook-lazy.h): most runs never do, and the
- *     two libraries brought 15 of the hook's 27 libraries to every start.
+ *   - loads libdbus-1 only in the worker and only when it talks to the
+ *     daemon, json-glib only when an in-process evaluation reads JSON
+ *     (dt-hook-lazy.h): most runs never do, and the two libraries brought
+ *     15 of the hook's 27 libraries to every start.
  *
  * Exit status: 0 = go on, 1 = refuse (the operation is aborted),
  * 2 = called wrongly (not by libvirt).
@@ -40,11 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <dbus/dbus.h>
-#include <json-glib/json-glib.h>
-
 #include "model/dt-config.h"
-#include "dbus/dt-dbus-api.h"
+#include "dbus/dt-client.h"
 #include "decide/dt-decide.h"
 #include "model/dt-domain.h"
 #include "eval/dt-eval.h"
@@ -330,16 +329,17 @@ dt_hook_is_cause(const char *code)
     return g_strcmp0(code, DT_R_REQUIRE_MIGRATABLE) != 0;
 }
 
-/* One line per error (refusal) or per warning, from an in-process decision;
- * *causes counts those that stand on their own. */
+/* One line per error (refusal) or per warning of the reasons (the
+ * in-process decision's, or the daemon's typed ones); *causes counts
+ * those that stand on their own. */
 static guint
-dt_hook_reasons_from_decision(DtHookResult *res, const DtDecision *d, DtSeverity sev,
-                              gboolean refusal, guint *causes)
+dt_hook_reasons(DtHookResult *res, const GPtrArray *reasons, DtSeverity sev, gboolean refusal,
+                guint *causes)
 {
     guint n = 0;
 
-    for (guint i = 0; d->reasons && i < d->reasons->len; i++) {
-        const DtReason *r = g_ptr_array_index(d->reasons, i);
+    for (guint i = 0; reasons && i < reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(reasons, i);
 
         if (r->severity != sev)
             continue;
@@ -353,81 +353,18 @@ dt_hook_reasons_from_decision(DtHookResult *res, const DtDecision *d, DtSeverity
     return n;
 }
 
-/* Whether the report can hold a reason of severity `sev`: that needs the
- * JSON string "sev", which is spelt out in the text unless it uses escapes.
- * When it cannot, there is nothing to list and json-glib (with gio, gobject
- * and five more libraries) is not loaded: the common answer of a daemon,
- * allow with notes only, is passed on without it. */
-static gboolean
-dt_hook_json_may_list(const char *json, const char *sev)
-{
-    g_autofree char *token = g_strdup_printf("\"%s\"", sev);
-
-    return json && (strchr(json, '\\') || strstr(json, token));
-}
-
-/* The same from the daemon's report (the `check --format json` contract:
- * reasons [{code, severity, device, message}]). */
-static guint
-dt_hook_reasons_from_json(DtHookResult *res, const char *json, const char *sev, gboolean refusal,
-                          guint *causes)
-{
-    g_autoptr(JsonParser) parser = NULL;
-    JsonNode *root;
-    JsonObject *obj;
-    JsonArray *reasons;
-    guint n = 0;
-
-    if (!json || !*json || !dt_hook_json_may_list(json, sev))
-        return 0;
-    parser = json_parser_new();
-    if (!json_parser_load_from_data(parser, json, -1, NULL))
-        return 0;
-    root = json_parser_get_root(parser);
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-        return 0;
-    obj = json_node_get_object(root);
-    if (!json_object_has_member(obj, "reasons") ||
-        !JSON_NODE_HOLDS_ARRAY(json_object_get_member(obj, "reasons")))
-        return 0;
-    reasons = json_object_get_array_member(obj, "reasons");
-    for (guint i = 0; i < json_array_get_length(reasons); i++) {
-        JsonNode *rn = json_array_get_element(reasons, i);
-        JsonObject *r;
-
-        if (!JSON_NODE_HOLDS_OBJECT(rn))
-            continue;
-        r = json_node_get_object(rn);
-        if (g_strcmp0(json_object_get_string_member_with_default(r, "severity", ""), sev) != 0)
-            continue;
-        dt_hook_reason_line(res->err, refusal,
-                            json_object_get_string_member_with_default(r, "code", NULL),
-                            json_object_get_string_member_with_default(r, "device", NULL),
-                            json_object_get_string_member_with_default(r, "message", NULL));
-        if (refusal)
-            dt_hook_set_code(res, json_object_get_string_member_with_default(r, "code", NULL));
-        if (causes &&
-            dt_hook_is_cause(json_object_get_string_member_with_default(r, "code", NULL)))
-            (*causes)++;
-        n++;
-    }
-    return n;
-}
-
 /* Turns a verdict plus its reasons into the hook's answer. */
 static void
-dt_hook_conclude(const DtHook *h, DtHookResult *r, const char *verdict,
-                 const DtDecision *d, const char *json)
+dt_hook_conclude(const DtHook *h, DtHookResult *r, DtVerdict verdict, const GPtrArray *reasons)
 {
-    gboolean deny = g_strcmp0(verdict, "deny") == 0;
+    gboolean deny = verdict == DT_VERDICT_DENY;
     gboolean gate = (h->kind == DT_HOOK_OP_MIGRATE) ||
                     (h->kind == DT_HOOK_OP_PREPARE && h->gate_prepare);
     guint n, causes = 0;
 
     if (deny && gate) {
         g_string_truncate(r->out, 0);
-        n = d ? dt_hook_reasons_from_decision(r, d, DT_SEVERITY_ERROR, TRUE, &causes)
-              : dt_hook_reasons_from_json(r, json, "error", TRUE, &causes);
+        n = dt_hook_reasons(r, reasons, DT_SEVERITY_ERROR, TRUE, &causes);
         if (n == 0) {
             dt_hook_reason_line(r->err, TRUE, "deny", NULL,
                                 _("this host cannot give the domain what its policy requires"));
@@ -436,12 +373,8 @@ dt_hook_conclude(const DtHook *h, DtHookResult *r, const char *verdict,
         /* A refusal that only says "see the other reasons" rests on
          * reasons that are warnings on their own (a device missing from
          * this host): those are the cause the user must see. */
-        if (n > 0 && causes == 0) {
-            if (d)
-                dt_hook_reasons_from_decision(r, d, DT_SEVERITY_WARNING, FALSE, NULL);
-            else
-                dt_hook_reasons_from_json(r, json, "warning", FALSE, NULL);
-        }
+        if (n > 0 && causes == 0)
+            dt_hook_reasons(r, reasons, DT_SEVERITY_WARNING, FALSE, NULL);
         g_string_append_printf(r->err,
                                h->kind == DT_HOOK_OP_MIGRATE
                                ? _("dirtytrack: the incoming migration of %s was refused by this host (see `dirtytrack check --role destination`)\n")
@@ -452,15 +385,9 @@ dt_hook_conclude(const DtHook *h, DtHookResult *r, const char *verdict,
     }
     /* Not refused: a denied restore still runs, so say why it would not
      * migrate; warnings are passed on in any case. */
-    if (d) {
-        if (deny)
-            dt_hook_reasons_from_decision(r, d, DT_SEVERITY_ERROR, FALSE, NULL);
-        dt_hook_reasons_from_decision(r, d, DT_SEVERITY_WARNING, FALSE, NULL);
-    } else {
-        if (deny)
-            dt_hook_reasons_from_json(r, json, "error", FALSE, NULL);
-        dt_hook_reasons_from_json(r, json, "warning", FALSE, NULL);
-    }
+    if (deny)
+        dt_hook_reasons(r, reasons, DT_SEVERITY_ERROR, FALSE, NULL);
+    dt_hook_reasons(r, reasons, DT_SEVERITY_WARNING, FALSE, NULL);
     r->status = 0;
 }
 
@@ -481,129 +408,26 @@ dt_hook_no_daemon(DtHookResult *r, const GError *why)
     g_string_append_printf(r->err, _("dirtytrack: cannot talk to dirtytrackd: %s\n"), why->message);
 }
 
-/* The system bus found the normal way (DBUS_SYSTEM_BUS_ADDRESS or the
- * well-known socket); DIRTYTRACK_BUS_ADDRESS points tests at a private one. */
-static DBusConnection *
-dt_hook_bus_open(void)
+/* How a failed call to the daemon counts: only one that used up the
+ * deadline is a silent daemon (NoReply is also what a daemon that died
+ * mid-call gives, dt-client.h). */
+static DtDaemonOutcome
+dt_hook_outcome(const GError *error)
 {
-    const char *addr = g_getenv("DIRTYTRACK_BUS_ADDRESS");
-    DBusError e;
-    DBusConnection *c;
-
-    dbus_error_init(&e);
-    if (addr && *addr) {
-        c = dbus_connection_open_private(addr, &e);
-        if (c && !dbus_bus_register(c, &e)) {
-            dbus_connection_close(c);
-            dbus_connection_unref(c);
-            c = NULL;
-        }
-    } else {
-        c = dbus_bus_get_private(DBUS_BUS_SYSTEM, &e);
-    }
-    dbus_error_free(&e);
-    if (c)
-        dbus_connection_set_exit_on_disconnect(c, FALSE);
-    return c;
+    return g_error_matches(error, DT_ERROR, DT_ERROR_TIMEOUT) ? DT_DAEMON_SILENT
+                                                              : DT_DAEMON_ABSENT;
 }
 
-static void
-dt_hook_bus_close(DBusConnection *c)
+/* A connection to the bus (the system bus found the normal way, or
+ * DIRTYTRACK_BUS_ADDRESS in tests) whose calls end with what is left of the
+ * deadline, less the margin the worker needs to report; NULL without a bus. */
+static DtClient *
+dt_hook_client(const DtHook *h)
 {
-    if (!c)
-        return;
-    dbus_connection_close(c);
-    dbus_connection_unref(c);
-}
-
-static void
-dt_hook_append_options(DBusMessageIter *args, const char *role, const char *op)
-{
-    DBusMessageIter dict, entry;
-    const char *keys[4] = { "role", "op", "qemu-version", "libvirt-version" };
-    const char *vals[4] = { role, op, g_getenv("DIRTYTRACK_QEMU_VERSION"),
-                            g_getenv("DIRTYTRACK_LIBVIRT_VERSION") };
-
-    dbus_message_iter_open_container(args, DBUS_TYPE_ARRAY, "{ss}", &dict);
-    for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
-        if (!vals[i] || !*vals[i])
-            continue;
-        dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &keys[i]);
-        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &vals[i]);
-        dbus_message_iter_close_container(&dict, &entry);
-    }
-    dbus_message_iter_close_container(args, &dict);
-}
-
-static DBusMessage *
-dt_hook_new_call(const char *method)
-{
-    DBusMessage *m = dbus_message_new_method_call(DT_DBUS_NAME, DT_DBUS_PATH,
-                                                  DT_DBUS_MANAGER_IFACE, method);
-    /* Starting the daemon by activation could take longer than we have;
-     * without it we evaluate here. */
-    if (m)
-        dbus_message_set_auto_start(m, FALSE);
-    return m;
-}
-
-/* Sends call (and drops it) with what is left of the deadline, less the
- * margin the worker needs to report.  NULL with *outcome set when no reply
- * came: NoReply is also what a daemon that died mid-call gives, so only one
- * that used up our time counts as silent. */
-static DBusMessage *
-dt_hook_call(const DtHook *h, DBusConnection *c, DBusMessage *call, DtDaemonOutcome *outcome)
-{
-    DBusMessage *reply;
-    DBusError e;
     guint left = dt_hook_remaining_ms(h);
 
-    left = left > DT_HOOK_REPLY_MARGIN_MS ? left - DT_HOOK_REPLY_MARGIN_MS : 1;
-    dbus_error_init(&e);
-    reply = dbus_connection_send_with_reply_and_block(c, call, (int)MIN(left, (guint)G_MAXINT),
-                                                      &e);
-    dbus_message_unref(call);
-    if (!reply)
-        *outcome = (dbus_error_has_name(&e, DBUS_ERROR_NO_REPLY) ||
-                    dbus_error_has_name(&e, DBUS_ERROR_TIMEOUT) ||
-                    dbus_error_has_name(&e, DBUS_ERROR_TIMED_OUT)) &&
-                   dt_hook_remaining_ms(h) <= DT_HOOK_REPLY_MARGIN_MS + 10
-                   ? DT_DAEMON_SILENT : DT_DAEMON_ABSENT;
-    dbus_error_free(&e);
-    return reply;
-}
-
-/* The root the daemon evaluates: its Config property's "sysroot" (a{ss}
- * in a variant), newly allocated, or NULL when it gave none. */
-static char *
-dt_hook_daemon_root(DBusMessage *reply)
-{
-    DBusMessageIter it, var, dict, entry;
-
-    if (!dbus_message_iter_init(reply, &it) ||
-        dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_VARIANT)
-        return NULL;
-    dbus_message_iter_recurse(&it, &var);
-    if (dbus_message_iter_get_arg_type(&var) != DBUS_TYPE_ARRAY)
-        return NULL;
-    for (dbus_message_iter_recurse(&var, &dict);
-         dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
-         dbus_message_iter_next(&dict)) {
-        const char *k = NULL, *v = NULL;
-
-        dbus_message_iter_recurse(&dict, &entry);
-        if (dbus_message_iter_get_arg_type(&entry) != DBUS_TYPE_STRING)
-            continue;
-        dbus_message_iter_get_basic(&entry, &k);
-        if (!dbus_message_iter_next(&entry) ||
-            dbus_message_iter_get_arg_type(&entry) != DBUS_TYPE_STRING)
-            continue;
-        dbus_message_iter_get_basic(&entry, &v);
-        if (g_strcmp0(k, "sysroot") == 0)
-            return g_strdup(v);
-    }
-    return NULL;
+    return dt_client_open(left > DT_HOOK_REPLY_MARGIN_MS ? left - DT_HOOK_REPLY_MARGIN_MS : 1,
+                          NULL);
 }
 
 /* Two roots are the same directory (symlinks and "/./" aside). */
@@ -622,162 +446,83 @@ dt_hook_same_root(const char *a, const char *b)
  * here.  Without DIRTYTRACK_SYSROOT (libvirt never passes it) this costs
  * nothing. */
 static DtDaemonOutcome
-dt_hook_daemon_serves_root(const DtHook *h, DBusConnection *c, gboolean *same)
+dt_hook_daemon_serves_root(DtClient *c, gboolean *same)
 {
     const char *root = g_getenv("DIRTYTRACK_SYSROOT");
-    const char *iface = DT_DBUS_MANAGER_IFACE, *prop = "Config";
     g_autofree char *theirs = NULL;
-    DBusMessage *call, *reply;
-    DtDaemonOutcome outcome = DT_DAEMON_ANSWERED;
+    g_autoptr(GError) error = NULL;
 
     *same = TRUE;
     if (!root || !*root)
         return DT_DAEMON_ANSWERED;
     *same = FALSE;
-    call = dbus_message_new_method_call(DT_DBUS_NAME, DT_DBUS_PATH, DBUS_INTERFACE_PROPERTIES,
-                                        "Get");
-    if (!call)
-        return DT_DAEMON_ABSENT;
-    dbus_message_set_auto_start(call, FALSE);
-    dbus_message_append_args(call, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
-                             DBUS_TYPE_INVALID);
-    reply = dt_hook_call(h, c, call, &outcome);
-    if (!reply)
-        return outcome;
-    theirs = dt_hook_daemon_root(reply);
-    dbus_message_unref(reply);
+    if (!dt_client_daemon_sysroot(c, &theirs, &error))
+        return dt_hook_outcome(error);
     *same = theirs && dt_hook_same_root(root, theirs);
     return DT_DAEMON_ANSWERED;
 }
 
+/* Filter for migrate/restore, Evaluate for prepare.  The answer's typed
+ * verdict and reasons are all the hook reads: no JSON on this path. */
 static DtDaemonOutcome
 dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
 {
-    DBusConnection *c;
-    DBusMessage *call, *reply;
-    DBusMessageIter args;
-    DBusError e;
-    const char *method = h->kind == DT_HOOK_OP_PREPARE ? "Evaluate" : "Filter";
-    const char *role = dt_role_to_string(h->kind == DT_HOOK_OP_PREPARE ? DT_ROLE_SOURCE
-                                                                       : DT_ROLE_DESTINATION);
-    const char *xml = h->xml;
-    const char *verdict = NULL, *s2 = NULL, *s3 = NULL, *report;
-    DtVerdict v;
-    g_autoptr(GError) lerr = NULL;
+    g_autoptr(DtClient) c = NULL;
+    g_autoptr(DtClientAnswer) answer = NULL;
+    g_autoptr(GError) error = NULL;
+    DtClientOptions opts = {
+        .role = h->kind == DT_HOOK_OP_PREPARE ? DT_ROLE_SOURCE : DT_ROLE_DESTINATION,
+        .op = h->op,
+        .qemu_version = g_getenv("DIRTYTRACK_QEMU_VERSION"),
+        .libvirt_version = g_getenv("DIRTYTRACK_LIBVIRT_VERSION"),
+    };
     DtDaemonOutcome outcome;
+    gboolean same;
 
-    if (!dt_lazy_load_dbus(&lerr)) {
-        dt_hook_no_daemon(r, lerr);
+    if (!dt_lazy_load_dbus(&error)) {
+        dt_hook_no_daemon(r, error);
         return DT_DAEMON_ABSENT;
     }
-    c = dt_hook_bus_open();
+    c = dt_hook_client(h);
     if (!c)
         return DT_DAEMON_ABSENT;
-    {
-        gboolean same;
-
-        outcome = dt_hook_daemon_serves_root(h, c, &same);
-        if (outcome != DT_DAEMON_ANSWERED || !same) {
-            dt_hook_bus_close(c);
-            return outcome != DT_DAEMON_ANSWERED ? outcome : DT_DAEMON_OTHER_HOST;
-        }
-    }
-    call = dt_hook_new_call(method);
-    if (!call) {
-        dt_hook_bus_close(c);
-        return DT_DAEMON_ABSENT;
-    }
-    dbus_message_iter_init_append(call, &args);
-    dbus_message_iter_append_basic(&args, DBUS_TYPE_STRING, &xml);
-    dt_hook_append_options(&args, role, h->op);
-
-    reply = dt_hook_call(h, c, call, &outcome);
-    if (!reply) {
-        dt_hook_bus_close(c);
-        return outcome;
-    }
-    dbus_error_init(&e);
-
-    /* Evaluate -> (verdict, mode, report_json); Filter -> (verdict, report_json, new_xml) */
-    if (!dbus_message_get_args(reply, &e, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &s2,
-                               DBUS_TYPE_STRING, &s3, DBUS_TYPE_INVALID) ||
-        !dt_verdict_from_string(verdict, &v)) {
-        dbus_error_free(&e);
-        dbus_message_unref(reply);
-        dt_hook_bus_close(c);
-        return DT_DAEMON_ABSENT;
-    }
-    /* The reasons are in the report's JSON: only now may json-glib be
-     * needed (a hook whose bus has no daemon never loads it). */
-    report = h->kind == DT_HOOK_OP_PREPARE ? s3 : s2;
-    if ((dt_hook_json_may_list(report, "error") || dt_hook_json_may_list(report, "warning")) &&
-        !dt_lazy_load_json(&lerr)) {
-        dt_hook_no_daemon(r, lerr);
-        dbus_message_unref(reply);
-        dt_hook_bus_close(c);
-        return DT_DAEMON_ABSENT;
-    }
-
-    if (h->kind == DT_HOOK_OP_PREPARE) {
-        dt_hook_conclude(h, r, verdict, NULL, s3);
-    } else {
-        g_string_assign(r->out, s3);
-        dt_hook_conclude(h, r, verdict, NULL, s2);
-    }
+    outcome = dt_hook_daemon_serves_root(c, &same);
+    if (outcome != DT_DAEMON_ANSWERED || !same)
+        return outcome != DT_DAEMON_ANSWERED ? outcome : DT_DAEMON_OTHER_HOST;
+    answer = h->kind == DT_HOOK_OP_PREPARE
+                 ? dt_client_evaluate(c, h->xml, h->xml_len, &opts, &error)
+                 : dt_client_filter(c, h->xml, h->xml_len, &opts, &error);
+    if (!answer)
+        return dt_hook_outcome(error);
+    if (h->kind != DT_HOOK_OP_PREPARE && answer->new_xml)
+        g_string_assign(r->out, answer->new_xml);
+    dt_hook_conclude(h, r, answer->verdict, answer->reasons);
     r->via = "daemon";
-    dbus_message_unref(reply);
-    dt_hook_bus_close(c);
     return DT_DAEMON_ANSWERED;
 }
 
-/* Lifecycle publication: fire and forget, nobody waits for an answer. */
+/* Lifecycle publication: nobody waits for its outcome.  The (empty) reply
+ * is waited for all the same, bounded by the deadline: the daemon
+ * authenticates the caller through the bus, which it cannot do once a
+ * fire-and-forget sender has gone. */
 static void
 dt_hook_publish(const DtHook *h, DtHookResult *r)
 {
-    g_autoptr(GError) lerr = NULL;
-    DBusConnection *c;
-    DBusMessage *m;
-    const char *xml = h->xml;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtClient) c = NULL;
+    gboolean same;
 
     r->via = "publish-none";
-    if (!dt_lazy_load_dbus(&lerr)) {
-        dt_hook_no_daemon(r, lerr);
+    if (!dt_lazy_load_dbus(&error)) {
+        dt_hook_no_daemon(r, error);
         return;
     }
-    c = dt_hook_bus_open();
-    if (!c)
+    c = dt_hook_client(h);
+    /* events of a fixture host are no business of this one's daemon */
+    if (!c || dt_hook_daemon_serves_root(c, &same) != DT_DAEMON_ANSWERED || !same)
         return;
-    {
-        gboolean same;
-
-        /* events of a fixture host are no business of this one's daemon */
-        if (dt_hook_daemon_serves_root(h, c, &same) != DT_DAEMON_ANSWERED || !same) {
-            dt_hook_bus_close(c);
-            return;
-        }
-    }
-    m = dt_hook_new_call("HookEvent");
-    if (m) {
-        /* Wait for the (empty) reply, bounded by what is left of the
-         * deadline: the daemon authenticates the caller through the bus,
-         * which it cannot do once a fire-and-forget sender has gone. */
-        DBusMessage *reply = NULL;
-        guint left = dt_hook_remaining_ms(h);
-
-        if (left > 0 &&
-            dbus_message_append_args(m, DBUS_TYPE_STRING, &h->name, DBUS_TYPE_STRING, &h->op,
-                                     DBUS_TYPE_STRING, &h->subop, DBUS_TYPE_STRING, &xml,
-                                     DBUS_TYPE_INVALID))
-            reply = dbus_connection_send_with_reply_and_block(c, m, (int)MIN(left, (guint)G_MAXINT),
-                                                              NULL);
-        if (reply) {
-            if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN)
-                r->via = "publish";
-            dbus_message_unref(reply);
-        }
-        dbus_message_unref(m);
-    }
-    dt_hook_bus_close(c);
+    if (dt_client_hook_event(c, h->name, h->op, h->subop, h->xml, NULL))
+        r->via = "publish";
 }
 
 /* ---- in-process evaluation ------------------------------------------------ */
@@ -826,7 +571,7 @@ dt_hook_evaluate_here(const DtHook *h, DtHookResult *r)
                 g_string_assign(r->out, out);
         }
     }
-    dt_hook_conclude(h, r, dt_verdict_to_string(ev->decision->verdict), ev->decision, NULL);
+    dt_hook_conclude(h, r, ev->decision->verdict, ev->decision->reasons);
 }
 
 /* Runs in the child: everything that might block. */

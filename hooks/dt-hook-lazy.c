@@ -50,12 +50,14 @@
     V(dbus_error_free, (DBusError *error), (error)) \
     R(dbus_bool_t, dbus_error_has_name, (const DBusError *error, const char *name), (error, name)) \
     V(dbus_error_init, (DBusError *error), (error)) \
+    R(const char *, dbus_message_get_signature, (DBusMessage *m), (m)) \
     R(int, dbus_message_get_type, (DBusMessage *m), (m)) \
     R(dbus_bool_t, dbus_message_iter_append_basic, (DBusMessageIter *iter, int type, \
       const void *value), (iter, type, value)) \
     R(dbus_bool_t, dbus_message_iter_close_container, (DBusMessageIter *iter, \
       DBusMessageIter *sub), (iter, sub)) \
     R(int, dbus_message_iter_get_arg_type, (DBusMessageIter *iter), (iter)) \
+    R(int, dbus_message_iter_get_element_type, (DBusMessageIter *iter), (iter)) \
     V(dbus_message_iter_get_basic, (DBusMessageIter *iter, void *value), (iter, value)) \
     R(dbus_bool_t, dbus_message_iter_init, (DBusMessage *m, DBusMessageIter *iter), (m, iter)) \
     R(dbus_bool_t, dbus_message_iter_next, (DBusMessageIter *iter), (iter)) \
@@ -68,6 +70,7 @@
       const char *iface, const char *method), (bus_name, path, iface, method)) \
     V(dbus_message_set_auto_start, (DBusMessage *m, dbus_bool_t auto_start), (m, auto_start)) \
     V(dbus_message_unref, (DBusMessage *m), (m)) \
+    R(dbus_bool_t, dbus_threads_init_default, (void), ()) \
     S(dbus_message_append_args_valist) \
     S(dbus_message_get_args_valist)
 

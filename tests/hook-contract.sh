@@ -439,6 +439,40 @@ else
     else
         tap_fail "daemon denies -> the answer came over D-Bus"
     fi
+    # the reasons come from the typed results, not from the report's JSON
+    # (the fake daemon's report names another reason)
+    if ! grep -q fake-daemon-json-only "$T/err"; then
+        tap_ok "daemon denies -> reasons read from the typed results, not the report"
+    else
+        sed 's/^/# stderr: /' "$T/err"
+        tap_fail "daemon denies -> reasons read from the typed results, not the report"
+    fi
+    # prepare asks Evaluate (gated by the domain's own require-migratable)
+    run_hook intel-dirty "$DOMAINS/metadata-require.xml" metadata-require prepare begin \
+        DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE DIRTYTRACK_HOOK_DEBUG=1
+    if [ "$(cat "$T/rc")" = 1 ] && grep -q "via daemon" "$T/err" &&
+       grep -q "\[fake-daemon-deny\] 0000:3b:00.1: the fake daemon refuses every domain" "$T/err" &&
+       ! grep -q fake-daemon-json-only "$T/err"; then
+        tap_ok "prepare, daemon denies (Evaluate) -> refused with the typed reasons"
+    else
+        sed 's/^/# stderr: /' "$T/err"
+        tap_fail "prepare, daemon denies (Evaluate) -> refused with the typed reasons"
+    fi
+    tap_stop_pid "$FAKE_PID"
+    # an allow passes the new definition on and says the warnings, not the notes
+    start_fake allow
+    run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin \
+        DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE DIRTYTRACK_HOOK_DEBUG=1
+    if [ "$(cat "$T/rc")" = 0 ] && grep -q "via daemon" "$T/err" && grep -q fake-daemon-allowed "$T/out" &&
+       grep -q "warning \[fake-daemon-warning\]: the fake daemon warns about every domain" "$T/err" &&
+       ! grep -q fake-daemon-note "$T/err" && ! grep -q fake-daemon-json-only "$T/err"; then
+        tap_ok "daemon allows -> new definition, typed warning on stderr, note not"
+    else
+        sed 's/^/# stderr: /' "$T/err"
+        tap_fail "daemon allows -> new definition, typed warning on stderr, note not"
+    fi
+    tap_stop_pid "$FAKE_PID"
+    start_fake deny
     printf '[hook]\nuse-daemon = false\n' >"$T/nodaemon.conf"
     HOOK_CONFIG="$T/nodaemon.conf" run_hook intel-dirty "$DOMAINS/mlx5-vf.xml" mlx5-vf migrate begin \
         DIRTYTRACK_BUS_ADDRESS="$BUS" DIRTYTRACK_HOOK_DEADLINE_MS=$DEADLINE DIRTYTRACK_HOOK_DEBUG=1

@@ -4,14 +4,20 @@
  *   stopped  owns the name and never reads its socket at all;
  *   deny     answers Filter/Evaluate with a denial carrying one reason,
  *            so the test can see a daemon verdict reach stderr;
- *   allow    answers with an allow that has only a note (severity info)
- *            and, for Filter, a fixed new definition;
+ *   allow    answers with an allow that has a note (severity info) and a
+ *            warning and, for Filter, a fixed new definition;
  *   record   answers nothing but appends each HookEvent's op to FILE.
  * Except when it hangs it answers Properties.Get with a Config whose
  * "sysroot" is its $DIRTYTRACK_SYSROOT (or /), as dirtytrackd does: the
  * hook asks about a sysroot only a daemon that evaluates the same one.
  * It prints "ready" on stdout once the name is owned, so the test knows
  * when the hook may run.  Usage: hook-fake-daemon ADDRESS MODE [FILE]
+ *
+ * The answers carry the verdict, mode and reasons as D-Bus types (API
+ * version 3) and a report JSON whose reasons are other ones
+ * ("fake-daemon-json-only"): the hook reads the typed results, and a test
+ * that finds the JSON's reason on its stderr catches a hook that reads the
+ * report instead.
  */
 #include "config.h"
 
@@ -25,15 +31,29 @@
 
 #include "dbus/dt-dbus-api.h"
 
+/* A reason as the typed results carry it: code, severity, device, message. */
+typedef struct {
+    const char *code, *severity, *device, *message;
+} FakeReason;
+
+static const FakeReason deny_reasons[] = {
+    { "fake-daemon-deny", "error", "0000:3b:00.1", "the fake daemon refuses every domain" },
+};
+static const FakeReason allow_reasons[] = {
+    { "fake-daemon-note", "info", "", "the fake daemon allows every domain" },
+    { "fake-daemon-warning", "warning", "", "the fake daemon warns about every domain" },
+};
+
+/* What a hook that reads the report instead of the typed results would see. */
 static const char deny_json[] =
-    "{\"verdict\":\"deny\",\"mode\":\"none\",\"reasons\":[{\"code\":\"fake-daemon-deny\","
-    "\"severity\":\"error\",\"device\":\"0000:3b:00.1\","
-    "\"message\":\"the fake daemon refuses every domain\"}]}";
+    "{\"verdict\":\"deny\",\"mode\":\"none\",\"reasons\":[{\"code\":\"fake-daemon-json-only\","
+    "\"severity\":\"error\",\"device\":null,"
+    "\"message\":\"read from the report, not from the typed results\"}]}";
 
 static const char allow_json[] =
-    "{\"verdict\":\"allow\",\"mode\":\"device\",\"reasons\":[{\"code\":\"fake-daemon-note\","
-    "\"severity\":\"info\",\"device\":null,"
-    "\"message\":\"the fake daemon allows every domain\"}]}";
+    "{\"verdict\":\"allow\",\"mode\":\"device\",\"reasons\":[{\"code\":\"fake-daemon-json-only\","
+    "\"severity\":\"warning\",\"device\":null,"
+    "\"message\":\"read from the report, not from the typed results\"}]}";
 static const char allow_xml[] = "<domain type='kvm'><name>fake-daemon-allowed</name></domain>\n";
 
 /* Properties.Get(Manager, Config): like dirtytrackd, a{ss} whose "sysroot"
@@ -61,13 +81,34 @@ answer_config(DBusConnection *c, DBusMessage *call)
     dbus_message_unref(reply);
 }
 
-/* Filter -> (verdict, report, new XML); Evaluate -> (verdict, mode, report) */
+static void
+append_reasons(DBusMessageIter *it, const FakeReason *reasons, gsize n)
+{
+    DBusMessageIter array, st;
+
+    dbus_message_iter_open_container(it, DBUS_TYPE_ARRAY, "(ssss)", &array);
+    for (gsize i = 0; i < n; i++) {
+        dbus_message_iter_open_container(&array, DBUS_TYPE_STRUCT, NULL, &st);
+        dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &reasons[i].code);
+        dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &reasons[i].severity);
+        dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &reasons[i].device);
+        dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &reasons[i].message);
+        dbus_message_iter_close_container(&array, &st);
+    }
+    dbus_message_iter_close_container(it, &array);
+}
+
+/* Evaluate -> (verdict, mode, report, reasons);
+ * Filter -> (verdict, report, new XML, mode, reasons) */
 static void
 answer(DBusConnection *c, DBusMessage *call, gboolean allow)
 {
     DBusMessage *reply = dbus_message_new_method_return(call);
     const char *verdict = allow ? "allow" : "deny", *mode = allow ? "device" : "none";
     const char *json = allow ? allow_json : deny_json, *xml = allow ? allow_xml : "";
+    const FakeReason *reasons = allow ? allow_reasons : deny_reasons;
+    gsize n = allow ? G_N_ELEMENTS(allow_reasons) : G_N_ELEMENTS(deny_reasons);
+    DBusMessageIter it;
 
     if (!reply)
         return;
@@ -76,7 +117,10 @@ answer(DBusConnection *c, DBusMessage *call, gboolean allow)
                                  DBUS_TYPE_STRING, &json, DBUS_TYPE_INVALID);
     else
         dbus_message_append_args(reply, DBUS_TYPE_STRING, &verdict, DBUS_TYPE_STRING, &json,
-                                 DBUS_TYPE_STRING, &xml, DBUS_TYPE_INVALID);
+                                 DBUS_TYPE_STRING, &xml, DBUS_TYPE_STRING, &mode,
+                                 DBUS_TYPE_INVALID);
+    dbus_message_iter_init_append(reply, &it);
+    append_reasons(&it, reasons, n);
     dbus_connection_send(c, reply, NULL);
     dbus_connection_flush(c);
     dbus_message_unref(reply);

@@ -109,7 +109,8 @@ cmd_check(const DtCliArgs *a)
     g_autoptr(DtEvaluation) ev = NULL;
     g_autoptr(DtDecision) daemon_dec = NULL;
     g_autoptr(DtDomain) daemon_dom = NULL;
-    g_autofree char *daemon_json = NULL;
+    g_autoptr(DtClientAnswer) answer = NULL;
+    const char *daemon_json = NULL;
     const DtDecision *dec = NULL;
     const DtDomain *dom = NULL;
     g_autofree char *xml = NULL;
@@ -151,11 +152,15 @@ cmd_check(const DtCliArgs *a)
         return rc;
 
     if (strcmp(via, "yes") == 0 || (strcmp(via, "auto") == 0 && !local_only)) {
-        DtClientOptions co = { eo.role, a->qemu_version, a->libvirt_version, timeout_ms };
+        DtClientOptions co = { .role = eo.role, .qemu_version = a->qemu_version,
+                               .libvirt_version = a->libvirt_version, .timeout_ms = timeout_ms };
         g_autoptr(GError) derr = NULL;
 
-        daemon_json = dt_client_evaluate(xml, len, &co, &derr);
-        if (daemon_json) {
+        answer = dt_client_ask(xml, len, &co, &derr);
+        if (answer) {
+            /* the report carries what the text and XML forms show beyond
+             * the typed verdict, mode and reasons */
+            daemon_json = answer->report_json;
             dec = daemon_dec = dt_report_decision_from_json(daemon_json, &daemon_dom, &derr);
             dom = daemon_dom;
         }
