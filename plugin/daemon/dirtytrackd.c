@@ -5,7 +5,7 @@
  * Manager object before asking for the name so no call can arrive at an
  * object that is not there, and runs one GLib main loop that carries the
  * bus, libvirt's events, the uevent socket and the worker results.  Blocking work happens in
- * a bounded thread pool (dtd-manager.c); calls back into libvirt (live tuning,
+ * a bounded thread pool (dtd-jobs.c); calls back into libvirt (live tuning,
  * metadata) in a one-thread pool of their own (dtd-tune.c).
  *
  * Losing the bus ends the daemon: systemd (or bus activation) starts a new
@@ -53,7 +53,7 @@
 #define DTD_QUEUE_MAX 65536
 
 /* The kernel announced a PCI, IOMMU or VFIO change: what the host snapshot
- * and the cached answers say may be stale from now on (dtd-manager.c
+ * and the cached answers say may be stale from now on (dtd-cache.c
  * compares this count); once the burst is over, probe the host again. */
 static void
 on_devices_changed(gpointer user_data)

@@ -41,6 +41,7 @@
 #include "model/dt-log.h"
 #include "model/dt-metadata.h"
 #include "model/dt-xml.h"
+#include "render/dt-report.h"
 #include "dbus/dtbus.h"
 #include "daemon/dtd.h"
 
@@ -844,23 +845,11 @@ add_u64(JsonBuilder *b, const char *key, guint64 v)
     json_builder_add_int_value(b, (gint64) v);
 }
 
-static void
-add_str(JsonBuilder *b, const char *key, const char *v)
-{
-    json_builder_set_member_name(b, key);
-    if (v)
-        json_builder_add_string_value(b, v);
-    else
-        json_builder_add_null_value(b);
-}
-
 char *
 dtd_tune_state_json(DtdDaemon *d, const char *name)
 {
     const DtdTune *t = d->tunes ? g_hash_table_lookup(d->tunes, name) : NULL;
     g_autoptr(JsonBuilder) b = NULL;
-    g_autoptr(JsonGenerator) gen = NULL;
-    g_autoptr(JsonNode) root = NULL;
 
     if (!t || (!t->job_active && !t->started && !t->published_fingerprint))
         return NULL;
@@ -871,7 +860,7 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
     json_builder_set_member_name(b, "vfio");
     json_builder_add_boolean_value(b, t->applicable);
     add_u64(b, "iteration", t->iteration);
-    add_str(b, "mode", t->mode);
+    dt_json_add_string(b, "mode", t->mode);
     add_u64(b, "downtime-limit-ms", t->limit_ms);
     add_u64(b, "bandwidth-mib-s", t->bandwidth_mib_s);
     add_u64(b, "model-bandwidth-mib-s", t->model_bandwidth);
@@ -882,9 +871,9 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
     json_builder_set_member_name(b, "last-action");
     if (t->last_action) {
         json_builder_begin_object(b);
-        add_str(b, "action", t->last_action);
-        add_str(b, "detail", t->last_detail);
-        add_str(b, "time", t->action_time);
+        dt_json_add_string(b, "action", t->last_action);
+        dt_json_add_string(b, "detail", t->last_detail);
+        dt_json_add_string(b, "time", t->action_time);
         json_builder_end_object(b);
     } else {
         json_builder_add_null_value(b);
@@ -892,9 +881,9 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
     json_builder_set_member_name(b, "aborted");
     if (t->abort_code) {
         json_builder_begin_object(b);
-        add_str(b, "code", t->abort_code);
-        add_str(b, "message", t->abort_message);
-        add_str(b, "time", t->abort_time);
+        dt_json_add_string(b, "code", t->abort_code);
+        dt_json_add_string(b, "message", t->abort_message);
+        dt_json_add_string(b, "time", t->abort_time);
         json_builder_end_object(b);
     } else {
         json_builder_add_null_value(b);
@@ -908,13 +897,10 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
     } else {
         json_builder_add_null_value(b);
     }
-    add_str(b, "published-fingerprint", t->published_fingerprint);
-    add_str(b, "published-time", t->published_time);
+    dt_json_add_string(b, "published-fingerprint", t->published_fingerprint);
+    dt_json_add_string(b, "published-time", t->published_time);
     json_builder_end_object(b);
-    gen = json_generator_new();
-    root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    return json_generator_to_data(gen, NULL);
+    return dtd_json_string(b);
 }
 
 gboolean

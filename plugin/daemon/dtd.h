@@ -120,13 +120,13 @@ typedef struct {
 
     DBusConnection *conn;
     GMainLoop *loop;
-    GThreadPool *pool;          /* root's lane: the hook, the host probe (dtd-manager.c) */
+    GThreadPool *pool;          /* root's lane: the hook, the host probe (dtd-jobs.c) */
     GThreadPool *user_pool;     /* every other caller's lane: exclusive, niced threads */
     guint user_threads;
     guint user_max_queue;
     GHashTable *user_by_uid;    /* uid -> jobs in flight in the user lane */
     GHashTable *user_by_name;   /* unique bus name -> jobs in flight in the user lane */
-    guint held_replies;         /* Busy replies waiting to be sent (dtd-manager.c) */
+    guint held_replies;         /* Busy replies waiting to be sent (dtd-jobs.c) */
     int exit_status;
 
     /* host report cache */
