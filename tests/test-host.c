@@ -1373,6 +1373,24 @@ test_checks_with_database(void)
         g_assert_cmpint(c->source, ==, DT_SOURCE_IOCTL);
         g_assert_nonnull(strstr(c->hint, "0000:3b:00.0"));
     }
+
+    /* mlx5_vfio_pci bound on 5.15, older than its upstream migration
+     * (5.18): a distribution backport.  The host check says what the
+     * engine says (unknown until probed), not "no migration on this
+     * kernel". */
+    {
+        DtPciAddr a = addr("0000:3b:00.1");
+        DtPciDev *d = (DtPciDev *)dt_host_find_device(h, &a);
+        d->migration = DT_FACT_UNKNOWN;
+        d->mig_flags = 0;
+        g_assert_true(dt_version_parse("5.15.0", &h->kernel));
+        g_ptr_array_unref(g_steal_pointer(&checks));
+        checks = dt_host_checks(h, vdb);
+        c = need_check(checks, "device:0000:3b:00.1");
+        g_assert_cmpint(c->status, ==, DT_CHECK_NOTE);
+        g_assert_nonnull(strstr(c->result, "backport"));
+        g_assert_nonnull(strstr(c->hint, "dirtytrack-probe"));
+    }
 }
 
 int

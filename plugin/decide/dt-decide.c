@@ -799,12 +799,6 @@ addr_of(const DtHostdev *h)
     return g_strdup("unknown");
 }
 
-static gboolean
-fact_is_probed(const DtFact *f)
-{
-    return f->source == DT_SOURCE_IOCTL || f->source == DT_SOURCE_DEBUGFS;
-}
-
 /* ---- DMA logging ranges -------------------------------------------------- */
 
 #define GiB (G_GUINT64_CONSTANT(1) << 30)
@@ -980,39 +974,31 @@ resolve_driver(Ctx *c, DevCtx *d, const char *addr)
     }
 }
 
-static void
-device_facts(Ctx *c, DevCtx *d, const char *addr)
+void
+dt_decide_device_facts(const DtHost *host, const DtVdbEntry *entry, const DtPciDev *pci,
+                       const char *vfio_driver, DtDeviceFacts *out)
 {
-    const DtDecideInput *in = c->in;
-    const DtPciDev *pci = d->pci;
-    DtDeviceFinding *f = d->f;
-    const DtHost *host = in->host;
-    gboolean probed_here = pci->driver && g_strcmp0(pci->driver, f->vfio_driver) == 0;
-    g_autofree char *kver = dt_version_to_string(&host->kernel);
+    gboolean probed_here = pci->driver && vfio_driver && g_strcmp0(pci->driver, vfio_driver) == 0;
+    gboolean arch_ok = entry && (!entry->arch || !host->arch || g_strcmp0(entry->arch, host->arch) == 0);
 
-    f->migration = DT_FACT_UNKNOWN;
-    f->dma_logging = DT_FACT_UNKNOWN;
-    f->stop_copy_source = DT_SOURCE_NONE;
-
-    if (!f->vfio_driver) {
-        f->migration = (DtFact){ DT_TRI_NO, DT_SOURCE_SYSFS };
-        f->dma_logging = (DtFact){ DT_TRI_NO, DT_SOURCE_SYSFS };
-    } else if (driver_is_plain(f->vfio_driver)) {
+    *out = (DtDeviceFacts){ .migration = DT_FACT_UNKNOWN, .dma_logging = DT_FACT_UNKNOWN };
+    if (!vfio_driver) {
+        out->migration = (DtFact){ DT_TRI_NO, DT_SOURCE_SYSFS };
+        out->dma_logging = (DtFact){ DT_TRI_NO, DT_SOURCE_SYSFS };
+    } else if (driver_is_plain(vfio_driver)) {
         DtSource s = probed_here ? DT_SOURCE_SYSFS : DT_SOURCE_PREDICTED;
-        f->migration = (DtFact){ DT_TRI_NO, s };
-        f->dma_logging = (DtFact){ DT_TRI_NO, s };
-    } else if (d->entry) {
-        gboolean arch_ok = !d->entry->arch || !host->arch ||
-                           g_strcmp0(d->entry->arch, host->arch) == 0;
-        guint32 flags = arch_ok ? dt_vdb_entry_flags_on(d->entry, &host->kernel) : 0;
-        gboolean logs = arch_ok && dt_vdb_entry_logs_on(d->entry, &host->kernel);
-        f->migration = (DtFact){ (flags & DT_MIG_STOP_COPY) ? DT_TRI_YES : DT_TRI_NO,
-                                 DT_SOURCE_DATABASE };
-        f->mig_flags = flags;
-        f->dma_logging = (DtFact){ logs ? DT_TRI_YES : DT_TRI_NO, DT_SOURCE_DATABASE };
-        if (d->entry->stop_copy_bytes) {
-            f->stop_copy_bytes = d->entry->stop_copy_bytes;
-            f->stop_copy_source = DT_SOURCE_DATABASE;
+        out->migration = (DtFact){ DT_TRI_NO, s };
+        out->dma_logging = (DtFact){ DT_TRI_NO, s };
+    } else if (entry) {
+        guint32 flags = arch_ok ? dt_vdb_entry_flags_on(entry, &host->kernel) : 0;
+        gboolean logs = arch_ok && dt_vdb_entry_logs_on(entry, &host->kernel);
+        out->migration = (DtFact){ (flags & DT_MIG_STOP_COPY) ? DT_TRI_YES : DT_TRI_NO,
+                                   DT_SOURCE_DATABASE };
+        out->mig_flags = flags;
+        out->dma_logging = (DtFact){ logs ? DT_TRI_YES : DT_TRI_NO, DT_SOURCE_DATABASE };
+        if (entry->stop_copy_bytes) {
+            out->stop_copy_bytes = entry->stop_copy_bytes;
+            out->stop_copy_source = DT_SOURCE_DATABASE;
         }
     }
     /* A variant driver bound in sysfs on a kernel older than the release
@@ -1020,27 +1006,48 @@ device_facts(Ctx *c, DevCtx *d, const char *addr)
      * backport (RHEL 9's 5.14 carries mlx5_vfio_pci): the driver exists, so
      * "no migration on this kernel" is a guess.  Its flags are those of the
      * driver's upstream releases, and only a probe says more. */
-    if (probed_here && d->entry && f->migration.value == DT_TRI_NO && d->entry->mig_flags &&
-        (!d->entry->arch || !host->arch || g_strcmp0(d->entry->arch, host->arch) == 0)) {
-        f->migration = (DtFact){ DT_TRI_UNKNOWN, DT_SOURCE_SYSFS };
-        f->mig_flags = d->entry->mig_flags;
-        f->dma_logging = (DtFact){ d->entry->dma_logging ? DT_TRI_UNKNOWN : DT_TRI_NO,
-                                   DT_SOURCE_SYSFS };
-        d->uncertain = TRUE;
+    if (probed_here && arch_ok && out->migration.value == DT_TRI_NO && entry->mig_flags) {
+        out->migration = (DtFact){ DT_TRI_UNKNOWN, DT_SOURCE_SYSFS };
+        out->mig_flags = entry->mig_flags;
+        out->dma_logging = (DtFact){ entry->dma_logging ? DT_TRI_UNKNOWN : DT_TRI_NO,
+                                     DT_SOURCE_SYSFS };
+        out->backport = TRUE;
     }
     /* Kernel-probed facts beat the database, but only for the driver that
      * is bound now: a probe of mlx5_core says nothing about mlx5_vfio_pci. */
-    if (probed_here && fact_is_probed(&pci->migration)) {
-        f->migration = pci->migration;
-        f->mig_flags = pci->migration.value == DT_TRI_YES ? pci->mig_flags : 0;
-        d->uncertain = FALSE;
+    if (probed_here && dt_fact_is_probed(&pci->migration)) {
+        out->migration = pci->migration;
+        out->mig_flags = pci->migration.value == DT_TRI_YES ? pci->mig_flags : 0;
+        out->backport = FALSE;
     }
-    if (probed_here && fact_is_probed(&pci->dma_logging))
-        f->dma_logging = pci->dma_logging;
-    if (d->uncertain && f->dma_logging.value == DT_TRI_UNKNOWN && !(f->mig_flags & DT_MIG_STOP_COPY))
-        d->uncertain = FALSE;
+    if (probed_here && dt_fact_is_probed(&pci->dma_logging))
+        out->dma_logging = pci->dma_logging;
+    if (out->backport && out->dma_logging.value == DT_TRI_UNKNOWN &&
+        !(out->mig_flags & DT_MIG_STOP_COPY))
+        out->backport = FALSE;
+    if (probed_here && pci->stop_copy_bytes) {
+        out->stop_copy_bytes = pci->stop_copy_bytes;
+        out->stop_copy_source = dt_fact_is_probed(&pci->migration) ? pci->migration.source
+                                                                : DT_SOURCE_IOCTL;
+    }
+}
+
+static void
+device_facts(Ctx *c, DevCtx *d, const char *addr)
+{
+    const DtHost *host = c->in->host;
+    DtDeviceFinding *f = d->f;
+    DtDeviceFacts facts;
+    g_autofree char *kver = dt_version_to_string(&host->kernel);
+
+    dt_decide_device_facts(host, d->entry, d->pci, f->vfio_driver, &facts);
+    f->migration = facts.migration;
+    f->mig_flags = facts.mig_flags;
+    f->dma_logging = facts.dma_logging;
+    f->stop_copy_bytes = facts.stop_copy_bytes;
+    f->stop_copy_source = facts.stop_copy_source;
+    d->uncertain = facts.backport;
     if (d->uncertain) {
-        g_autofree char *kv = dt_version_to_string(&host->kernel);
         g_autofree char *since = dt_version_to_string(&d->entry->migration_since);
         d->capable = TRUE;   /* for the structure; the mode stays unknown */
         add_reason(c, R_BACKPORT, DT_SEVERITY_WARNING, KIND_NOTE, addr,
@@ -1048,20 +1055,14 @@ device_facts(Ctx *c, DevCtx *d, const char *addr)
                      "migration support (%s): a distribution backport. Whether it migrates and "
                      "logs DMA here is not known; probe it (dirtytrack-probe --probe-ioctl on the "
                      "idle device) before relying on the answer."),
-                   addr, f->vfio_driver, kv, since);
+                   addr, f->vfio_driver, kver, since);
     }
-    if (probed_here && pci->stop_copy_bytes) {
-        f->stop_copy_bytes = pci->stop_copy_bytes;
-        f->stop_copy_source = fact_is_probed(&pci->migration) ? pci->migration.source
-                                                              : DT_SOURCE_IOCTL;
-    }
-
     if (!d->uncertain)
         d->capable = f->migration.value == DT_TRI_YES && (f->mig_flags & DT_MIG_STOP_COPY);
     {
         g_autofree char *fl = dt_mig_flags_to_string(f->mig_flags);
         add_step(c, f->migration.source,
-                 fact_is_probed(&f->migration) ? R_PROBED :
+                 dt_fact_is_probed(&f->migration) ? R_PROBED :
                  (f->vfio_driver && driver_is_plain(f->vfio_driver)) ? R_PLAIN : R_DB,
                  g_strdup_printf(_("%s with %s on kernel %s: migration %s (flags %s), DMA logging %s"),
                                  addr, f->vfio_driver ? f->vfio_driver : _("no driver"), kver,
@@ -1085,10 +1086,10 @@ mdev_facts(Ctx *c, DevCtx *d, const char *addr)
     f->vfio_driver_source = DT_SOURCE_XML;
     f->migration = (DtFact){ DT_TRI_UNKNOWN, DT_SOURCE_NONE };
     f->dma_logging = (DtFact){ DT_TRI_UNKNOWN, DT_SOURCE_NONE };
-    if (m && fact_is_probed(&m->migration)) {
+    if (m && dt_fact_is_probed(&m->migration)) {
         f->migration = m->migration;
         f->mig_flags = m->migration.value == DT_TRI_YES ? m->mig_flags : 0;
-        f->dma_logging = fact_is_probed(&m->dma_logging) ? m->dma_logging
+        f->dma_logging = dt_fact_is_probed(&m->dma_logging) ? m->dma_logging
                                                           : (DtFact){ DT_TRI_UNKNOWN, DT_SOURCE_NONE };
         if (m->stop_copy_bytes) {
             f->stop_copy_bytes = m->stop_copy_bytes;
@@ -1103,7 +1104,7 @@ mdev_facts(Ctx *c, DevCtx *d, const char *addr)
     }
     {
         g_autofree char *fl = dt_mig_flags_to_string(f->mig_flags);
-        add_step(c, f->migration.source, fact_is_probed(&f->migration) ? R_PROBED : R_MDEV,
+        add_step(c, f->migration.source, dt_fact_is_probed(&f->migration) ? R_PROBED : R_MDEV,
                  g_strdup_printf(_("%s is a mediated device (%s%s%s): migration %s (flags %s), "
                                    "DMA logging %s"),
                                  addr, m && m->type ? m->type : f->vfio_driver,
@@ -1209,13 +1210,13 @@ device_iommu(Ctx *c, DevCtx *d)
     d->f->iommu_dirty = DT_FACT_UNKNOWN;
     if (unit)
         d->f->iommu_dirty = unit->dirty_tracking;
-    if (fact_is_probed(&pci->iommu_dirty))
+    if (dt_fact_is_probed(&pci->iommu_dirty))
         d->f->iommu_dirty = pci->iommu_dirty;
 
     kernel_ok = dt_versions_kernel_has(DT_KF_HWPT_DIRTY, &host->kernel) == DT_TRI_YES &&
                 (!unit || unit->vendor != DT_IOMMU_VENDOR_SMMUV3 ||
                  dt_versions_kernel_has(DT_KF_SMMUV3_DIRTY, &host->kernel) == DT_TRI_YES);
-    if (!unit && !fact_is_probed(&pci->iommu_dirty))
+    if (!unit && !dt_fact_is_probed(&pci->iommu_dirty))
         d->why_no_iommu = g_strdup("no IOMMU unit");
     else if (!kernel_ok)
         d->why_no_iommu = g_strdup("kernel older than 6.7 (6.11 for SMMUv3)");
@@ -1662,7 +1663,7 @@ device_mode_checks(Ctx *c, guint k)
         if (d->cont != (int)k || !d->migrates || !d->logs)
             continue;
         rep = d->pci ? &d->pci->dma_logging_report : d->mdev ? &d->mdev->dma_logging_report : NULL;
-        if (rep && fact_is_probed(rep) && rep->value == DT_TRI_NO) {
+        if (rep && dt_fact_is_probed(rep) && rep->value == DT_TRI_NO) {
             add_reason(c, R_DMA_REPORT, DT_SEVERITY_ERROR, KIND_SETUP, d->f->address,
                        _("Device %s starts DMA logging but its reports fail (EOPNOTSUPP was "
                          "observed): this kernel lacks the iova_bitmap of CONFIG_IOMMUFD_DRIVER, so "
@@ -1671,7 +1672,7 @@ device_mode_checks(Ctx *c, guint k)
                        d->f->address);
             continue;
         }
-        if (rep && fact_is_probed(rep))
+        if (rep && dt_fact_is_probed(rep))
             continue;
         selects = g_strcmp0(d->f->vfio_driver, "mlx5_vfio_pci") == 0 ||
                   g_strcmp0(d->f->vfio_driver, "pds_vfio_pci") == 0;

@@ -26,6 +26,26 @@ typedef struct {
 
 DtDecision *dt_decide(const DtDecideInput *in);
 
+/* What a PCI device can do when QEMU talks to it through vfio_driver (NULL:
+ * no VFIO driver), on this host: its migration flags and DMA logging, from
+ * the kernel's answer for the driver bound now, else from the database
+ * entry of that driver (NULL: none).  The engine and the host checks
+ * (dt-hostcheck.c) both ask this, so `dirtytrack host` and `check` cannot
+ * tell two stories about one device. */
+typedef struct {
+    DtFact migration;           /* STOP_COPY offered */
+    guint32 mig_flags;          /* DtMigBit */
+    DtFact dma_logging;
+    guint64 stop_copy_bytes;
+    DtSource stop_copy_source;
+    /* a variant driver bound on a kernel older than its upstream migration
+     * support (a distribution backport): what it offers is not known */
+    gboolean backport;
+} DtDeviceFacts;
+
+void dt_decide_device_facts(const DtHost *host, const DtVdbEntry *entry, const DtPciDev *pci,
+                            const char *vfio_driver, DtDeviceFacts *out);
+
 /* The reason registry: every rule the engine applies, with the code it
  * produces (NULL for explain-only rules), its usual severity, what it says
  * and its upstream source.  For docs, `explain` and tests. */

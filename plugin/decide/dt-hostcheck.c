@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "decide/dt-decide.h"
 #include "decide/dt-hostcheck.h"
 #include "model/dt-util.h"
 
@@ -614,8 +615,7 @@ check_tracking(const DtHost *host, const DtPciDev *d, const DtVdbEntry *e, char 
 {
     const DtIommu *u = dt_host_find_iommu(host, d->iommu_unit);
     g_autofree char *cond = first_line(e->conditions);
-    gboolean confirmed = d->migration.source == DT_SOURCE_IOCTL ||
-                         d->migration.source == DT_SOURCE_DEBUGFS;
+    gboolean confirmed = dt_fact_is_probed(&d->migration);
     char *result;
 
     if (logs) {
@@ -650,18 +650,20 @@ check_device(const DtHost *host, const DtVdb *vdb, const DtPciDev *d, GPtrArray 
     const DtVdbEntry *e = variant_for(host, vdb, d);
     gboolean exists = e && (!e->since.known || dt_version_at_least(&host->kernel, e->since.major,
                                                                    e->since.minor, e->since.micro));
-    guint32 flags = exists ? dt_vdb_entry_flags_on(e, &host->kernel) : 0;
+    DtDeviceFacts facts;
+    guint32 flags;
     gboolean logs;
-    DtSource src = e ? DT_SOURCE_DATABASE : DT_SOURCE_SYSFS;
+    DtSource src;
     g_autofree char *fl = NULL;
 
-    if (d->migration.source != DT_SOURCE_NONE) {
-        /* the kernel (or debugfs) answered for this very device */
-        flags = d->migration.value == DT_TRI_YES ? d->mig_flags : 0;
-        src = d->migration.source;
-    }
-    logs = d->dma_logging.source != DT_SOURCE_NONE ? d->dma_logging.value == DT_TRI_YES
-                                                  : (exists && dt_vdb_entry_logs_on(e, &host->kernel));
+    /* What the device offers through its variant driver (bound now or to
+     * be bound), as the engine sees it: the kernel's answer for the driver
+     * bound now, else the database. */
+    dt_decide_device_facts(host, e, d, e ? e->driver : d->driver, &facts);
+    flags = facts.migration.value == DT_TRI_YES ? facts.mig_flags : 0;
+    logs = facts.dma_logging.value == DT_TRI_YES;
+    src = facts.migration.source != DT_SOURCE_NONE ? facts.migration.source
+          : e ? DT_SOURCE_DATABASE : DT_SOURCE_SYSFS;
     fl = dt_mig_flags_to_string(flags);
 
     if (d->iommu_group < 0) {
@@ -678,7 +680,16 @@ check_device(const DtHost *host, const DtVdb *vdb, const DtPciDev *d, GPtrArray 
         return;
     }
     if (e && strcmp(d->driver, e->driver) == 0) {
-        if (d->migration.source != DT_SOURCE_NONE && d->migration.value == DT_TRI_NO) {
+        if (facts.backport) {
+            g_autofree char *since = dt_version_to_string(&e->migration_since);
+            add_check(out, id, DT_CHECK_NOTE, title,
+                      g_strdup_printf(_("%s bound on a kernel older than its upstream migration "
+                                        "support (%s): a distribution backport"),
+                                      d->driver, since),
+                      g_strdup(_("whether it migrates and logs DMA here is not known; "
+                                 "dirtytrack-probe --ioctl asks the kernel")),
+                      bdf, src);
+        } else if (dt_fact_is_probed(&facts.migration) && facts.migration.value == DT_TRI_NO) {
             g_autofree char *cond = first_line(e->conditions);
             g_autofree char *pf = d->is_vf ? dt_pci_addr_to_string(&d->pf) : NULL;
             char *hint;

@@ -547,3 +547,9 @@ dt_pcidev_is_vfio_candidate(const DtPciDev *d)
 {
     return d && (dt_driver_is_vfio(d->driver) || d->is_vf || d->alias_driver != NULL);
 }
+
+gboolean
+dt_fact_is_probed(const DtFact *f)
+{
+    return f->source == DT_SOURCE_IOCTL || f->source == DT_SOURCE_DEBUGFS;
+}

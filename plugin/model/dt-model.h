@@ -506,6 +506,9 @@ DtPciDev *dt_pcidev_copy(const DtPciDev *d);
 DtHost *dt_host_copy_base(const DtHost *h);
 const DtPciDev *dt_host_find_device(const DtHost *h, const DtPciAddr *addr);
 const DtIommu *dt_host_find_iommu(const DtHost *h, const char *name);
+/* TRUE if the kernel answered for this very device (an ioctl or debugfs),
+ * as opposed to a database entry, a version or a guess. */
+gboolean dt_fact_is_probed(const DtFact *f);
 
 /* TRUE for functions worth reporting: bound to a VFIO driver, an SR-IOV VF,
  * or a device a variant driver claims in modules.alias. */
