@@ -62,14 +62,16 @@ else
     tap_fail "debian12/mlx5-vf: exit 0, a prediction (exit $rc)"; tap_diag "$(cat "$ERR")"
 fi
 tap_check "debian12/mlx5-vf: tracking mode device" grep -q '"mode" : "device"' "$OUT"
+# doc example 2 with the fixed costs predict adds (setup 700 ms, switch-over
+# 15 ms): 10300 + 275 + 15 + 700 ms
 expect "debian12/mlx5-vf 256 MiB/s: kernel 6.1 counts 100 GiB, never converges at 300 ms (doc example 2)" \
-    converges=false min_downtime_limit_ms=100000
-expect "debian12/mlx5-vf 256 MiB/s: ramp switches at round 3 with 100125 ms, freeze 125 ms (doc example 2)" \
-    rounds=3 limit_used_ms=100125 downtime_ms=125 precopy_ms=10500 total_time_ms=10625 \
-    bytes_transferred=11408506880 residual_bytes=134217728
+    converges=false min_downtime_limit_ms=100001
+expect "debian12/mlx5-vf 256 MiB/s: ramp raises to 100276 ms after sync 5, freeze 290 ms (doc example 2)" \
+    rounds=6 limit_used_ms=100276 downtime_ms=290 precopy_ms=10300 total_time_ms=11290 \
+    bytes_transferred=11354819789 residual_bytes=295279002
 ramp=$(jarray downtime_limit_ramp)
-if [ "$ramp" = "300 300 300 100125" ]; then
-    tap_ok "debian12/mlx5-vf: downtime-limit ramp 300 300 300 100125"
+if [ "$ramp" = "300 300 300 300 300 100276 100238" ]; then
+    tap_ok "debian12/mlx5-vf: downtime-limit ramp 300 300 300 300 300 100276 100238"
 else
     tap_fail "debian12/mlx5-vf: downtime-limit ramp (got '$ramp')"
 fi
@@ -87,11 +89,13 @@ else
     tap_fail "debian12/mlx5-vf: recommendations"
 fi
 
-# A limit just above what the stand-in needs: QEMU switches by itself.
+# A limit just above what the stand-in needs: QEMU switches by itself.  Its
+# threshold is above the RAM estimate from the start, so QEMU syncs after
+# every 50 ms chunk; the RAM pending drops below 307 MiB at the same 10.3 s.
 predict --sysroot "$D12" --qemu-version 8.1 --libvirt-version 10.0 --dirty-rate 256 \
-    --downtime-limit 100200 "$DOMAINS/mlx5-vf.xml"
-expect "debian12/mlx5-vf --downtime-limit 100200: converges at round 3 with that limit" \
-    converges=true rounds=3 limit_used_ms=100200 downtime_ms=125
+    --downtime-limit 100300 "$DOMAINS/mlx5-vf.xml"
+expect "debian12/mlx5-vf --downtime-limit 100300: converges with that limit, a sync per chunk" \
+    converges=true rounds=207 limit_used_ms=100300 downtime_ms=290 precopy_ms=10300
 
 # Same VM from standard input, with a config that sets bandwidth and a budget.
 cat > "$TAP_TMP/dt.conf" <<'EOF'
@@ -101,11 +105,11 @@ max-downtime-ms = 50
 EOF
 "$DT" predict --format json --config "$TAP_TMP/dt.conf" --sysroot "$D12" --qemu-version 8.1 \
     --libvirt-version 10.0 --dirty-rate 256 - < "$DOMAINS/mlx5-vf.xml" > "$OUT" 2> "$ERR"
-# B = 2048: X = 8192, 1024, 128 MiB; round 2 is the first whose freeze
-# (62.5 ms) fits the 300 ms limit; QEMU's test then needs
-# (128 + 102400)/2048 s = 50062.5 ms.
-expect "stdin + config bandwidth 2048: round 2, freeze 63 ms, limit 50063 ms, over a 50 ms budget" \
-    rounds=2 downtime_ms=63 limit_used_ms=50063 min_downtime_limit_ms=50000 over_budget=true
+# B = 2048: threshold 614.4 MiB, chunks of 102.4 MiB; after sync 3 the
+# residual is 576 MiB, a 281 + 15 ms freeze that fits the 300 ms limit;
+# QEMU's test then needs (576 + 102400)/2048 s = 50281.25 ms.
+expect "stdin + config bandwidth 2048: switch at sync 4, freeze 297 ms, limit 50282 ms, over a 50 ms budget" \
+    rounds=4 downtime_ms=297 limit_used_ms=50282 min_downtime_limit_ms=50001 over_budget=true
 a=$(jsrc bandwidth_mib_s); b=$(jsrc max_downtime_ms)
 if [ "$a/$b" = "config/config" ]; then
     tap_ok "stdin + config: bandwidth and budget come from the config"
@@ -116,11 +120,11 @@ fi
 # --- large guest: 64 GiB, 2048 MiB/s, 512 MiB/s -----------------------------
 predict --sysroot "$D12" --qemu-version 8.1 --libvirt-version 10.0 --bandwidth 2048 \
     --dirty-rate 512 "$DOMAINS/large-mem-mlx5.xml"
-# X = 65536, 16384, 4096, 1024, 256 MiB; freeze 125 ms at round 4;
-# limit (256 + 102400)/2048 s = 50125 ms; sent 87040 + 256 MiB.
-expect "debian12/large-mem-mlx5 2048/512 MiB/s: round 4, 42500 ms pre-copy, freeze 125 ms" \
-    converges=false rounds=4 precopy_ms=42500 downtime_ms=125 total_time_ms=42625 \
-    limit_used_ms=50125 min_downtime_limit_ms=50000 bytes_transferred=91536490496
+# raised after sync 6 with a 563.2 MiB residual: 275 + 15 ms freeze;
+# limit (563.2 + 102400)/2048 s = 50275 ms
+expect "debian12/large-mem-mlx5 2048/512 MiB/s: sync 7, 42300 ms pre-copy, freeze 290 ms" \
+    converges=false rounds=7 precopy_ms=42300 downtime_ms=290 total_time_ms=43290 \
+    limit_used_ms=50276 min_downtime_limit_ms=50001 bytes_transferred=91429116314
 tap_check "debian12/large-mem-mlx5: 64 GiB of RAM in the inputs" \
     grep -q '"value" : 68719476736' "$OUT"
 
@@ -131,14 +135,15 @@ sed -e "s|<domain type='kvm'>|<domain type='kvm' xmlns:qemu='http://libvirt.org/
 predict --sysroot "$D12" --qemu-version 9.1 --libvirt-version 10.0 "$TAP_TMP/perpetual.xml"
 tap_check "debian12/mlx5-vf without device tracking, QEMU 9.1: perpetual mode" \
     grep -q '"mode" : "perpetual"' "$OUT"
-# all 8 GiB at the stop: 8192/1024 s; QEMU's test needs (8192 + 102400)/1024 s
-expect "perpetual: downtime (M + S)/B = 8000 ms at round 0, limit 108000 ms (doc example 3)" \
-    rounds=0 downtime_ms=8000 total_time_ms=8000 bytes_transferred=8589934592 limit_used_ms=108000
+# all 8 GiB at the stop: 8192/1024 s + 15 ms; QEMU's test needs more than
+# (8192 + 102400)/1024 s; raised after setup's sync, switch at the next
+expect "perpetual: downtime (M + S)/B + 15 = 8015 ms at sync 1, limit 108001 ms (doc example 3)" \
+    rounds=1 downtime_ms=8015 total_time_ms=8715 bytes_transferred=8589934592 limit_used_ms=108001
 tap_check "perpetual: the VF policy's x-pre-copy-dirty-page-tracking=off is an assumption" \
     grep -q '"source" : "vf-policy"' "$OUT"
 predict --sysroot "$D12" --qemu-version 9.1 --libvirt-version 10.0 --bandwidth 4096 \
     "$TAP_TMP/perpetual.xml"
-expect "perpetual at 4096 MiB/s: 2000 ms" downtime_ms=2000
+expect "perpetual at 4096 MiB/s: 2015 ms" downtime_ms=2015
 
 # --- plain vfio-pci with enable-migration=on, QEMU 8.1: QEMU refuses it --------
 sed -e "s|<domain type='kvm'>|<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
@@ -155,16 +160,16 @@ fi
 # --- no VFIO device: RAM only, nothing to recommend ---------------------------
 predict --sysroot "$HOSTS/intel-dirty" --qemu-version 9.1 --libvirt-version 10.0 \
     "$DOMAINS/no-hostdev.xml"
-# D = 64 (default), B = 1024: X = 8192, 512, 32 MiB -> 31.25 ms
-expect "no-hostdev: mode none, converges after 2 rounds, 32 ms" \
-    converges=true rounds=2 precopy_ms=8500 downtime_ms=32
+# D = 64 (default), B = 1024: doc example 4's device case, 265.6 + 15 ms
+expect "no-hostdev: mode none, converges at sync 3, 281 ms" \
+    converges=true rounds=3 precopy_ms=8250 downtime_ms=281
 tap_check "no-hostdev: no recommendations" grep -q '"recommendations" : \[ *\]' "$OUT"
 
 # --- text format --------------------------------------------------------------
 "$DT" predict --sysroot "$D12" --qemu-version 8.1 --libvirt-version 10.0 --dirty-rate 256 \
     "$DOMAINS/mlx5-vf.xml" > "$TAP_TMP/out.txt" 2> "$ERR"
 rc=$?
-if [ $rc -eq 0 ] && grep -q '125 ms' "$TAP_TMP/out.txt" && grep -q '\[option\]' "$TAP_TMP/out.txt"; then
+if [ $rc -eq 0 ] && grep -q '290 ms' "$TAP_TMP/out.txt" && grep -q '\[option\]' "$TAP_TMP/out.txt"; then
     tap_ok "text format: the downtime and the assumptions with their sources"
 else
     tap_fail "text format (exit $rc)"

@@ -49,6 +49,7 @@
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/tap.sh"
 . "$top_srcdir/tests/libvirt/harness.sh"
+. "$top_srcdir/tests/tune/guest.sh"
 
 DAEMON="$top_builddir/plugin/daemon/dirtytrackd"
 CLI="$top_builddir/plugin/dirtytrack"
@@ -91,65 +92,29 @@ trap cleanup EXIT
 T0=$(date +%s)
 
 # ---- the guest ------------------------------------------------------------------
-if ! gcc -static -O2 -o "$LV_T/dirtier" "$top_srcdir/tests/tune/dirtier.c" 2>"$LV_T/gcc.out"; then
+if ! tg_build "$LV_T" >"$LV_T/why"; then
+    why=$(cat "$LV_T/why")
     rm -rf "$LV_T"
     trap - EXIT
-    echo "1..0 # SKIP cannot link a static program (libc6-dev): $(head -n 1 "$LV_T/gcc.out" 2>/dev/null)"
+    echo "1..0 # SKIP $why"
     exit 0
 fi
-root="$LV_T/initramfs"
-mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
-cp "$(command -v busybox)" "$root/bin/busybox"
-ln -s busybox "$root/bin/sh"
-cp "$LV_T/dirtier" "$root/bin/dirtier"
-cat >"$root/init" <<'INIT'
-#!/bin/sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sys /sys
-echo "dirtytrack tune guest up"
-/bin/busybox head -n 2 /proc/meminfo
-/bin/dirtier
-while :; do /bin/busybox sleep 3600; done
-INIT
-chmod 755 "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$LV_T/initramfs.gz"
-LV_KERNEL=$(ls /boot/vmlinuz-* | sort -V | tail -n 1)
-LV_INITRD="$LV_T/initramfs.gz"
-EMU=$(lv_emulator_without_vfio "$LV_T")
+TG_EMULATOR=$(lv_emulator_without_vfio "$LV_T")
 
 MEMLOCK_KIB=$(awk '/^Max locked memory/ { if ($5 == "unlimited") print $5; else print int($5 / 1024) }' /proc/self/limits)
 case $MEMLOCK_KIB in unlimited) MEMTUNE= ;; *) MEMTUNE="<memtune><hard_limit unit='KiB'>$MEMLOCK_KIB</hard_limit></memtune>" ;; esac
 
-# guest_xml NAME POLICY-ATTRS|- WITH-MDEV(0|1)
+# guest_xml NAME POLICY-ATTRS|- WITH-MDEV(0|1) [RATE-MIB WSS-MIB]
 guest_xml() {
     meta=
     [ "$2" != - ] && meta="<metadata><dirtytrack:dirtytrack xmlns:dirtytrack='$DT_NS'><dirtytrack:policy $2/></dirtytrack:dirtytrack></metadata>"
     hostdev=
     [ "$3" = 1 ] && hostdev="<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$MDEV'/></source><alias name='ua-mdev0'/></hostdev>"
-    LV_EMULATOR="$EMU" lv_domain_xml "$1" "$MEMTUNE$meta" |
-        sed -e "s|<memory unit='MiB'>128</memory>|<memory unit='MiB'>$MEM_MIB</memory>|" \
-            -e "s|quiet panic=-1|quiet panic=-1 dt_fill_mib=$FILL_MIB dt_rate_mib=$RATE_MIB dt_wss_mib=$WSS_MIB|" \
-            -e "s|<memballoon model='none'/>|$hostdev<memballoon model='none'/>|"
+    tg_xml "$1" "$MEM_MIB" "$FILL_MIB" "${4:-$RATE_MIB}" "${5:-$WSS_MIB}" "$MEMTUNE$meta" "$hostdev"
 }
 
-# start_guest NAME: define, start, wait until the dirtier runs (90 s)
-start_guest() {
-    lv_virsh 1 define "$LV_T/$1.xml" >"$LV_T/out" 2>&1 && lv_virsh 1 start "$1" >>"$LV_T/out" 2>&1 || {
-        sed 's/^/# /' "$LV_T/out"
-        return 1
-    }
-    i=0
-    while [ $i -lt 900 ]; do
-        grep -q "dirtier: 2 s" "$LV_T/console-$1.log" 2>/dev/null && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    tap_diag "console of $1:" "$(tail -n 5 "$LV_T/console-$1.log" 2>/dev/null)"
-    return 1
-}
-
-# field LABEL FILE: the number after "LABEL:" in virsh domjobinfo output
-field() { awk -F: -v l="$1" '$1 == l { split($2, a, " "); print a[1]; exit }' "$2"; }
+start_guest() { tg_start 1 "$1"; }
+field() { tg_field "$@"; }
 
 DST=$(lv_uri 2)
 if LV_NO_HOOK=1 LV_NS_SETUP=$(lv_fake_mdev_setup "$MDEV") lv_start 1 &&

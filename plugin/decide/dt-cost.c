@@ -37,6 +37,8 @@ dt_cost_inputs_init(DtCostInputs *in)
     in->precopy_sync = TRUE;
     in->downtime_limit_ms = DT_COST_QEMU_DEFAULT_DOWNTIME_MS;
     in->max_rounds = DT_COST_DEFAULT_MAX_ROUNDS;
+    in->setup_ms = DT_COST_DEFAULT_SETUP_MS;
+    in->switchover_ms = DT_COST_DEFAULT_SWITCHOVER_MS;
 }
 
 /* A source's confidence, for "the weakest source wins". */
@@ -70,6 +72,9 @@ dt_cost_inputs_from_decision(DtCostInputs *out, const DtDecision *dec,
     out->ram_bytes = dec->ram_bytes;
     out->device_state_bytes = dec->device_state_bytes;
     out->bandwidth_mib_s = policy->bandwidth_mib_s;
+    /* the policy's bandwidth is the link's: callers that know a lower cap
+     * for pre-copy set bandwidth_mib_s, the stop still gets the link */
+    out->link_mib_s = policy->bandwidth_mib_s;
     out->dirty_rate_mib_s = policy->dirty_rate_mib_s;
     if (host && host->page_size)
         out->page_size = host->page_size;
@@ -166,13 +171,18 @@ amplification_of(const DtCostInputs *in)
 }
 
 typedef struct {
-    guint n;            /* rounds modelled: x[0..n] */
-    double *x;          /* what QEMU sees dirty at the start of round k, bytes */
-    double *stop;       /* what it would send with the guest stopped at round k, bytes */
-    double bw;          /* bytes/s */
+    guint n;            /* syncs modelled: x[0..n] */
+    double *x;          /* RAM QEMU sees dirty right after sync k (k = 0: setup's), bytes */
+    double *stop;       /* what it would send with the guest stopped at sync k, bytes */
+    double *t;          /* seconds of pre-copy before sync k */
+    double *sent;       /* bytes sent before sync k */
+    double bw;          /* pre-copy bytes/s */
+    double bw_switch;   /* the rate QEMU's test multiplies the limit with, bytes/s */
+    double link;        /* stop-and-copy bytes/s */
     double state;       /* device state sent, bytes */
     double counted;     /* device state counted for the switch test, bytes */
     double eff_rate;    /* bytes/s */
+    double overhead_ms; /* the stop's fixed cost */
 } Trajectory;
 
 static void
@@ -180,6 +190,8 @@ trajectory_clear(Trajectory *t)
 {
     g_free(t->x);
     g_free(t->stop);
+    g_free(t->t);
+    g_free(t->sent);
 }
 
 static gboolean
@@ -205,83 +217,146 @@ check_inputs(const DtCostInputs *in, GError **error)
     return TRUE;
 }
 
-/* Round k sends x[k] at the link rate; meanwhile the guest dirties
- * eff_rate * x[k] / bw, never more than all of RAM.  Perpetual mode with
- * pre-copy syncing marks every mapped page dirty again on each sync. */
+/* QEMU's pre-copy loop (migration_iteration_run, QEMU 7.2 to 10.0), sync
+ * by sync, for a downtime-limit of limit_ms:
+ *
+ *  - the threshold is the rate QEMU measured over its last 100 ms window
+ *    (the pre-copy rate under a cap, or avail-switchover-bandwidth when
+ *    set) times the limit (migration_update_counters);
+ *  - it sends a chunk (one rate window's worth, or 50 ms without a cap),
+ *    then compares the RAM still dirty in its bitmap with the threshold
+ *    (the pending *estimate*, which counts no VFIO stop-copy state);
+ *  - only below it does it sync the dirty bitmap (ram_state_pending_exact
+ *    / ram_save_pending before 8.0: dirty-sync-count + 1), adding what the
+ *    guest dirtied since the last sync, and ask the devices for their
+ *    stop-copy size (vfio_state_pending_exact);
+ *  - it switches when that exact pending is below the threshold.
+ *
+ * So a "round" ends when the estimate drops below the threshold, not when
+ * the pass is empty, and the residual at the switch is up to a threshold's
+ * worth, not the dirty rate times the last pass. */
 static void
-trajectory_build(const DtCostInputs *in, Trajectory *t)
+trajectory_build(const DtCostInputs *in, guint64 limit_ms, Trajectory *t)
 {
     double ram = (double)in->ram_bytes;
-    double mapped = in->mapped_bytes ? MIN((double)in->mapped_bytes, ram) : 0.0;
+    double data = in->ram_data_bytes ? MIN((double)in->ram_data_bytes, ram) : ram;
+    /* re-sending mapped RAM costs its data: its zero pages stay flags */
+    double mapped = in->mapped_bytes ? MIN((double)in->mapped_bytes, ram) * data / ram : 0.0;
     gboolean perpetual = in->mode == DT_MODE_PERPETUAL;
+    gboolean capped;
+    double threshold, chunk, r, dirtied = 0, now = 0, sent = 0;
+    guint k = 0;
 
     t->n = in->max_rounds;
     t->x = g_new0(double, t->n + 1);
     t->stop = g_new0(double, t->n + 1);
+    t->t = g_new0(double, t->n + 1);
+    t->sent = g_new0(double, t->n + 1);
     t->bw = bytes_per_s(in->bandwidth_mib_s);
+    t->link = MAX(t->bw, bytes_per_s(in->link_mib_s));
+    t->bw_switch = in->switchover_bandwidth_mib_s ? bytes_per_s(in->switchover_bandwidth_mib_s)
+                                                  : t->bw;
     t->eff_rate = (double)in->dirty_rate_mib_s * MIB * amplification_of(in);
     t->state = (double)in->device_state_bytes;
+    t->overhead_ms = (double)in->switchover_ms;
     if (in->n_state_query_fails >= in->n_devices && in->n_state_query_fails > 0)
         t->counted = (double)in->n_state_query_fails * (double)DT_COST_QEMU_UNKNOWN_STATE_BYTES;
     else
         t->counted = t->state + (double)in->n_state_query_fails *
                                 (double)DT_COST_QEMU_UNKNOWN_STATE_BYTES;
 
-    t->x[0] = ram;     /* the bulk pass: everything is dirty */
-    for (guint k = 0; k <= t->n; k++) {
-        double dirtied;
+    capped = in->link_mib_s > in->bandwidth_mib_s;
+    chunk = t->bw * (capped ? DT_COST_QEMU_RATE_WINDOW_MS : DT_COST_QEMU_ITERATE_MAX_MS) / 1000.0;
+    threshold = t->bw_switch * (double)limit_ms / 1000.0;
 
-        if (k > 0) {
-            dirtied = t->eff_rate * t->x[k - 1] / t->bw;
-            if (perpetual && in->precopy_sync)
-                t->x[k] = MIN(mapped + dirtied, ram);
-            else
-                t->x[k] = MIN(dirtied, ram);
-        }
+    /* setup's sync: every page is dirty, a zero page costs a flag only
+     * (save_zero_page), so the bulk pass weighs the data; a running job
+     * starts from what libvirt says is dirty now */
+    r = in->pending_bytes ? MIN((double)in->pending_bytes, ram) : data;
+    if (perpetual && in->precopy_sync)
+        r = MAX(r, mapped);
+    for (;;) {
+        t->x[k] = r;
+        t->t[k] = now;
+        t->sent[k] = sent;
         /* With x-pre-copy-dirty-page-tracking=off QEMU only learns at the
-         * stop that every mapped page is dirty: its switch test saw x[k],
-         * the guest waits for all of it. */
-        if (perpetual && !in->precopy_sync)
-            t->stop[k] = MIN(mapped + t->x[k], ram);
-        else
-            t->stop[k] = t->x[k];
+         * stop that every mapped page is dirty: its test saw r, the guest
+         * waits for all of it. */
+        t->stop[k] = perpetual && !in->precopy_sync ? MIN(mapped + r, ram) : r;
+        if (k == t->n)
+            break;
+        /* after a failed test one chunk goes out, then chunks until the
+         * estimate is below the threshold (setup's sync is followed by a
+         * test at once: nothing is sent before it when the data fits) */
+        if (r >= threshold || k > 0) {
+            double n_chunks = r >= threshold ? floor((r - threshold) / chunk) + 1 : 1;
+            double s = MIN(n_chunks * chunk, r);
+            double dt = s / t->bw;
+
+            now += dt;
+            sent += s;
+            r -= s;
+            dirtied += t->eff_rate * dt;
+        }
+        /* the sync: newly dirtied pages join what is still unsent;
+         * perpetual mode with pre-copy syncing marks all mapped RAM */
+        r = MIN(r + dirtied, ram);
+        if (perpetual && in->precopy_sync)
+            r = MAX(r, mapped);
+        dirtied = 0;
+        k++;
     }
 }
 
-/* QEMU's test at the start of each iteration (migration_iteration_run):
- * pending RAM plus the device state it counts, against bandwidth times
+/* QEMU's test after sync k (k >= 1; setup's sync is not followed by one):
+ * pending RAM plus the device state it counts, below bandwidth times
  * downtime-limit. */
 static gboolean
 fits(const Trajectory *t, guint k, guint64 limit_ms)
 {
-    double threshold = t->bw * (double)limit_ms / 1000.0;
-    double pending = t->x[k] + t->counted;
-    return pending <= threshold * (1.0 + EPS);
+    double threshold = t->bw_switch * (double)limit_ms / 1000.0;
+
+    return k > 0 && t->x[k] + t->counted < threshold;
 }
 
+/* The smallest whole-millisecond limit whose threshold exceeds sync k's
+ * pending (QEMU's test is strict). */
 static guint64
 need_ms(const Trajectory *t, guint k)
 {
-    return ceil_ms((t->x[k] + t->counted) * 1000.0 / t->bw);
+    double ms = (t->x[k] + t->counted) * 1000.0 / t->bw_switch;
+
+    if (ms >= 18446744073709549568.0)
+        return G_MAXUINT64;
+    return (guint64)floor(ms + ms * EPS) + 1;
 }
 
+/* The guest's freeze when QEMU stops it at sync k: the residual and the
+ * device state at the link's rate, since migration_completion lifts the
+ * rate limit first (qemu_file_set_rate_limit(INT64_MAX) in 7.2,
+ * migration_rate_set(RATE_LIMIT_DISABLED) from 8.1), plus the stop's fixed
+ * cost. */
 static double
 freeze_ms(const Trajectory *t, guint k)
 {
-    return (t->stop[k] + t->state) * 1000.0 / t->bw;
+    return t->overhead_ms + (t->stop[k] + t->state) * 1000.0 / t->link;
 }
 
 /* Where the run switches over and with which limit.  With the given limit
- * QEMU switches at the first round that fits.  Where none does, the ramp's
+ * QEMU switches at the first sync that fits.  Where none does, the ramp's
  * plan: wait until the freeze the guest would really see is as good as the
  * model can get it (within the tolerance) or fits the limit anyway, then
- * give QEMU exactly the limit its own accounting needs at that round. */
+ * give QEMU the limit its own accounting needs for that residual; QEMU
+ * switches at its next sync, soon after, with about that residual.
+ * *raise_at is the sync after which the ramp raises (G_MAXUINT: never). */
 static guint
-plan(const Trajectory *t, guint64 base, gboolean *natural, guint64 *limit_at_switch)
+plan(const Trajectory *t, guint64 base, gboolean *natural, guint64 *limit_at_switch,
+     guint *raise_at)
 {
     double best = G_MAXDOUBLE, target;
 
-    for (guint k = 0; k <= t->n; k++) {
+    *raise_at = G_MAXUINT;
+    for (guint k = 1; k <= t->n; k++) {
         if (fits(t, k, base)) {
             *natural = TRUE;
             *limit_at_switch = base;
@@ -295,11 +370,13 @@ plan(const Trajectory *t, guint64 base, gboolean *natural, guint64 *limit_at_swi
     for (guint k = 0; k <= t->n; k++) {
         if (freeze_ms(t, k) <= target * (1.0 + EPS)) {
             *limit_at_switch = MAX(base, need_ms(t, k));
+            *raise_at = k;
             return k;
         }
     }
-    /* unreachable: the round with the best freeze always qualifies */
+    /* unreachable: the sync with the best freeze always qualifies */
     *limit_at_switch = MAX(base, need_ms(t, t->n));
+    *raise_at = t->n;
     return t->n;
 }
 
@@ -308,27 +385,27 @@ dt_cost_predict(const DtCostInputs *in, DtCostResult *out, GError **error)
 {
     Trajectory t = { 0 };
     guint64 min_limit = G_MAXUINT64;
-    double sent = 0;
+    guint raise_at;
     guint k;
 
     memset(out, 0, sizeof(*out));
     if (!check_inputs(in, error))
         return FALSE;
-    trajectory_build(in, &t);
+    trajectory_build(in, in->downtime_limit_ms, &t);
 
     for (guint i = 0; i <= t.n; i++)
         min_limit = MIN(min_limit, need_ms(&t, i));
     out->min_downtime_limit_ms = min_limit;
 
-    k = plan(&t, in->downtime_limit_ms, &out->converges, &out->limit_used_ms);
-    for (guint i = 0; i < k; i++)
-        sent += t.x[i];
-    out->rounds = k;
+    k = plan(&t, in->downtime_limit_ms, &out->converges, &out->limit_used_ms, &raise_at);
+    /* a raised limit takes effect at QEMU's next sync, right after */
+    out->rounds = out->converges ? k : k + 1;
+    out->iterations = out->rounds + 2;
     out->residual_bytes = round_u64(t.stop[k]);
-    out->precopy_ms = ceil_ms(sent * 1000.0 / t.bw);
+    out->precopy_ms = ceil_ms(t.t[k] * 1000.0);
     out->downtime_ms = ceil_ms(freeze_ms(&t, k));
-    out->total_time_ms = out->precopy_ms + out->downtime_ms;
-    out->bytes_transferred = round_u64(sent + t.stop[k] + t.state);
+    out->total_time_ms = in->setup_ms + out->precopy_ms + out->downtime_ms;
+    out->bytes_transferred = round_u64(t.sent[k] + t.stop[k] + t.state);
 
     out->amplification = amplification_of(in);
     out->effective_dirty_rate_mib_s = round_u64((double)in->dirty_rate_mib_s * out->amplification);
@@ -350,23 +427,23 @@ dt_cost_downtime_ramp(const DtCostInputs *in, guint64 *limits_ms, guint n_limits
     guint64 base = in->downtime_limit_ms;
     guint64 at_switch;
     gboolean natural;
-    guint k;
+    guint k, raise_at;
 
     if (!check_inputs(in, NULL)) {
         for (guint i = 0; i < n_limits; i++)
             limits_ms[i] = base;
         return n_limits;
     }
-    trajectory_build(in, &t);
-    k = plan(&t, base, &natural, &at_switch);
+    trajectory_build(in, base, &t);
+    k = plan(&t, base, &natural, &at_switch, &raise_at);
     for (guint i = 0; i < n_limits; i++) {
-        if (natural || i < k)
+        if (natural || i < raise_at)
             limits_ms[i] = base;
         else
             limits_ms[i] = MAX(base, need_ms(&t, MIN(i, t.n)));
     }
     trajectory_clear(&t);
-    return MIN(k, n_limits);
+    return MIN(natural ? k : k + 1, n_limits);
 }
 
 /* ---- recommendations ------------------------------------------------------ */
@@ -484,7 +561,9 @@ dt_cost_recommend(const DtCostInputs *in, const DtCostResult *r,
 const char *
 dt_cost_stop_rule(void)
 {
-    return "QEMU switches over at the first iteration whose pending RAM plus counted device "
-           "state is at most bandwidth x downtime-limit (migration_iteration_run); it has no "
-           "iteration cap, so the model stops at max_rounds and calls that not converging";
+    return "QEMU syncs the dirty bitmap when the RAM left in this pass drops below measured "
+           "bandwidth x downtime-limit and switches over when the synced RAM plus counted "
+           "device state is below it (migration_iteration_run); the stop-and-copy runs "
+           "without the rate limit (migration_completion); QEMU has no iteration cap, so the "
+           "model stops at max_rounds and calls that not converging";
 }

@@ -22,7 +22,7 @@ G_BEGIN_DECLS
 #define DT_COST_QEMU_UNKNOWN_STATE_BYTES (G_GUINT64_CONSTANT(100) << 30)
 /* Where the model stops iterating: QEMU and libvirt themselves never give
  * up, so "not within this many rounds" is what "does not converge" means. */
-#define DT_COST_DEFAULT_MAX_ROUNDS 30
+#define DT_COST_DEFAULT_MAX_ROUNDS 1000
 /* Write locality under coarse tracking: host pages actually written in a
  * tracking granule that gets dirtied (assumption, docs/cost-model.md §3). */
 #define DT_COST_DEFAULT_PAGES_PER_GRANULE 64
@@ -32,6 +32,21 @@ G_BEGIN_DECLS
 /* The ramp raises the limit once the real residual is within this many
  * percent of the best the model can reach (§5). */
 #define DT_COST_RAMP_TOLERANCE_PERCENT 10
+/* QEMU's pacing of pre-copy (migration/migration.c, BUFFER_DELAY): the
+ * rate limit hands out bandwidth/10 bytes per 100 ms window, and the
+ * switch-over test runs between two such chunks. */
+#define DT_COST_QEMU_RATE_WINDOW_MS 100
+/* Without a cap ram_save_iterate() returns every 50 ms (migration/ram.c,
+ * MAX_WAIT) and the test runs again. */
+#define DT_COST_QEMU_ITERATE_MAX_MS 50
+/* Fixed costs the bytes do not explain (assumptions, calibrated on real
+ * libvirt migrations: docs/cost-model.md §7).  Setup: from the migration
+ * call to the first byte of pre-copy (libvirt's Begin/Prepare, the
+ * destination QEMU's start, QEMU's setup and first dirty-bitmap sync).
+ * Switch-over: stopping the vCPUs, saving the non-iterable device state,
+ * the destination loading it and libvirt resuming the guest there. */
+#define DT_COST_DEFAULT_SETUP_MS 700
+#define DT_COST_DEFAULT_SWITCHOVER_MS 15
 /* Device state at or above this is "large" for multifd advice. */
 #define DT_COST_LARGE_STATE_BYTES (G_GUINT64_CONSTANT(512) << 20)
 
@@ -40,7 +55,17 @@ typedef struct {
     guint64 ram_bytes;             /* guest RAM */
     guint64 mapped_bytes;          /* DMA-mapped share; VFIO maps all RAM, so = ram_bytes */
     guint64 dirty_rate_mib_s;      /* guest writes, counted in host pages */
-    guint64 bandwidth_mib_s;       /* link */
+    guint64 bandwidth_mib_s;       /* pre-copy rate: the migration's speed cap, else the link */
+    guint64 link_mib_s;            /* the stop-and-copy's rate: QEMU lifts the cap there;
+                                    * 0 = bandwidth_mib_s (never below it) */
+    guint64 switchover_bandwidth_mib_s; /* avail-switchover-bandwidth (QEMU 8.2); 0 = QEMU
+                                    * measures it: the pre-copy rate */
+    guint64 ram_data_bytes;        /* RAM holding data; a zero page costs QEMU a flag,
+                                    * not a page (0 = all of ram_bytes) */
+    guint64 pending_bytes;         /* a running job: RAM dirty now (libvirt's
+                                    * memory_remaining); 0 = a job that starts */
+    guint64 setup_ms;              /* fixed cost before pre-copy (assumption) */
+    guint64 switchover_ms;         /* fixed cost of the stop (assumption) */
     guint64 device_state_bytes;    /* stop-copy state the devices really send (best known) */
     DtSource device_state_source;  /* NONE when any migrating device's size is unknown */
     guint n_devices;               /* VFIO devices that migrate */
@@ -57,10 +82,13 @@ typedef struct {
 
 typedef struct {
     gboolean converges;            /* switches over with the given downtime-limit */
-    guint rounds;                  /* pre-copy passes before the stop (0: stop at once) */
+    guint rounds;                  /* dirty-bitmap syncs after setup's before the stop: QEMU's
+                                    * dirty-sync-count at the switch is rounds + 1 */
+    guint iterations;              /* dirty-sync-count of the completed job (libvirt's
+                                    * "Iteration"): the stop syncs once more */
     guint64 precopy_ms;
     guint64 downtime_ms;           /* the guest's freeze at the switch-over round */
-    guint64 total_time_ms;         /* precopy_ms + downtime_ms */
+    guint64 total_time_ms;         /* setup_ms + precopy_ms + downtime_ms */
     guint64 min_downtime_limit_ms; /* smallest limit with which QEMU switches over */
     guint64 bytes_transferred;     /* every pass, the final residual and the device state */
     guint64 residual_bytes;        /* RAM sent while the guest is stopped */
@@ -93,13 +121,14 @@ gboolean dt_cost_predict(const DtCostInputs *in, DtCostResult *out, GError **err
  * budget as long as the guest's freeze fits: the daemon ramps the limit. */
 gboolean dt_cost_over_budget(const DtCostResult *r, guint64 max_downtime_ms);
 
-/* The downtime-limit to set when model round k begins (k = 0 is the bulk
- * pass; QEMU's dirty-sync-count, which libvirt's migration-iteration event
- * reports, is k + 1).  Fills limits_ms[0..n_limits-1] and returns the round
- * at which the model expects the switch-over (n_limits if later).  The
- * limit stays at in->downtime_limit_ms until the residual the guest would
- * really freeze for stops improving, then becomes exactly what QEMU's own
- * accounting (device state included, 100 GiB phantoms too) needs. */
+/* The downtime-limit to set when sync k has happened (k = 0 is setup's;
+ * QEMU's dirty-sync-count, which libvirt's migration-iteration event
+ * reports, is k + 1): it governs QEMU's test at the next sync.  Fills
+ * limits_ms[0..n_limits-1] and returns the sync at which the model expects
+ * the switch-over (n_limits if later).  The limit stays at
+ * in->downtime_limit_ms until the residual the guest would really freeze
+ * for stops improving, then becomes just what QEMU's own accounting
+ * (device state included, 100 GiB phantoms too) needs. */
 guint dt_cost_downtime_ramp(const DtCostInputs *in, guint64 *limits_ms, guint n_limits);
 
 /* ---- recommendations ------------------------------------------------------ */
