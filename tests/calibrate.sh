@@ -128,9 +128,11 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 SECS=$(( $(date +%s) - T0 ))
 
 mkdir -p "$(dirname "$OUT")"
+# the raw rows too, to render the table again or compare runs
+cp "$rows" "${OUT%.md}.rows"
 awk -v when="$(date -u '+%Y-%m-%d %H:%M')" -v load0="$LOAD0" -v load1="$LOAD1" -v secs="$SECS" -v cpus="$(nproc)" \
     -v qemu="$(qemu-system-x86_64 --version | head -n 1 | awk '{ print $4 }')" \
-    -v libvirt="$(libvirtd --version | awk '{ print $NF }')" '
+    -v libvirt="$(libvirtd --version | awk '{ print $NF }')" -v refs="$LV_T/refs" '
 function abs(x) { return x < 0 ? -x : x }
 function median(a, n,    i, j, t) {
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -140,10 +142,12 @@ function median(a, n,    i, j, t) {
 function ok(p, m) { return abs(p - m) <= 0.25 * m || (m < 40 && abs(p - m) <= 10) }
 {
     n++
-    et[n] = abs($8 - $12) / $12; ed[n] = abs($11 - $14) / ($14 > 0 ? $14 : 1); ad[n] = abs($11 - $14)
-    okt += ok($8, $12); okd += ok($11, $14)
-    row[n] = sprintf("| %d | %d | %d | %d | %d | %d | %d / %d | %d / %d | %d / %d |", \
-        $1, $2, $3, $4, $5, $6, $8, $12, $11, $14, $10, $9)
+    # $7.. from cost-eval: converges rounds iterations precopy downtime total
+    # beside libvirt's: $12 total, $14 downtime, $9 iterations
+    et[n] = abs($11 - $12) / $12; ed[n] = abs($13 - $14) / ($14 > 0 ? $14 : 1); ad[n] = abs($13 - $14)
+    okt += ok($11, $12); okd += ok($13, $14)
+    row[n] = sprintf("| %d | %d | %d | %d | %d | %.0f | %d / %d | %d / %d | %d / %d |", \
+        $1, $2, $3, $4, $5, $6, $11, $12, $13, $14, $10, $9)
 }
 END {
     printf "Measured %s UTC on %d CPUs, QEMU %s, libvirt %s, TCG guests; load average %s before, %s after; %d s.\n\n", \
@@ -152,6 +156,12 @@ END {
     print "|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++) print row[i]
     mt = median(et, n); md = median(ed, n); ma = median(ad, n)
+    while ((getline line < refs) > 0) {
+        split(line, f, " ")
+        refrow = refrow sprintf("%s%d MiB: %d MiB in %d ms at %d MiB/s, %d ms downtime, so %d ms of setup", \
+            refrow == "" ? "" : "; ", f[1], f[5], f[3], f[2], f[4], f[6])
+    }
+    printf "\nReference migrations without a cap (the link rate and setup cost of each RAM size): %s.\n", refrow
     printf "\nMedian absolute error: total time %.0f %%, downtime %.0f %% (%.0f ms). Within 25 %% (or 10 ms below 40 ms measured): total time %d of %d, downtime %d of %d.\n", \
         mt * 100, md * 100, ma, okt, n, okd, n
 }' "$rows" >"$OUT"

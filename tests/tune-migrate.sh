@@ -9,15 +9,19 @@
 #       --bandwidth; `dirtytrack predict` for the same domain, dirty rate
 #       and bandwidth (tracking mode none: a plain RAM migration, which is
 #       what QEMU does for a VM without VFIO devices) is compared with
-#       `virsh domjobinfo --completed`.  Fails if total time or downtime is
-#       off by more than a factor of 2; the downtime is compared above a
-#       floor of DOWNTIME_FLOOR_MS only (see below).
+#       `virsh domjobinfo --completed`.  Fails if total time is off by more
+#       than 0.6-1.5 times, or the downtime by more than a factor of 2
+#       above a floor of DOWNTIME_FLOOR_MS (see below).
 #   (b) dirtytrackd (private bus, --libvirt-uri of the source instance):
 #       when a VM with a VFIO device starts, the daemon writes its
 #       capability fingerprint into the live metadata; when it migrates,
 #       the daemon sets the bandwidth its policy names and the
 #       downtime-limit from the model's ramp (seen from outside with
-#       `virsh migrate-getmaxdowntime` while the job runs); a VM whose
+#       `virsh migrate-getmaxdowntime` while the job runs), and from the
+#       second iteration on runs the model again on QEMU's own numbers
+#       (libvirt's job statistics): a policy's guess of the dirty rate no
+#       longer forces a whole-RAM freeze, a measured one that breaks the
+#       budget aborts the job (c); a VM whose
 #       policy requires migratability is aborted by the daemon, and the
 #       reason reaches the user: virsh's error, the MigrationAborted signal
 #       and the tuning record in the domain's metadata.
@@ -35,13 +39,16 @@
 # refuse the device outright).  The guest that must not run is one whose
 # policy requires migratability, which an unprobed device cannot establish.
 #
-# Downtime floor: QEMU lifts the bandwidth cap for the final stop-and-copy
-# (migration_completion sets the rate limit to unlimited), and libvirt's
-# "Total downtime" also counts the destination's resume over RPC, so under
-# a few hundred milliseconds the measured freeze is fixed overhead on this
-# machine rather than residual / bandwidth.  Both numbers are raised to
-# DOWNTIME_FLOOR_MS (300 ms, QEMU's default downtime-limit, the scale the
-# switch-over itself is decided on) before the ratio is taken.
+# Downtime floor: the model charges the residual at the link's rate (QEMU
+# lifts the cap for the stop-and-copy, migration_completion) plus a fixed
+# switch-over cost, and predicts 20-30 ms here where libvirt measured
+# 25-70 ms on a quiet machine.  On a machine whose CPUs other TCG guests
+# share, libvirt's "Total downtime" (which counts the destination's
+# resume over RPC too) reached 100-360 ms for the same migration
+# (docs/cost-model.md §8), so both numbers are raised to DOWNTIME_FLOOR_MS
+# (150 ms, half of QEMU's default limit) before the ratio is taken.  The
+# model before (the residual at the capped rate: 125 ms) passed only
+# with a 300 ms floor.
 #
 # Root, libvirt-daemon-system, qemu-system-x86, busybox-static, cpio, gcc
 # with a static libc (libc6-dev), dbus-daemon, a kernel in /boot.  SKIPs
@@ -53,13 +60,13 @@
 
 DAEMON="$top_builddir/plugin/daemon/dirtytrackd"
 CLI="$top_builddir/plugin/dirtytrack"
-DOWNTIME_FLOOR_MS=300
+DOWNTIME_FLOOR_MS=150
 MEM_MIB=256
 FILL_MIB=168
 RATE_MIB=4
 WSS_MIB=64
 BW_MIB=32
-POLICY_BW_MIB=16
+POLICY_BW_MIB=32
 MDEV=5f0e3c86-1f4b-4a8e-9d7e-7a0a6d1b2c31
 TUNING_NS=http://dirtytrack.org/xmlns/tuning/1.0
 DT_NS=http://dirtytrack.org/xmlns/domain/1.0
@@ -152,10 +159,10 @@ meas_total=$(field "Time elapsed" "$LV_T/jobinfo-rate")
 meas_down=$(field "Total downtime" "$LV_T/jobinfo-rate")
 if [ -n "$pred_total" ] && [ -n "$meas_total" ] && [ "$meas_total" -gt 0 ]; then
     r=$(awk -v p="$pred_total" -v m="$meas_total" 'BEGIN { printf "%.2f", p / m }')
-    if awk -v r="$r" 'BEGIN { exit !(r >= 0.5 && r <= 2.0) }'; then
-        tap_ok "total time: model $pred_total ms / libvirt $meas_total ms = $r (within a factor of 2)"
+    if awk -v r="$r" 'BEGIN { exit !(r >= 0.6 && r <= 1.5) }'; then
+        tap_ok "total time: model $pred_total ms / libvirt $meas_total ms = $r (within 0.6-1.5)"
     else
-        tap_fail "total time: model $pred_total ms / libvirt $meas_total ms = $r (within a factor of 2)"
+        tap_fail "total time: model $pred_total ms / libvirt $meas_total ms = $r (within 0.6-1.5)"
     fi
 else
     tap_fail "total time: model '$pred_total' ms vs libvirt '$meas_total' ms"
@@ -272,20 +279,31 @@ wait "$MIG_PID"
 mig_rc=$?
 tap_diag "migration (b, tuned) took $(( $(date +%s) - t )) s; downtime-limits seen: $(sort -un "$LV_T/limits" | tr '\n' ' ')"
 lv_virsh 1 domjobinfo --completed tuned >"$LV_T/jobinfo-tuned" 2>&1
+sleep 0.5   # the last signals on their way to dbus-monitor
 set_limit=$(sed -n 's/.*Migration of tuned: downtime-limit iteration=[0-9]* downtime-limit-ms=\([0-9]*\).*/\1/p' "$LV_T/daemon.log" | tail -n 1)
 tap_diag "daemon:" "$(grep "tuned" "$LV_T/daemon.log")"
-if [ $mig_rc = 0 ] && [ -n "$set_limit" ] && [ "$set_limit" != 300 ] &&
-        grep -qx "$set_limit" "$LV_T/limits"; then
-    tap_ok "during the job virsh migrate-getmaxdowntime shows the daemon's ramp limit ($set_limit ms, not QEMU's 300)"
+# The policy names no dirty rate, so the daemon's prior is the default of
+# 64 MiB/s, faster than the 32 MiB/s cap: a model that believed it would
+# raise the limit to the whole freeze at once (the daemon did, before it
+# read QEMU's numbers: 16 s of limit, 1.2 s of real downtime).  QEMU
+# measures the dirtier's 4 MiB/s at its second sync; the daemon runs the
+# model again on that, publishes it, and leaves QEMU's 300 ms in force.
+obs=$(grep -A3 "member=MigrationTuned" "$LV_T/signals" |
+    sed -n 's/.*string "iteration=\([0-9]*\) observed-dirty-rate-mib-s=\([0-9]*\) observed-bandwidth-mib-s=\([0-9]*\).*predicted-downtime-ms=\([0-9]*\).*/\1 \2 \3 \4/p' | head -n 1)
+tap_diag "first prediction from QEMU's numbers (iteration, dirty MiB/s, bandwidth MiB/s, downtime ms): $obs"
+tuned_down=$(field "Total downtime" "$LV_T/jobinfo-tuned")
+set -- $obs
+if [ $mig_rc = 0 ] && [ "$set_limit" = 300 ] && [ "$(sort -un "$LV_T/limits" | tr -d '\n')" = 300 ] &&
+        [ -n "${2:-}" ] && [ "$2" -ge 1 ] && [ "$2" -le 12 ] && [ "$1" -ge 2 ] &&
+        [ -n "$tuned_down" ] && [ "$tuned_down" -lt 300 ]; then
+    tap_ok "the daemon re-ran the model on QEMU's measured dirty rate ($2 MiB/s at iteration $1, not the policy's 64) and kept 300 ms: $tuned_down ms of downtime"
 else
     sed 's/^/# /' "$LV_T/migrate-tuned.out"
-    tap_fail "during the job virsh migrate-getmaxdowntime shows the daemon's ramp limit ('$set_limit' ms, not QEMU's 300)"
+    tap_fail "the daemon re-ran the model on QEMU's measured dirty rate (got '$obs', limits '$(sort -un "$LV_T/limits" | tr '\n' ' ')', downtime '$tuned_down' ms)"
 fi
 # libvirt accepted the policy's cap (the daemon announces only what the
-# call did) and reports it in GetDomainState.  Seeing it from outside is
-# timing: the ramp asks for the whole perpetual freeze at iteration 1, so
-# the job switches over right after the cap is set and may end between
-# two polls; what was seen is printed.
+# call did) and reports it in GetDomainState; what migrate-getspeed saw
+# during the job is printed.
 job_bw=$(field "Memory bandwidth" "$LV_T/jobinfo-tuned")
 tap_diag "migrate-getspeed during the job: $(sort -u "$LV_T/speeds" | tr '\n' ' '); pre-copy bandwidth libvirt measured: $job_bw MiB/s"
 if grep -A3 "member=MigrationTuned" "$LV_T/signals" | grep -q "string \"bandwidth-mib-s=$POLICY_BW_MIB\"" &&
@@ -299,10 +317,38 @@ fi
 sed 's/^/#   /' "$LV_T/jobinfo-tuned"
 s=$(state tuned)
 case "$s" in
-*"\"downtime-limit-ms\":$set_limit"*"\"completed\":{"*) tap_ok "GetDomainState reports the tuning applied and the completed job" ;;
+*"\"downtime-limit-ms\":$set_limit"*"\"observed\":{\"iteration\":"*"\"completed\":{"*) tap_ok "GetDomainState reports the tuning applied, QEMU's numbers and the completed job" ;;
 *) tap_diag "$s"; tap_fail "GetDomainState reports the tuning applied and the completed job" ;;
 esac
 lv_virsh 2 destroy tuned >/dev/null 2>&1
+
+# (c) The budget, held against QEMU's numbers: the policy claims 1 MiB/s of
+# dirtying, the guest writes 24 MiB/s over 150 MiB.  At the second sync
+# the daemon runs the model on what QEMU measured and aborts when that
+# prediction breaks max-downtime-ms; the message gives QEMU's figures.
+guest_xml budget "perpetual='allow' bandwidth-mib-s='$POLICY_BW_MIB' dirty-rate-mib-s='1' max-downtime-ms='100'" 1 24 150 \
+    >"$LV_T/budget.xml"
+if start_guest budget; then
+    tap_ok "source runs a VM with a (faked) mdev hostdev dirtying 24 MiB/s, policy dirty-rate-mib-s='1' max-downtime-ms='100'"
+else
+    tap_fail "source runs a VM with a (faked) mdev hostdev dirtying 24 MiB/s, policy dirty-rate-mib-s='1' max-downtime-ms='100'"
+fi
+t=$(date +%s)
+lv_virsh 1 migrate --live budget "$DST" --migrateuri tcp://127.0.0.1 >"$LV_T/migrate-budget.out" 2>&1
+budget_rc=$?
+sleep 0.5
+tap_diag "migration (c, budget) took $(( $(date +%s) - t )) s; virsh said: $(cat "$LV_T/migrate-budget.out")"
+tap_diag "daemon:" "$(grep "budget" "$LV_T/daemon.log")"
+msg=$(grep -A3 "member=MigrationAborted" "$LV_T/signals" | grep -A2 'string "budget"' |
+    grep -A1 'string "predicted-downtime"' | sed -n 's/.*QEMU measures \([0-9]*\) MiB\/s of dirtying.*/\1/p' | head -n 1)
+if [ $budget_rc != 0 ] && [ -n "$msg" ] && [ "$msg" -ge 8 ] &&
+        [ "$(lv_virsh 1 domstate budget)" = running ]; then
+    tap_ok "aborted on the model re-run with QEMU's measured $msg MiB/s (the policy said 1): predicted-downtime, the VM runs on"
+else
+    sed 's/^/# /' "$LV_T/signals" | tail -n 20
+    tap_fail "aborted on the model re-run with QEMU's measured dirty rate (got '$msg' MiB/s, virsh rc $budget_rc)"
+fi
+lv_virsh 1 destroy budget >/dev/null 2>&1
 
 guest_xml forbidden "perpetual='never' require-migratable='yes'" 1 >"$LV_T/forbidden.xml"
 if start_guest forbidden; then

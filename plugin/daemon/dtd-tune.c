@@ -19,9 +19,15 @@
  * hook only waits for it: see docs/live-tuning.md.
  *
  * The model (dt-cost.h) decides every number: the downtime-limit for
- * iteration k is the ramp's value for model round k - 1, and a migration
- * that iterates past the round where the model expected the switch-over
- * is checked against the budget with the residual libvirt measures.
+ * iteration k is the ramp's value for model sync k - 1.  From the second
+ * iteration on QEMU has measured what the policy could only assume: each
+ * iteration reads libvirt's job statistics (QEMU's dirty-page rate, its
+ * measured bandwidth, the RAM still dirty, VFIO data sent), runs the
+ * model again from there, publishes the new prediction, sets the new
+ * ramp's limit and holds that prediction against the budget.  Until then
+ * the limit is raised only in perpetual mode, where waiting never helps:
+ * elsewhere a dirty rate that outruns the link is the policy's guess, and
+ * one pass of waiting for QEMU's own figure costs no downtime.
  */
 #include "config.h"
 
@@ -45,13 +51,25 @@
 #include "dbus/dtbus.h"
 #include "daemon/dtd.h"
 
-/* Rounds of the ramp kept per job; later iterations keep the last value. */
-#define DTD_TUNE_RAMP_LEN DT_COST_DEFAULT_MAX_ROUNDS
+/* Syncs of the ramp kept per plan; later iterations keep the last value
+ * (every iteration plans again from QEMU's numbers). */
+#define DTD_TUNE_RAMP_LEN 64
 /* Iterations past the model's switch-over round before the measured
  * residual is held against the budget (a real run is a round or two off). */
 #define DTD_TUNE_GRACE_ROUNDS 2
 /* libvirt reports an unlimited migration speed as about 2^43 MiB/s. */
 #define DTD_TUNE_UNLIMITED_MIB_S (G_GUINT64_CONSTANT(1) << 30)
+
+/* QEMU's own numbers for a running job (libvirt's job statistics), the
+ * ones a prediction was last made from. */
+typedef struct {
+    guint iteration;
+    guint64 dirty_mib_s;          /* memory_dirty_rate x memory_page_size, rounded up */
+    guint64 bandwidth_mib_s;      /* memory_bps */
+    guint64 remaining;            /* memory_remaining, bytes */
+    guint64 vfio_bytes;           /* vfio_data_transferred */
+    gboolean has_vfio;            /* libvirt >= 10.6 reports it */
+} DtdObservation;
 
 typedef enum {
     TASK_PUBLISH,        /* write the fingerprint into the metadata */
@@ -68,6 +86,9 @@ typedef struct {
     guint64 limit_ms;             /* STEP: limit to set, 0 = keep */
     guint64 budget_ms;            /* STEP: check the residual against it, 0 = no */
     guint64 device_state_bytes;   /* STEP: what the freeze adds to the RAM residual */
+    DtCostInputs in;              /* START: the model's inputs (result); STEP: the plan's */
+    guint64 limit_in_force;       /* STEP: the limit this daemon set last */
+    guint64 policy_budget;        /* STEP: max-downtime-ms, held against the new prediction */
 
     /* results */
     char *time;
@@ -82,6 +103,8 @@ typedef struct {
     guint64 bandwidth_set;        /* MiB/s set by this task, 0 = none */
     guint64 limit_set;            /* ms set by this task, 0 = none */
     guint64 measured_freeze_ms;   /* STEP with a budget check */
+    gboolean observed;            /* STEP: QEMU's numbers read, the model run again */
+    DtdObservation obs;
     gboolean aborted;
     char *abort_code, *abort_message;
     gboolean metadata_written;
@@ -103,6 +126,10 @@ typedef struct {
     guint switch_round;
     guint64 predicted_downtime_ms, predicted_total_ms, budget, model_bandwidth;
     guint64 state_bytes;
+    DtCostInputs in;              /* the model's inputs, from START */
+    guint plan_base;              /* limits[0] is for sync plan_base (iteration plan_base + 1) */
+    gboolean observed;            /* QEMU's numbers came in (iteration >= 2) */
+    DtdObservation obs;
     guint64 limit_ms;             /* downtime-limit in force, set by us */
     guint64 bandwidth_mib_s;      /* set by us, 0 = not touched */
     char *last_action, *last_detail, *action_time;
@@ -423,7 +450,13 @@ run_start(DtdTuneTask *t, virDomainPtr dom)
     }
     t->predicted_downtime_ms = r.downtime_ms;
     t->predicted_total_ms = r.total_time_ms;
+    t->in = in;
     t->switch_round = dt_cost_downtime_ramp(&in, t->limits, DTD_TUNE_RAMP_LEN);
+    /* QEMU has not measured the dirty rate yet (it does at the first sync
+     * after setup's): outside perpetual mode, where every sync re-dirties
+     * the mapped RAM whatever the rate, the limit stays until it has */
+    if (in.mode != DT_MODE_PERPETUAL)
+        t->limits[0] = in.downtime_limit_ms;
     k = MIN(MAX(t->iteration, 1u), DTD_TUNE_RAMP_LEN) - 1;
     if (virDomainMigrateSetMaxDowntime(dom, t->limits[k], 0) < 0) {
         task_error(t, "virDomainMigrateSetMaxDowntime");
@@ -432,27 +465,96 @@ run_start(DtdTuneTask *t, virDomainPtr dom)
     t->limit_set = t->limits[k];
 }
 
+/* libvirt's name for QEMU's vfio.transferred (libvirt 10.6); spelled out
+ * so that the daemon builds against older headers, which never report it. */
+#define DTD_JOB_VFIO_DATA_TRANSFERRED "vfio_data_transferred"
+
+/* QEMU's own numbers for the running job, and the model run again from
+ * them: the rate QEMU measured over its last window (the one its
+ * switch-over threshold uses), the pages it found newly dirty per second
+ * at its last sync, the RAM still dirty now.  The link for the stop, the
+ * device state and the mode stay the START's.  FALSE when libvirt has no
+ * usable numbers yet (no sync after setup's, nothing sent). */
+static gboolean
+observe(DtdTuneTask *t, virTypedParameterPtr params, int nparams, DtCostResult *r)
+{
+    unsigned long long remaining = 0, bps = 0, pages_s = 0, page_size = 4096, vfio = 0;
+    DtCostInputs in = t->in;
+
+    if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_REMAINING, &remaining) != 1 ||
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS, &bps) != 1 ||
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &pages_s) != 1 ||
+        bps < (1 << 20))
+        return FALSE;
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &page_size);
+    t->obs.has_vfio = virTypedParamsGetULLong(params, nparams, DTD_JOB_VFIO_DATA_TRANSFERRED,
+                                              &vfio) == 1;
+    t->obs.iteration = t->iteration;
+    t->obs.vfio_bytes = vfio;
+    t->obs.remaining = remaining;
+    t->obs.bandwidth_mib_s = bps >> 20;
+    /* rounded up: a dirty rate is never understated */
+    t->obs.dirty_mib_s = (pages_s * page_size + (1 << 20) - 1) >> 20;
+
+    in.bandwidth_mib_s = t->obs.bandwidth_mib_s;
+    in.dirty_rate_mib_s = t->obs.dirty_mib_s;
+    /* nothing dirty is still "a running job", not a fresh one */
+    in.pending_bytes = MAX(remaining, 1);
+    in.setup_ms = 0;
+    if (!dt_cost_predict(&in, r, NULL))
+        return FALSE;
+    t->in = in;
+    t->switch_round = dt_cost_downtime_ramp(&in, t->limits, DTD_TUNE_RAMP_LEN);
+    t->observed = TRUE;
+    return TRUE;
+}
+
 static void
 run_step(DtdTuneTask *t, virDomainPtr dom)
 {
     virTypedParameterPtr params = NULL;
     int nparams = 0, type = 0;
-    unsigned long long remaining = 0, bps = 0;
+    unsigned long long remaining = 0, bps = 0, elapsed = 0;
+    DtCostResult r;
+    guint64 limit = t->limit_ms;
 
-    if (t->limit_ms) {
-        if (virDomainMigrateSetMaxDowntime(dom, t->limit_ms, 0) < 0) {
-            task_error(t, "virDomainMigrateSetMaxDowntime");
-            return;
-        }
-        t->limit_set = t->limit_ms;
-    }
-    if (!t->budget_ms)
-        return;
     if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) < 0) {
         task_error(t, "virDomainGetJobStats");
         return;
     }
-    if (type == VIR_DOMAIN_JOB_UNBOUNDED &&
+    if (type == VIR_DOMAIN_JOB_UNBOUNDED && observe(t, params, nparams, &r)) {
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, &elapsed);
+        t->predicted_downtime_ms = r.downtime_ms;
+        t->predicted_total_ms = elapsed + r.total_time_ms;
+        limit = t->limits[0];
+        if (t->policy_budget && dt_cost_over_budget(&r, t->policy_budget)) {
+            g_autofree char *msg = g_strdup_printf(
+                _("At iteration %u QEMU measures %" PRIu64 " MiB/s of dirtying and %" PRIu64
+                  " MiB/s of bandwidth with %" PRIu64 " MiB of RAM still dirty: the cost model, "
+                  "run again on those numbers, predicts a freeze of %" PRIu64 " ms (%s), over "
+                  "the budget of %" PRIu64 " ms (max-downtime-ms). Lower the guest's dirty rate "
+                  "or raise the bandwidth before migrating again."),
+                t->iteration, t->obs.dirty_mib_s, t->obs.bandwidth_mib_s, t->obs.remaining >> 20,
+                r.downtime_ms,
+                r.converges ? _("QEMU would switch over by itself")
+                            : _("only with the downtime-limit raised"),
+                t->policy_budget);
+
+            abort_job(t, dom, DT_R_PREDICTED_DOWNTIME, msg, FALSE);
+            virTypedParamsFree(params, nparams);
+            return;
+        }
+    }
+    if (limit && limit != t->limit_in_force) {
+        if (virDomainMigrateSetMaxDowntime(dom, limit, 0) < 0) {
+            task_error(t, "virDomainMigrateSetMaxDowntime");
+            virTypedParamsFree(params, nparams);
+            return;
+        }
+        t->limit_set = limit;
+    }
+    /* the model's plan overdue: the freeze QEMU's numbers imply now */
+    if (t->budget_ms && type == VIR_DOMAIN_JOB_UNBOUNDED &&
         virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_REMAINING, &remaining) == 1 &&
         virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS, &bps) == 1 && bps > 0) {
         t->measured_freeze_ms = (guint64) ((remaining + t->device_state_bytes) * 1000.0 / bps);
@@ -567,26 +669,46 @@ task_new(DtdDaemon *d, DtdTaskKind kind, const char *name)
     return t;
 }
 
-/* The STEP for the iteration the job is at now, if it changes anything. */
+/* The STEP for the iteration the job is at now: from the second on QEMU
+ * has numbers to read, so every iteration plans again. */
 static void
 step_for_iteration(DtdDaemon *d, DtdTune *tune)
 {
     DtdTuneTask *t;
     guint64 limit;
+    guint sync;
     gboolean overdue;
 
     if (!tune->started || !tune->applicable || tune->abort_code || tune->iteration == 0)
         return;
-    limit = tune->limits[MIN(tune->iteration, DTD_TUNE_RAMP_LEN) - 1];
-    overdue = tune->budget > 0 && tune->iteration > tune->switch_round + 1 + DTD_TUNE_GRACE_ROUNDS;
-    if (limit == tune->limit_ms && !overdue)
+    sync = tune->iteration - 1;
+    limit = tune->limits[MIN(sync - MIN(sync, tune->plan_base), DTD_TUNE_RAMP_LEN - 1)];
+    overdue = tune->budget > 0 &&
+              sync > tune->plan_base + tune->switch_round + DTD_TUNE_GRACE_ROUNDS;
+    if (limit == tune->limit_ms && !overdue && tune->iteration < 2)
         return;
     t = task_new(d, TASK_STEP, tune->name);
     t->iteration = tune->iteration;
-    t->limit_ms = limit != tune->limit_ms ? limit : 0;
+    t->limit_ms = limit;
+    t->limit_in_force = tune->limit_ms;
     t->budget_ms = overdue ? tune->budget : 0;
+    t->policy_budget = tune->budget;
     t->device_state_bytes = tune->state_bytes;
+    t->in = tune->in;
     enqueue(d, tune, t);
+}
+
+/* The model's plan and prediction a START or an observing STEP made:
+ * its limits[0] is for sync plan_base. */
+static void
+adopt_plan(DtdTune *tune, const DtdTuneTask *t, guint plan_base)
+{
+    tune->in = t->in;
+    memcpy(tune->limits, t->limits, sizeof(tune->limits));
+    tune->plan_base = plan_base;
+    tune->switch_round = t->switch_round;
+    tune->predicted_downtime_ms = t->predicted_downtime_ms;
+    tune->predicted_total_ms = t->predicted_total_ms;
 }
 
 static void
@@ -613,17 +735,42 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
         }
         dt_set_str(&tune->mode, t->mode);
         dt_set_str(&tune->verdict, t->verdict);
-        memcpy(tune->limits, t->limits, sizeof(tune->limits));
-        tune->switch_round = t->switch_round;
-        tune->predicted_downtime_ms = t->predicted_downtime_ms;
-        tune->predicted_total_ms = t->predicted_total_ms;
+        adopt_plan(tune, t, 0);
         tune->budget = t->budget;
         tune->model_bandwidth = t->model_bandwidth;
         tune->state_bytes = t->state_bytes;
+        tune->observed = FALSE;
         if (t->bandwidth_set) {
             tune->bandwidth_mib_s = t->bandwidth_set;
             detail = g_strdup_printf("bandwidth-mib-s=%" PRIu64, t->bandwidth_set);
             record_action(d, tune, t, "bandwidth", detail);
+            g_clear_pointer(&detail, g_free);
+        }
+    }
+    if (t->observed) {
+        gboolean news = !tune->observed ||
+                        t->predicted_downtime_ms != tune->predicted_downtime_ms ||
+                        t->limits[0] != tune->limit_ms;
+
+        tune->observed = TRUE;
+        tune->obs = t->obs;
+        adopt_plan(tune, t, t->iteration - 1);
+        /* announced when it says something new, not on every sync */
+        if (news) {
+            g_autofree char *vfio = t->obs.has_vfio
+                ? g_strdup_printf(" vfio-transferred-bytes=%" PRIu64, t->obs.vfio_bytes)
+                : g_strdup("");
+
+            detail = g_strdup_printf("iteration=%u observed-dirty-rate-mib-s=%" PRIu64
+                                     " observed-bandwidth-mib-s=%" PRIu64
+                                     " observed-remaining-mib=%" PRIu64 "%s"
+                                     " model-switch-iteration=%u predicted-downtime-ms=%" PRIu64
+                                     " predicted-total-ms=%" PRIu64,
+                                     t->iteration, t->obs.dirty_mib_s, t->obs.bandwidth_mib_s,
+                                     t->obs.remaining >> 20, vfio,
+                                     tune->plan_base + tune->switch_round + 1,
+                                     t->predicted_downtime_ms, t->predicted_total_ms);
+            record_action(d, tune, t, "prediction", detail);
             g_clear_pointer(&detail, g_free);
         }
     }
@@ -634,7 +781,7 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
                                  " predicted-downtime-ms=%" PRIu64
                                  " predicted-total-ms=%" PRIu64,
                                  t->iteration, t->limit_set, tune->mode ? tune->mode : "none",
-                                 tune->switch_round + 1, tune->predicted_downtime_ms,
+                                 tune->plan_base + tune->switch_round + 1, tune->predicted_downtime_ms,
                                  tune->predicted_total_ms);
         record_action(d, tune, t, "downtime-limit", detail);
     }
@@ -713,6 +860,8 @@ on_iteration(virConnectPtr conn, virDomainPtr dom, int iteration, void *opaque)
         tune->limit_ms = 0;
         tune->bandwidth_mib_s = 0;
         tune->completed = FALSE;
+        tune->observed = FALSE;
+        tune->plan_base = 0;
         g_clear_pointer(&tune->abort_code, g_free);
         g_clear_pointer(&tune->abort_message, g_free);
         g_clear_pointer(&tune->abort_time, g_free);
@@ -864,10 +1013,27 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
     add_u64(b, "downtime-limit-ms", t->limit_ms);
     add_u64(b, "bandwidth-mib-s", t->bandwidth_mib_s);
     add_u64(b, "model-bandwidth-mib-s", t->model_bandwidth);
-    add_u64(b, "model-switch-iteration", t->started && t->applicable ? t->switch_round + 1 : 0);
+    add_u64(b, "model-switch-iteration",
+            t->started && t->applicable ? t->plan_base + t->switch_round + 1 : 0);
     add_u64(b, "predicted-downtime-ms", t->predicted_downtime_ms);
     add_u64(b, "predicted-total-ms", t->predicted_total_ms);
     add_u64(b, "max-downtime-ms", t->budget);
+    json_builder_set_member_name(b, "observed");
+    if (t->observed) {
+        json_builder_begin_object(b);
+        add_u64(b, "iteration", t->obs.iteration);
+        add_u64(b, "dirty-rate-mib-s", t->obs.dirty_mib_s);
+        add_u64(b, "bandwidth-mib-s", t->obs.bandwidth_mib_s);
+        add_u64(b, "remaining-bytes", t->obs.remaining);
+        json_builder_set_member_name(b, "vfio-transferred-bytes");
+        if (t->obs.has_vfio)
+            json_builder_add_int_value(b, (gint64) t->obs.vfio_bytes);
+        else
+            json_builder_add_null_value(b);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
     json_builder_set_member_name(b, "last-action");
     if (t->last_action) {
         json_builder_begin_object(b);

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dt-cost.h"
-#include "dt-util.h"
+#include "decide/dt-cost.h"
+#include "model/dt-util.h"
 
 int
 main(int argc, char **argv)
