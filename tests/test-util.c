@@ -407,7 +407,8 @@ test_config_schema_matches_loader(void)
 
     g_assert_cmpuint(g_strv_length(sections), ==, dt_config_n_keys());
     for (guint i = 0; i < dt_config_n_keys(); i++) {
-        const char *group, *key, *type, *values;
+        const char *group, *key, *type;
+        g_autofree char *values = NULL;
         guint64 min, max;
         g_autofree char *sec = NULL;
         g_autofree char *stype = NULL;

@@ -70,11 +70,17 @@ dt_config_n_keys(void)
     return G_N_ELEMENTS(dt_config_keys);
 }
 
+/* [hook] on-timeout: what the hook does when its deadline passes; "allow"
+ * (the first) sets hook_fail_open. */
+static const char *const on_timeout_names[] = { "allow", "deny" };
+
 void
 dt_config_key_info(guint i, const char **group, const char **key, const char **type,
-                   const char **values, guint64 *min, guint64 *max)
+                   char **values, guint64 *min, guint64 *max)
 {
     const KeyDef *d;
+    const char *const *names = NULL;
+    guint n = 0;
 
     g_return_if_fail(i < G_N_ELEMENTS(dt_config_keys));
     d = &dt_config_keys[i];
@@ -82,16 +88,17 @@ dt_config_key_info(guint i, const char **group, const char **key, const char **t
     *key = d->key;
     *min = d->min;
     *max = d->max;
-    *values = NULL;
+    *type = "enum";
     switch (d->type) {
     case KEY_BOOL: *type = "bool"; break;
     case KEY_U64:
     case KEY_UINT: *type = "uint"; break;
     case KEY_STRING: *type = "string"; break;
-    case KEY_PERPETUAL: *type = "enum"; *values = "never;within-budget;allow"; break;
-    case KEY_PREFER: *type = "enum"; *values = "auto;device;iommu"; break;
-    case KEY_ON_TIMEOUT: *type = "enum"; *values = "allow;deny"; break;
+    case KEY_PERPETUAL: names = dt_perpetual_names(&n); break;
+    case KEY_PREFER: names = dt_prefer_names(&n); break;
+    case KEY_ON_TIMEOUT: names = on_timeout_names; n = G_N_ELEMENTS(on_timeout_names); break;
     }
+    *values = names ? dt_enum_join(names, n, ";") : NULL;
 }
 
 DtConfig *
@@ -225,13 +232,12 @@ dt_config_expected(const KeyDef *def)
     case KEY_PERPETUAL:
     case KEY_PREFER:
     case KEY_ON_TIMEOUT: {
-        const char *group, *key, *type, *values;
+        const char *group, *key, *type;
         guint64 min, max;
         g_autofree char *words = NULL;
 
-        dt_config_key_info((guint)(def - dt_config_keys), &group, &key, &type, &values, &min,
+        dt_config_key_info((guint)(def - dt_config_keys), &group, &key, &type, &words, &min,
                            &max);
-        words = g_strdup(values);
         g_strdelimit(words, ";", ',');
         return g_strdup_printf(_("one of %s"), words);
     }
@@ -278,14 +284,13 @@ apply_key(DtConfig *c, GKeyFile *kf, const KeyDef *def, const char *path, const 
         if (!dt_prefer_from_string(val, (DtPreferMode *)base))
             goto bad;
         return TRUE;
-    case KEY_ON_TIMEOUT:
-        if (strcmp(val, "allow") == 0)
-            *(gboolean *)base = TRUE;
-        else if (strcmp(val, "deny") == 0)
-            *(gboolean *)base = FALSE;
-        else
+    case KEY_ON_TIMEOUT: {
+        int v;
+        if (!dt_enum_from_string(on_timeout_names, G_N_ELEMENTS(on_timeout_names), 0, val, &v))
             goto bad;
+        *(gboolean *)base = v == 0;
         return TRUE;
+    }
     }
 bad:
     {

@@ -30,10 +30,11 @@ typedef struct {
 
 /* The loader's key table, for the schema test (schemas/dirtytrack-conf.schema):
  * type is "bool", "uint", "string" or "enum"; values is the ';'-separated
- * word list of an enum (NULL otherwise); min and max bound a uint. */
+ * word list of an enum, from the enum's own table (NULL otherwise; free
+ * it); min and max bound a uint. */
 guint dt_config_n_keys(void);
 void dt_config_key_info(guint i, const char **group, const char **key, const char **type,
-                        const char **values, guint64 *min, guint64 *max);
+                        char **values, guint64 *min, guint64 *max);
 
 DtConfig *dt_config_new_defaults(void);
 /* The file dt_config_load(NULL) reads: $DIRTYTRACK_CONFIG, else
