@@ -80,8 +80,13 @@ pkg_libs=($(pkg-config --libs glib-2.0 gobject-2.0 libxml-2.0 json-glib-1.0 dbus
 san=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 cflags=(-std=gnu11 -g -O1 "${san[@]}" -Wall -Wno-unused-parameter "${pkg_cflags[@]}")
 
-# archive NAME SOURCES...: compiles the sources (paths below $srcdir) that
-# changed, or all of them after a header changed, into $out/NAME.a.
+# path SOURCE: a source below $srcdir, or one the build generated below
+# $builddir (the compiled variant-driver database).
+path() { if [ -f "$srcdir/$1" ]; then echo "$srcdir/$1"; else echo "$builddir/$1"; fi; }
+
+# archive NAME SOURCES...: compiles the sources (paths below $srcdir or
+# $builddir) that changed, or all of them after a header changed, into
+# $out/NAME.a.
 archive() {
     local a=$out/$1.a s o objs="" tocompile="" rebuild=0 newest_header
     shift
@@ -92,15 +97,15 @@ archive() {
     for s in "$@"; do
         o=$out/obj/$(basename "$s" .c).o
         objs="$objs $o"
-        if [ "$rebuild" = 1 ] || [ "$srcdir/$s" -nt "$o" ]; then
-            tocompile="$tocompile $s"
+        if [ "$rebuild" = 1 ] || [ "$(path "$s")" -nt "$o" ]; then
+            tocompile="$tocompile $(path "$s")"
         fi
     done
     [ -n "$tocompile" ] || return 0
     echo "# compiling with clang:$tocompile"
     export clang out srcdir
     printf '%s\n' $tocompile | xargs -P "$(nproc)" -I{} sh -c \
-        'exec "$0" "$@" -fsanitize=fuzzer-no-link -c "$srcdir/{}" -o "$out/obj/$(basename {} .c).o"' \
+        'exec "$0" "$@" -fsanitize=fuzzer-no-link -c "{}" -o "$out/obj/$(basename {} .c).o"' \
         "$clang" "${cflags[@]}" "${cppflags[@]}" || return 1
     rm -f "$a"
     # shellcheck disable=SC2086
@@ -109,7 +114,8 @@ archive() {
 
 # The core library's sources, as the Makefile lists them; run by hand,
 # every source of the layers in the core library.
-lib_srcs=${FUZZ_LIB_SOURCES:-$(cd "$srcdir" && ls plugin/{model,probe,decide,eval,render}/*.c)}
+lib_srcs=${FUZZ_LIB_SOURCES:-$(cd "$srcdir" && ls plugin/{model,probe,decide,eval,render}/*.c)
+    echo plugin/model/dt-vdb-builtin.c}
 # shellcheck disable=SC2086
 archive libdirtytrack-fuzz $lib_srcs || { echo "not ok - library build"; exit 1; }
 # The daemon's sources but its main(), for the dbus target only (with them

@@ -75,6 +75,8 @@ typedef struct {
     guint deadline_ms;
     char *xml;
     gsize xml_len;
+    xmlDoc *doc;               /* xml, parsed once: the pre-check reads it, the
+                                * worker evaluates and rewrites it */
     gboolean gate_prepare;     /* prepare refuses an unmigratable VM */
     char *config_error;        /* the configuration could not be loaded: why */
 } DtHook;
@@ -245,16 +247,15 @@ dt_hook_attr_is(xmlNode *n, const char *name, const char *value)
 static gboolean
 dt_hook_precheck(DtHook *h, gboolean *relevant, GError **error)
 {
-    g_autoptr(xmlDoc) doc = NULL;
     xmlNode *root;
     xmlChar *req = NULL;
     gboolean vfio = FALSE, meta = FALSE;
     gboolean meta_says_yes = FALSE, meta_says_no = FALSE;
 
-    doc = dt_xml_parse(h->xml, h->xml_len, _("domain XML"), "domain", error);
-    if (!doc)
+    h->doc = dt_xml_parse(h->xml, h->xml_len, _("domain XML"), "domain", error);
+    if (!h->doc)
         return FALSE;
-    root = xmlDocGetRootElement(doc);
+    root = xmlDocGetRootElement(h->doc);
     if (dt_hook_is_element(root, "domain", NULL)) {
         for (xmlNode *sec = root->children; sec; sec = sec->next) {
             if (dt_hook_is_element(sec, "devices", NULL)) {
@@ -287,9 +288,6 @@ dt_hook_precheck(DtHook *h, gboolean *relevant, GError **error)
     h->gate_prepare = meta_says_yes ||
                       (!meta_says_no && h->config->policy.require_migratable &&
                        h->config->gate_start);
-    /* The walk only read it: the worker's evaluation and rewrite take it
-     * instead of parsing the same bytes twice more */
-    dt_xml_cache_put(h->xml, h->xml_len, "domain", g_steal_pointer(&doc));
     return TRUE;
 }
 
@@ -541,7 +539,7 @@ dt_hook_evaluate_here(const DtHook *h, DtHookResult *r)
     /* the dry run opens free destination devices: opt-in, migrate only */
     opts.preflight = h->kind == DT_HOOK_OP_MIGRATE && h->config->hook_preflight;
 
-    ev = dt_evaluate(h->xml, h->xml_len, &opts, &error);
+    ev = dt_evaluate_doc(h->doc, &opts, &error);
     if (!ev || !ev->decision) {
         g_autofree char *why =
             g_strdup_printf(_("cannot evaluate %s: %s"), h->name,
@@ -557,17 +555,16 @@ dt_hook_evaluate_here(const DtHook *h, DtHookResult *r)
         if (!refused) {
             g_autofree char *stamp = dt_timestamp_now();
             g_autofree char *out = NULL;
-            gboolean changed = FALSE;
 
-            out = dt_rewrite_domain_xml(h->xml, h->xml_len, ev->decision, g_get_host_name(),
-                                        stamp, &changed, &error);
-            if (!out) {
+            /* the evaluation only read the document: rewrite the same one */
+            if (!dt_rewrite_domain_doc(h->doc, ev->decision, g_get_host_name(), stamp, &out,
+                                       &error)) {
                 g_autofree char *why = g_strdup_printf(_("cannot rewrite the XML of %s: %s"),
                                                        h->name, error->message);
                 dt_hook_fail(h, r, why);
                 return;
             }
-            if (changed)
+            if (out)
                 g_string_assign(r->out, out);
         }
     }
@@ -994,6 +991,8 @@ main(int argc, char **argv)
 
         dt_hook_result_clear(&r);
         g_free(h.xml);
+        if (h.doc)
+            xmlFreeDoc(h.doc);
         g_free(h.config_error);
         return status;
     }

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 #include <libxml/relaxng.h>
 
 #include "model/dt-util.h"
@@ -499,48 +500,10 @@ test_default_env(void)
         g_setenv("DIRTYTRACK_DATADIR", old, TRUE);
 }
 
-/* ---- the loader's two roads ------------------------------------------------
+/* ---- the compiled table ------------------------------------------------------
  *
- * dt_vdb_parse() reads with dt-xml's simple parser and falls back to
- * libxml2 (dt_vdb_parse_reference) for whatever it declines or refuses.
- * Every input must get exactly libxml2's answer: the same entries, or the
- * same error message. */
-
-/* What the simple parser accepts, libxml2 reads the same. */
-static gboolean
-simple_tree_ok(const char *buf, gsize len)
-{
-    g_autoptr(DtXmlTree) simple = dt_xml_tree_parse_simple(buf, len);
-    g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(DtXmlTree) ref = NULL;
-
-    if (!simple)
-        return TRUE;
-    doc = dt_xml_parse(buf, len, "test", NULL, NULL);
-    if (!doc)
-        return FALSE;
-    ref = dt_xml_tree_from_doc(doc);
-    return dt_xml_elem_equal(dt_xml_tree_root(simple), dt_xml_tree_root(ref));
-}
-
-/* Asserts that both roads answer alike; returns whether it loaded. */
-static gboolean
-assert_same_as_reference(const char *what, const char *buf, gsize len)
-{
-    g_autoptr(GError) e1 = NULL, e2 = NULL;
-    g_autoptr(DtVdb) a = dt_vdb_parse(buf, len, &e1);
-    g_autoptr(DtVdb) b = dt_vdb_parse_reference(buf, len, &e2);
-
-    if ((a == NULL) != (b == NULL) || (a && !dt_vdb_equal(a, b)) ||
-        (!a && g_strcmp0(e1->message, e2->message) != 0) || !simple_tree_ok(buf, len)) {
-        g_autofree char *shown = g_strescape(g_strndup(buf, MIN(len, 400)), NULL);
-        g_test_message("%s: loader %s (%s), libxml2 %s (%s); input: %s", what,
-                       a ? "loaded" : "refused", e1 ? e1->message : "-",
-                       b ? "loaded" : "refused", e2 ? e2->message : "-", shown);
-        g_test_fail();
-    }
-    return a != NULL;
-}
+ * The build compiles the shipped file with this loader (dt-vdb-builtin.h);
+ * dt_vdb_load() serves that table only for a file with the same bytes. */
 
 static char *
 read_test_file(const char *path, gsize *len)
@@ -553,49 +516,72 @@ read_test_file(const char *path, gsize *len)
     return buf;
 }
 
-static void
-test_simple_parser_takes_shipped(void)
+static char *
+shipped_path(void)
 {
-    g_autofree char *path = g_build_filename(g_getenv("DIRTYTRACK_DATADIR") ?
-                                                 g_getenv("DIRTYTRACK_DATADIR") :
-                                                 ABS_TOP_SRCDIR "/data",
-                                             "variant-drivers.xml", NULL);
+    const char *dir = g_getenv("DIRTYTRACK_DATADIR");
+
+    return g_build_filename(dir && *dir ? dir : ABS_TOP_SRCDIR "/data", "variant-drivers.xml",
+                            NULL);
+}
+
+static void
+test_builtin_is_the_shipped_file(void)
+{
+    g_autofree char *path = shipped_path();
     gsize len;
     g_autofree char *buf = read_test_file(path, &len);
-    g_autoptr(DtXmlTree) t = dt_xml_tree_parse_simple(buf, len);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtVdb) parsed = dt_vdb_parse(buf, len, &error);
 
-    /* the speed of every evaluation rests on this: keep the shipped file
-     * within the simple parser's subset (no DTD, CDATA, PI or namespace) */
-    g_assert_nonnull(t);
-    g_assert_cmpstr(dt_xml_tree_root(t)->name, ==, "variant-drivers");
-    g_assert_true(assert_same_as_reference("shipped", buf, len));
+    /* every evaluation's database comes from the table, without a parse */
+    g_assert_true(dt_vdb_is_builtin(shipped));
+    g_assert_no_error(error);
+    g_assert_false(dt_vdb_is_builtin(parsed));
+    /* and the table holds every field the loader reads from the file */
+    g_assert_true(dt_vdb_equal(shipped, parsed));
 }
 
+/* An edited copy takes effect: the table answers for its own bytes only. */
 static void
-test_simple_parser_files(void)
+test_builtin_edited_file_is_read(void)
 {
-    g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "data", "vdb", NULL);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
+    g_autofree char *path = shipped_path();
+    gsize len;
+    g_autofree char *buf = read_test_file(path, &len);
+    g_autofree char *dir = g_dir_make_tmp("dt-vdb-XXXXXX", NULL);
+    g_autofree char *copy = g_build_filename(dir, "variant-drivers.xml", NULL);
+    g_autoptr(GString) edited = g_string_new_len(buf, (gssize)len);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtVdb) same = NULL, db = NULL;
+    const DtVdbEntry *e;
+    gsize at;
 
-    g_assert_nonnull(d);
-    while ((name = g_dir_read_name(d))) {
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        gsize len;
-        g_autofree char *buf = NULL;
+    g_assert_nonnull(dir);
+    /* the same bytes elsewhere: still the table */
+    g_assert_true(g_file_set_contents(copy, buf, (gssize)len, NULL));
+    same = dt_vdb_load(copy, &error);
+    g_assert_no_error(error);
+    g_assert_true(dt_vdb_is_builtin(same));
 
-        if (!g_str_has_suffix(name, ".xml"))
-            continue;
-        buf = read_test_file(path, &len);
-        assert_same_as_reference(name, buf, len);
-    }
-    for (guint i = 0; i < G_N_ELEMENTS(inline_cases); i++)
-        assert_same_as_reference(inline_cases[i].name, inline_cases[i].xml,
-                                 strlen(inline_cases[i].xml));
+    /* mlx5_vfio_pci loses its DMA logging */
+    at = (gsize)(strstr(edited->str, "<dma-logging since=\"6.1\"/>") - edited->str);
+    g_string_erase(edited, (gssize)at, strlen("<dma-logging since=\"6.1\"/>"));
+    g_assert_true(g_file_set_contents(copy, edited->str, (gssize)edited->len, NULL));
+    db = dt_vdb_load(copy, &error);
+    g_assert_no_error(error);
+    g_assert_false(dt_vdb_is_builtin(db));
+    e = dt_vdb_find_driver(db, "mlx5_vfio_pci");
+    g_assert_nonnull(e);
+    g_assert_false(e->dma_logging);
+    g_assert_true(need_driver("mlx5_vfio_pci")->dma_logging);
+    g_unlink(copy);
+    g_rmdir(dir);
 }
 
-/* Every field, every kind of markup the simple parser reads, and text
- * where line ends, references and UTF-8 matter. */
+/* ---- what the file may look like ------------------------------------------- */
+
+/* Every field, and text where line ends, references and UTF-8 matter. */
 static const char sample[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     "<!-- a comment \xe2\x80\x94 with UTF-8 -->\n"
@@ -614,6 +600,71 @@ static const char sample[] =
     "  </driver >\n"
     "</variant-drivers>\n";
 
+static void
+test_sample_every_field(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DtVdb) db = dt_vdb_parse(sample, sizeof(sample) - 1, &error);
+    const DtVdbEntry *e;
+    const DtVdbId *id;
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(dt_vdb_size(db), ==, 1);
+    e = dt_vdb_get(db, 0);
+    g_assert_cmpstr(e->driver, ==, "x_vfio_pci");
+    g_assert_cmpstr(e->module, ==, "x_vfio_pci");
+    g_assert_cmpstr(e->arch, ==, "x86_64");
+    /* references decoded, the comment inside left out */
+    g_assert_cmpstr(e->conditions, ==,
+                    "Needs <caps> \xc2\xa9 \xe2\x80\x94 see ]]  \xf0\x9f\x98\x80.");
+    g_assert_cmpuint(e->ids->len, ==, 2);
+    id = get_id(e, 0x15b3, 0x101e);
+    g_assert_nonnull(id);
+    g_assert_false(id->since.known);
+    id = get_id(e, 0x15b3, 0xffff);
+    g_assert_nonnull(id);
+    g_assert_cmpuint(id->since.minor, ==, 6);
+    g_assert_cmphex(e->mig_flags, ==, DT_MIG_STOP_COPY | DT_MIG_PRE_COPY);
+    g_assert_cmpuint(e->pre_copy_since.minor, ==, 6);
+    g_assert_true(e->dma_logging);
+    g_assert_cmpuint(e->stop_copy_bytes, ==, 4096);
+}
+
+/* A copy saved with other line ends or indentation reads the same. */
+static void
+test_line_ends(void)
+{
+    g_autofree char *path = shipped_path();
+    gsize len;
+    g_autofree char *buf = read_test_file(path, &len);
+    g_autoptr(GString) crlf = g_string_new(NULL);
+    g_autoptr(GString) cr = g_string_new(NULL);
+    g_autoptr(GString) tabs = g_string_new(NULL);
+    const struct {
+        const char *what;
+        GString *text;
+    } copies[] = { { "CR LF", crlf }, { "CR", cr }, { "tab indentation", tabs } };
+    gboolean indent = TRUE;
+
+    for (gsize i = 0; i < len; i++) {
+        g_string_append(crlf, buf[i] == '\n' ? "\r\n" : (char[]){ buf[i], 0 });
+        g_string_append_c(cr, buf[i] == '\n' ? '\r' : buf[i]);
+        /* leading spaces only: inside a text a tab is a character */
+        g_string_append_c(tabs, indent && buf[i] == ' ' ? '\t' : buf[i]);
+        indent = buf[i] == '\n' || (indent && buf[i] == ' ');
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(copies); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DtVdb) db = dt_vdb_parse(copies[i].text->str, copies[i].text->len, &error);
+
+        g_test_message("%s", copies[i].what);
+        g_assert_no_error(error);
+        g_assert_true(dt_vdb_equal(db, shipped));
+    }
+}
+
+/* Damage anywhere in a file: loaded, or refused with a message naming the
+ * database, never anything else. */
 static const char *const snippets[] = {
     "&amp;", "&lt;", "&#10;", "&#x9;", "&#0;", "&#xD800;", "&#x110000;", "&#xFFFE;", "&bogus;",
     "&", "<", ">", "\r\n", "\r", "\n", "\t", "\x01", "\x7f", "\xc3\xa9", "\xc3",
@@ -623,35 +674,35 @@ static const char *const snippets[] = {
 };
 
 static void
-test_simple_parser_mutations(void)
+test_mutations(void)
 {
     const gsize len = sizeof(sample) - 1;
     guint loaded = 0, cases = 0;
-
     /* every snippet at every place with -m thorough; a quarter by default */
     const guint step = g_test_thorough() ? 1 : 4;
 
-    g_assert_true(assert_same_as_reference("sample", sample, len));
     for (gsize pos = 0; pos <= len; pos++) {
         for (guint k = 0; k < G_N_ELEMENTS(snippets); k++) {
             g_autoptr(GString) ins = NULL;
-            g_autoptr(GString) rep = NULL;
-            g_autofree char *what = NULL;
+            g_autoptr(GError) error = NULL;
+            g_autoptr(DtVdb) db = NULL;
 
             if ((pos * 7 + k) % step != 0)
                 continue;
-            what = g_strdup_printf("snippet %u at %zu", k, pos);
             ins = g_string_new_len(sample, (gssize)pos);
             g_string_append(ins, snippets[k]);
             g_string_append_len(ins, sample + pos, (gssize)(len - pos));
-            loaded += assert_same_as_reference(what, ins->str, ins->len);
+            db = dt_vdb_parse(ins->str, ins->len, &error);
             cases++;
-            if (pos < len && (pos + k) % 3 == 0) {
-                rep = g_string_new_len(sample, (gssize)pos);
-                g_string_append(rep, snippets[k]);
-                g_string_append_len(rep, sample + pos + 1, (gssize)(len - pos - 1));
-                loaded += assert_same_as_reference(what, rep->str, rep->len);
-                cases++;
+            if (db) {
+                g_assert_no_error(error);
+                loaded++;
+                continue;
+            }
+            g_assert_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT);
+            if (!g_str_has_prefix(error->message, "variant-driver database")) {
+                g_test_message("snippet %u at %zu: %s", k, pos, error->message);
+                g_test_fail();
             }
         }
     }
@@ -659,26 +710,6 @@ test_simple_parser_mutations(void)
     /* both outcomes are exercised in numbers */
     g_assert_cmpuint(loaded, >, cases / 20);
     g_assert_cmpuint(loaded, <, cases);
-}
-
-static void
-test_simple_parser_line_ends(void)
-{
-    g_autofree char *path = g_build_filename(ABS_TOP_SRCDIR, "data", "variant-drivers.xml", NULL);
-    gsize len;
-    g_autofree char *buf = read_test_file(path, &len);
-    g_autoptr(GString) crlf = g_string_new(NULL);
-    g_autoptr(GString) cr = g_string_new(NULL);
-    g_autoptr(GString) tabs = g_string_new(NULL);
-
-    for (gsize i = 0; i < len; i++) {
-        g_string_append(crlf, buf[i] == '\n' ? "\r\n" : (char[]){ buf[i], 0 });
-        g_string_append_c(cr, buf[i] == '\n' ? '\r' : buf[i]);
-        g_string_append_c(tabs, buf[i] == ' ' ? '\t' : buf[i]);
-    }
-    g_assert_true(assert_same_as_reference("CR LF", crlf->str, crlf->len));
-    g_assert_true(assert_same_as_reference("CR", cr->str, cr->len));
-    assert_same_as_reference("tabs", tabs->str, tabs->len);
 }
 
 static int
@@ -712,10 +743,11 @@ main(int argc, char **argv)
     g_test_add_func("/vdb/all/nothing-before-5.18", test_nothing_before_v2);
     g_test_add_func("/vdb/fixture/minimal-loads-every-field", test_fixture_minimal);
     g_test_add_func("/vdb/default/datadir-override-is-honoured", test_default_env);
-    g_test_add_func("/vdb/simple-parser/reads-the-shipped-file", test_simple_parser_takes_shipped);
-    g_test_add_func("/vdb/simple-parser/same-as-libxml2/fixtures", test_simple_parser_files);
-    g_test_add_func("/vdb/simple-parser/same-as-libxml2/mutations", test_simple_parser_mutations);
-    g_test_add_func("/vdb/simple-parser/same-as-libxml2/line-ends", test_simple_parser_line_ends);
+    g_test_add_func("/vdb/builtin/is-the-shipped-file-compiled", test_builtin_is_the_shipped_file);
+    g_test_add_func("/vdb/builtin/an-edited-file-is-read", test_builtin_edited_file_is_read);
+    g_test_add_func("/vdb/parse/every-field-and-markup", test_sample_every_field);
+    g_test_add_func("/vdb/parse/line-ends-and-tabs-read-the-same", test_line_ends);
+    g_test_add_func("/vdb/parse/damage-is-loaded-or-refused-with-a-line", test_mutations);
 
     /* every *-invalid.xml on disk, so a new fixture is tested without code */
     {

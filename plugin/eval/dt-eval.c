@@ -18,6 +18,7 @@
 #include "probe/dt-qemu.h"
 #include "probe/dt-qemu-registry.h"
 #include "model/dt-util.h"
+#include "model/dt-xml.h"
 #include "probe/dt-mdev.h"
 #include "probe/dt-vfio.h"
 
@@ -152,6 +153,16 @@ dt_eval_kernel_facts(DtHost *host, const DtPaths *paths, gboolean probe_ioctl)
 DtEvaluation *
 dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **error)
 {
+    g_autoptr(xmlDoc) doc = dt_xml_parse(xml, len, _("domain XML"), "domain", error);
+
+    if (!doc)
+        return NULL;
+    return dt_evaluate_doc(doc, opts, error);
+}
+
+DtEvaluation *
+dt_evaluate_doc(xmlDoc *doc, const DtEvalOptions *opts, GError **error)
+{
     g_autoptr(DtEvaluation) e = g_new0(DtEvaluation, 1);
     g_autoptr(DtConfig) own_cfg = NULL;
     g_autoptr(DtVdb) own_vdb = NULL;
@@ -163,7 +174,7 @@ dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **erro
     if (!cfg)
         cfg = own_cfg = dt_config_new_defaults();
 
-    e->domain = dt_domain_parse(xml, len, error);
+    e->domain = dt_domain_from_doc(doc, error);
     if (!e->domain)
         return NULL;
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libxml/tree.h>
 #include "model/dt-config.h"
 #include "model/dt-model.h"
 #include "probe/dt-paths.h"
@@ -67,6 +68,10 @@ gboolean dt_eval_libvirt_version(const char *version, DtVersion *out, GError **e
 void dt_eval_kernel_facts(DtHost *host, const DtPaths *paths, gboolean probe_ioctl);
 
 DtEvaluation *dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **error);
+/* The same from a domain document already parsed (dt_xml_parse(), root
+ * "domain"), which is only read: a face that rewrites the domain afterwards
+ * passes it on to dt_rewrite_domain_doc() instead of parsing twice. */
+DtEvaluation *dt_evaluate_doc(xmlDoc *doc, const DtEvalOptions *opts, GError **error);
 void dt_evaluation_free(DtEvaluation *e);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtEvaluation, dt_evaluation_free)

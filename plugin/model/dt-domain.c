@@ -718,16 +718,11 @@ dt_domain_from_doc(xmlDoc *doc, GError **error)
 DtDomain *
 dt_domain_parse(const char *buf, gsize len, GError **error)
 {
-    g_autoptr(xmlDoc) doc = dt_xml_parse_cached(buf, len, _("domain XML"), "domain", error);
-    DtDomain *d;
+    g_autoptr(xmlDoc) doc = dt_xml_parse(buf, len, _("domain XML"), "domain", error);
 
     if (!doc)
         return NULL;
-    d = dt_domain_from_doc(doc, error);
-    /* only read: kept for the rewrite of the same XML that may follow */
-    if (d)
-        dt_xml_cache_put(buf, len, "domain", g_steal_pointer(&doc));
-    return d;
+    return dt_domain_from_doc(doc, error);
 }
 
 static int

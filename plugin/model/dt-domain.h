@@ -22,7 +22,9 @@ DtDomain *dt_domain_parse(const char *buf, gsize len, GError **error);
  * fail fast.  NUL-terminated; *len excludes the terminator. */
 char *dt_domain_read_file(const char *path, gsize *len, GError **error);
 DtDomain *dt_domain_parse_file(const char *path, GError **error);   /* "-" = stdin */
-/* Parse from an already parsed <domain> document (the hook rewrites the same doc). */
+/* From a document dt_xml_parse() read with root "domain", which is only
+ * read: a face that also rewrites the domain parses it once and passes
+ * the same document to dt_rewrite_domain_doc(). */
 DtDomain *dt_domain_from_doc(xmlDoc *doc, GError **error);
 
 /* Number of VFIO hostdevs (pci + mdev). */

@@ -35,18 +35,21 @@ typedef struct {
 
 typedef struct DtVdb DtVdb;
 
+/* A file holding exactly the bytes the build compiled (the shipped
+ * database) is served from that table (dt-vdb-builtin.h); any other file
+ * is parsed.  Messages name the file and the line. */
 DtVdb *dt_vdb_load(const char *path, GError **error);
+/* Parses buf; messages name `what` (dt_vdb_parse: "variant-driver database"). */
 DtVdb *dt_vdb_parse(const char *buf, gsize len, GError **error);
-/* dt_vdb_parse() through libxml2 alone, never the simple parser: the
- * reference the fast road is tested and fuzzed against. */
-DtVdb *dt_vdb_parse_reference(const char *buf, gsize len, GError **error);
+DtVdb *dt_vdb_parse_named(const char *buf, gsize len, const char *what, GError **error);
 /* Load from $DIRTYTRACK_DATADIR, the source tree when uninstalled, or $(pkgdatadir). */
 DtVdb *dt_vdb_load_default(GError **error);
+/* Whether db came from the compiled table rather than a parse. */
+gboolean dt_vdb_is_builtin(const DtVdb *db);
 void dt_vdb_free(DtVdb *db);
 guint dt_vdb_size(const DtVdb *db);
 const DtVdbEntry *dt_vdb_get(const DtVdb *db, guint i);
-/* Same entries in the same order, field by field (the loader's two roads
- * must agree: tests and fuzzing compare them). */
+/* Same entries in the same order, field by field. */
 gboolean dt_vdb_equal(const DtVdb *a, const DtVdb *b);
 const DtVdbEntry *dt_vdb_find_driver(const DtVdb *db, const char *driver);
 /* Driver entry (not vfio-pci) claiming vendor:device, or NULL. */

@@ -352,32 +352,38 @@ dt_dump_root(xmlDoc *doc, GError **error)
     return g_string_free(out, FALSE);
 }
 
+gboolean
+dt_rewrite_domain_doc(xmlDoc *doc, const DtDecision *d, const char *host, const char *timestamp,
+                      char **out, GError **error)
+{
+    xmlNode *root = xmlDocGetRootElement(doc);
+    gboolean dirty = FALSE;
+
+    g_return_val_if_fail(d != NULL && root != NULL, FALSE);
+    *out = NULL;
+    if (!dt_apply_vf_policy(root, d, &dirty, error))
+        return FALSE;
+    dt_metadata_apply(root, d, host, timestamp, &dirty);
+    if (dirty && !(*out = dt_dump_root(doc, error)))
+        return FALSE;
+    return TRUE;
+}
+
 char *
 dt_rewrite_domain_xml(const char *xml, gsize len, const DtDecision *d,
                       const char *host, const char *timestamp,
                       gboolean *changed, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
-    xmlNode *root;
-    gboolean dirty = FALSE;
+    char *out = NULL;
 
     g_return_val_if_fail(d != NULL, NULL);
     if (changed)
         *changed = FALSE;
-
-    /* usually the document dt_domain_parse() just read from these bytes */
-    doc = dt_xml_parse_cached(xml, len, "domain XML", "domain", error);
-    if (!doc)
+    doc = dt_xml_parse(xml, len, "domain XML", "domain", error);
+    if (!doc || !dt_rewrite_domain_doc(doc, d, host, timestamp, &out, error))
         return NULL;
-    root = xmlDocGetRootElement(doc);
-
-    if (!dt_apply_vf_policy(root, d, &dirty, error))
-        return NULL;
-    dt_metadata_apply(root, d, host, timestamp, &dirty);
-
     if (changed)
-        *changed = dirty;
-    if (!dirty)
-        return g_strndup(xml, len);
-    return dt_dump_root(doc, error);
+        *changed = out != NULL;
+    return out ? out : g_strndup(xml, len);
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libxml/tree.h>
 #include "model/dt-model.h"
 
 G_BEGIN_DECLS
@@ -21,5 +22,10 @@ G_BEGIN_DECLS
 char *dt_rewrite_domain_xml(const char *xml, gsize len, const DtDecision *d,
                             const char *host, const char *timestamp,
                             gboolean *changed, GError **error);
+/* The same on a document already parsed (dt_xml_parse(), root "domain"),
+ * which is changed in place: *out is the rewritten XML, or NULL when
+ * nothing changed.  FALSE with error set when it cannot be serialised. */
+gboolean dt_rewrite_domain_doc(xmlDoc *doc, const DtDecision *d, const char *host,
+                               const char *timestamp, char **out, GError **error);
 
 G_END_DECLS
