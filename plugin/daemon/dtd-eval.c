@@ -25,6 +25,7 @@
 #include "render/dt-report.h"
 #include "render/dt-rewrite.h"
 #include "model/dt-util.h"
+#include "model/dt-xml.h"
 #include "dbus/dtbus.h"
 #include "daemon/dtd.h"
 
@@ -59,9 +60,12 @@ evaluate(DtdJob *job)
         /* never what the caller's <emulator> names (dt-qemu-registry.h) */
         .qemu_registry = d->qemu,
     };
+    /* parsed once: Filter rewrites the document the evaluation read */
+    g_autoptr(xmlDoc) doc = dt_xml_parse(job->xml, job->xml_len, _("domain XML"), "domain",
+                                         &job->error);
 
     job->time = dt_timestamp_now();
-    job->eval = dt_evaluate(job->xml, job->xml_len, &opts, &job->error);
+    job->eval = doc ? dt_evaluate_doc(doc, &opts, &job->error) : NULL;
     if (!job->eval) {
         if (!job->error)
             g_set_error(&job->error, DT_ERROR, DT_ERROR_FAILED, _("Evaluation failed"));
@@ -85,17 +89,17 @@ evaluate(DtdJob *job)
     }
     job->entry = dtd_cache_entry_new(job);
     if (job->kind == DTD_JOB_FILTER) {
-        g_autofree char *out = dt_rewrite_domain_xml(job->xml, job->xml_len, job->eval->decision,
-                                                     d->hostname, job->time, &job->changed,
-                                                     &job->error);
+        g_autofree char *out = NULL;
 
-        if (!out) {
+        if (!dt_rewrite_domain_doc(doc, job->eval->decision, d->hostname, job->time, &out,
+                                   &job->error)) {
             if (!job->error)
                 g_set_error(&job->error, DT_ERROR, DT_ERROR_FAILED,
                             _("Rewriting the domain XML failed"));
             return;
         }
-        job->new_xml = job->changed ? g_steal_pointer(&out) : g_strdup("");
+        job->changed = out != NULL;
+        job->new_xml = out ? g_steal_pointer(&out) : g_strdup("");
     }
 }
 
