@@ -319,7 +319,7 @@ domain_xml(const Scenario *sc)
                            arm ? "virt" : (sc->mods & M_PC) ? "pc-i440fx-8.2" : "pc-q35-8.2");
     if (sc->mods & M_IOMMUFD_NATIVE)
         g_string_append(x, "  <iommufd enabled='yes'/>\n");
-    if (sc->mods & M_FP_SOURCE || sc->pol) {
+    if (sc->mods & (M_FP_SOURCE | M_FP_MDEV_1 | M_FP_MDEV_2) || sc->pol) {
         g_string_append(x, "  <metadata>\n    <dirtytrack:dirtytrack "
                            "xmlns:dirtytrack='http://dirtytrack.org/xmlns/domain/1.0'>\n");
         if (sc->pol) {
@@ -337,11 +337,11 @@ domain_xml(const Scenario *sc)
                 g_string_append_printf(x, " prefer='%s'", (sc->pol & P_PREFER_IOMMU) ? "iommu" : "device");
             g_string_append(x, "/>\n");
         }
-        if (sc->mods & M_FP_SOURCE) {
+        if (sc->mods & (M_FP_SOURCE | M_FP_MDEV_1 | M_FP_MDEV_2)) {
             guint k = 0;
 
             g_string_append(x, "      <dirtytrack:evaluation verdict='allow' mode='device'>\n");
-            for (guint i = 0; i < G_N_ELEMENTS(sc_dev_table); i++) {
+            for (guint i = 0; (sc->mods & M_FP_SOURCE) && i < G_N_ELEMENTS(sc_dev_table); i++) {
                 g_autofree char *addr = NULL;
                 const char *id = "15b3:101e";
                 const char *drv = (sc->devs & DEV_QAT) && i == 2 ? "qat_vfio_pci" : "mlx5_vfio_pci";
@@ -363,6 +363,11 @@ domain_xml(const Scenario *sc)
                                        addr, id, drv);
                 k++;
             }
+            if ((sc->devs & DEV_MDEV) && (sc->mods & (M_FP_MDEV_1 | M_FP_MDEV_2)))
+                g_string_append_printf(x, "        <dirtytrack:device address='" MDEV_UUID "' "
+                                          "driver='vfio-pci' mdev-type='%s' "
+                                          "migration='stop-copy,p2p,pre-copy'/>\n",
+                                       (sc->mods & M_FP_MDEV_1) ? "mtty-1" : "mtty-2");
             g_string_append(x, "      </dirtytrack:evaluation>\n");
         }
         g_string_append(x, "    </dirtytrack:dirtytrack>\n  </metadata>\n");

@@ -75,6 +75,8 @@ static const struct {
 #define M_MLX5_LEGACY     (1u << 24)  /* the mlx5 hostdev opts out of iommufd (<driver iommufd='no'/>) */
 #define M_RAM_16T         (1u << 25)
 #define M_NO_IOMMUFD_HOST (1u << 26)  /* a 6.12 kernel without CONFIG_IOMMUFD: no /dev/iommu, no vfio cdev */
+#define M_FP_MDEV_1       (1u << 27)  /* metadata fingerprint: the source's mdev was of type mtty-1 */
+#define M_FP_MDEV_2       (1u << 28)  /* metadata fingerprint: the source's mdev was of type mtty-2 */
 #define M_FP_OTHER_ID     (1u << 18)  /* with M_FP_SOURCE: the source had a QAT VF (8086:4941,
                                        * qat_vfio_pci) where this host has the first device */
 
@@ -707,6 +709,12 @@ static const Scenario scenarios[] = {
     /* ---- mdevs judged from what their vendor driver answered (mtty) */
     S("/decide/qemu-10.0/mtty/probed -> device", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY, NULL, 0, SRC,
       DEVICE, ALLOW, NULL, "fact-not-observed,no-dirty-tracking,prediction", "Linux samples/vfio-mdev/mtty.c (mtty_migration_ops, mtty_log_ops); QEMU hw/vfio/listener.c"),
+    /* the fixture's mdevs are of type mtty-2; the truth lane's libvirt
+     * scenario sends an mtty-1 domain to an mtty-2 mdev */
+    S("/decide/qemu-10.0/mtty/destination-fingerprint-same-mdev-type -> device", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_FP_MDEV_2, NULL, 0, DST,
+      DEVICE, ALLOW, NULL, "fingerprint-mismatch", "docs/live-tuning.md (fingerprint) (an mdev of the source's type)"),
+    S("/decide/qemu-10.0/mtty/destination-fingerprint-other-mdev-type -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_FP_MDEV_1, NULL, 0, DST,
+      DEVICE, DENY, "fingerprint-mismatch", NULL, "Linux samples/vfio-mdev/mtty.c mtty_resume_write() (the stream's nr_ports must be this mdev's)"),
     S("/decide/qemu-10.0/mtty/kernel-without-iommufd -> unknown", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_NO_IOMMUFD_HOST, NULL, 0, SRC,
       UNKNOWN, WARN, "fact-not-observed", "dma-logging-report-unsupported", "Linux include/linux/iova_bitmap.h (EOPNOTSUPP without IOMMUFD_DRIVER); report not probed"),
     /* the truth lane's QEMU 10.0.2 on Debian's 6.12: no blocker, DMA logging

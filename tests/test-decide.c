@@ -281,14 +281,14 @@ build_domain(const Scenario *sc)
         add_props(h->overrides, (sc->mods & M_GLOBAL) ? NULL : sc->props);
         g_ptr_array_add(d->hostdevs, h);
     }
-    if (sc->mods & M_FP_SOURCE) {
+    if (sc->mods & (M_FP_SOURCE | M_FP_MDEV_1 | M_FP_MDEV_2)) {
         DtMetadata *m = d->metadata;
         m->present = TRUE;
         m->verdict = g_strdup("allow");
         m->mode = g_strdup("device");
         for (guint i = 0; i < G_N_ELEMENTS(sc_dev_table); i++) {
             DtFingerprintDevice *f;
-            if (!(sc->devs & sc_dev_table[i].bit))
+            if (!(sc->devs & sc_dev_table[i].bit) || !(sc->mods & M_FP_SOURCE))
                 continue;
             f = g_new0(DtFingerprintDevice, 1);
             /* moved: hosts number their functions differently */
@@ -306,6 +306,15 @@ build_domain(const Scenario *sc)
                     f->address = g_strdup("0000:6b:00.1");
                 }
             }
+            f->mig_flags = DT_MIG_STOP_COPY | DT_MIG_P2P | DT_MIG_PRE_COPY;
+            g_ptr_array_add(m->fp_devices, f);
+        }
+        if ((sc->devs & DEV_MDEV) && (sc->mods & (M_FP_MDEV_1 | M_FP_MDEV_2))) {
+            DtFingerprintDevice *f = g_new0(DtFingerprintDevice, 1);
+
+            f->address = g_strdup("c2177883-f1bb-47f0-914d-32a22e3a8804");
+            f->driver = g_strdup("vfio-pci");
+            f->mdev_type = g_strdup((sc->mods & M_FP_MDEV_1) ? "mtty-1" : "mtty-2");
             f->mig_flags = DT_MIG_STOP_COPY | DT_MIG_P2P | DT_MIG_PRE_COPY;
             g_ptr_array_add(m->fp_devices, f);
         }

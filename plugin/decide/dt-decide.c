@@ -1082,6 +1082,7 @@ mdev_facts(Ctx *c, DevCtx *d, const char *addr)
     DtDeviceFinding *f = d->f;
 
     d->mdev = m;
+    f->mdev_type = m ? g_strdup(m->type) : NULL;
     f->vfio_driver = g_strdup(d->h->mdev_model ? d->h->mdev_model : "vfio-pci");
     f->vfio_driver_source = DT_SOURCE_XML;
     f->migration = (DtFact){ DT_TRI_UNKNOWN, DT_SOURCE_NONE };
@@ -2040,9 +2041,10 @@ fingerprint(const DtDecision *dec)
         const DtDeviceFinding *f = g_ptr_array_index(sorted, i);
         /* no address: hosts number their devices differently, and the
          * destination compares this against the source's */
-        g_autofree char *line = g_strdup_printf("\n%04x:%04x %s %u", f->vendor, f->device,
+        g_autofree char *line = g_strdup_printf("\n%04x:%04x %s %u%s%s", f->vendor, f->device,
                                                 f->vfio_driver ? f->vfio_driver : "-",
-                                                f->mig_flags);
+                                                f->mig_flags, f->mdev_type ? " " : "",
+                                                f->mdev_type ? f->mdev_type : "");
         g_checksum_update(ck, (const guchar *)line, strlen(line));
     }
     return g_strdup(g_checksum_get_string(ck));
@@ -2087,7 +2089,22 @@ fingerprint_checks(Ctx *c)
         const DtFingerprintDevice *src = g_ptr_array_index(m->fp_devices, i);
         g_autofree char *id = NULL;
 
-        if (d->missing || d->h->type != DT_HOSTDEV_PCI || !d->f->present)
+        if (d->missing || !d->f->present)
+            continue;
+        /* An mdev's state is its type's: mtty resumes only a stream with
+         * its own number of ports (samples/vfio-mdev/mtty.c,
+         * mtty_resume_write), vendor drivers check their type likewise. */
+        if (d->h->type == DT_HOSTDEV_MDEV) {
+            if (src->mdev_type && d->f->mdev_type && strcmp(src->mdev_type, d->f->mdev_type) != 0)
+                add_reason(c, R_FP_MISMATCH, DT_SEVERITY_ERROR, KIND_ARRIVE, d->f->address,
+                           _("Passthrough device %u of this VM was an mdev of type %s on the "
+                             "source and is mdev %s of type %s here: its migration state cannot "
+                             "be loaded into another type. Give the VM an mdev of type %s on "
+                             "this host."),
+                           i + 1, src->mdev_type, d->f->address, d->f->mdev_type, src->mdev_type);
+            continue;
+        }
+        if (d->h->type != DT_HOSTDEV_PCI)
             continue;
         /* already refused, for the same cause, by the address rule */
         if (has_reason(c->dec, DT_R_DRIVER_NOT_BINDABLE, d->f->address))

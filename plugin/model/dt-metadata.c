@@ -157,11 +157,13 @@ parse_migration(const char *s, DtTri *migration, guint32 *flags)
 static gboolean
 md_parse_device(xmlNode *n, guint index, DtMetadata *m, GError **error)
 {
-    static const char *const allowed[] = { "address", "id", "driver", "migration", NULL };
+    static const char *const allowed[] = { "address", "id", "driver", "mdev-type", "migration",
+                                           NULL };
     g_autofree char *address = dt_xml_prop(n, "address");
     g_autofree char *id = dt_xml_prop(n, "id");
     g_autofree char *migration = dt_xml_prop(n, "migration");
     g_autofree char *driver = dt_xml_prop(n, "driver");
+    g_autofree char *mdev_type = dt_xml_prop(n, "mdev-type");
     g_autofree char *uuid = NULL;
     DtFingerprintDevice *f;
     DtPciAddr pa;
@@ -206,10 +208,16 @@ md_parse_device(xmlNode *n, guint index, DtMetadata *m, GError **error)
                     _("dirtytrack metadata: invalid <device driver='%s'>"), driver);
         return FALSE;
     }
+    if (mdev_type && !g_regex_match_simple("^[A-Za-z0-9_-]+$", mdev_type, 0, 0)) {
+        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
+                    _("dirtytrack metadata: invalid <device mdev-type='%s'>"), mdev_type);
+        return FALSE;
+    }
     f = g_new0(DtFingerprintDevice, 1);
     f->address = uuid ? g_steal_pointer(&uuid) : dt_pci_addr_to_string(&pa);
     f->vendor_device = id ? g_ascii_strdown(id, -1) : NULL;
     f->driver = g_steal_pointer(&driver);
+    f->mdev_type = g_steal_pointer(&mdev_type);
     f->has_migration = migration != NULL;
     f->migration = mig;
     f->mig_flags = flags;
@@ -442,6 +450,7 @@ build_evaluation(xmlDoc *doc, xmlNs *ns, const DtMetadata *m)
         set_opt_prop(dev, "address", f->address);
         set_opt_prop(dev, "id", f->vendor_device);
         set_opt_prop(dev, "driver", f->driver);
+        set_opt_prop(dev, "mdev-type", f->mdev_type);
         if (f->has_migration) {
             g_autofree char *mig = migration_string(f);
 
@@ -505,6 +514,8 @@ dt_metadata_set_evaluation(DtMetadata *m, const DtDecision *d, const char *host,
         /* an mdev's "driver" is its model attribute: only a plain name */
         if (driver && plain_name(driver))
             fp->driver = g_strdup(driver);
+        if (f->is_mdev && f->mdev_type && plain_name(f->mdev_type))
+            fp->mdev_type = g_strdup(f->mdev_type);
         fp->has_migration = TRUE;
         fp->migration = f->migration.value;
         fp->mig_flags = f->migration.value == DT_TRI_YES ? f->mig_flags : 0;

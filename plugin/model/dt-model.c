@@ -136,6 +136,7 @@ dt_fingerprint_device_free(DtFingerprintDevice *f)
     g_free(f->address);
     g_free(f->vendor_device);
     g_free(f->driver);
+    g_free(f->mdev_type);
     g_free(f);
 }
 
@@ -435,6 +436,7 @@ dt_device_finding_free(DtDeviceFinding *f)
     if (!f)
         return;
     g_free(f->address);
+    g_free(f->mdev_type);
     g_free(f->driver);
     g_free(f->vfio_driver);
     g_free(f->qemu_name);

@@ -158,6 +158,7 @@ typedef struct {
     char *address;         /* PCI address or mdev uuid */
     char *vendor_device;   /* "15b3:101e" */
     char *driver;          /* VFIO driver on the source */
+    char *mdev_type;       /* mdev: its type on the source ("mtty-1"), NULL if unknown */
     /* migration='...': absent (has_migration FALSE), "unknown" (UNKNOWN),
      * "none" or "" (NO), or the flags (YES, mig_flags) */
     gboolean has_migration;
@@ -406,6 +407,7 @@ typedef struct {
 typedef struct {
     char *address;       /* PCI address or mdev uuid */
     gboolean is_mdev;
+    char *mdev_type;     /* mdev: its type ("mtty-1"), NULL when not found here */
     gboolean present;    /* found on this host */
     guint16 vendor, device;
     char *driver;        /* bound now */

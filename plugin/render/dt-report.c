@@ -505,6 +505,7 @@ decision_json_direct(const DtDecision *d, const DtDomain *dom)
         jw_str(&w, "type", f->is_mdev ? "mdev" : "pci");
         jw_bool(&w, "present", f->present);
         jw_str(&w, "id", f->present && !f->is_mdev ? id : NULL);
+        jw_str(&w, "mdev_type", f->mdev_type);
         jw_str(&w, "driver", f->driver);
         jw_str(&w, "vfio_driver", f->vfio_driver);
         jw_str(&w, "vfio_driver_source", dt_source_to_string(f->vfio_driver_source));
@@ -1243,6 +1244,7 @@ dt_report_decision_from_json(const char *json, DtDomain **domain, GError **error
         f = g_new0(DtDeviceFinding, 1);
         f->address = g_strdup(jstr(fo, "address"));
         f->is_mdev = g_strcmp0(jstr(fo, "type"), "mdev") == 0;
+        f->mdev_type = f->is_mdev ? g_strdup(jstr(fo, "mdev_type")) : NULL;
         f->present = json_object_get_boolean_member_with_default(fo, "present", FALSE);
         if ((s = jstr(fo, "id")) && strlen(s) == 9 && s[4] == ':') {
             g_autofree char *ven = g_strndup(s, 4);
