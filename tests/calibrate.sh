@@ -143,7 +143,7 @@ function ok(p, m) { return abs(p - m) <= 0.25 * m || (m < 40 && abs(p - m) <= 10
 {
     n++
     # $7.. from cost-eval: converges rounds iterations precopy downtime total
-    # beside libvirt's: $12 total, $14 downtime, $9 iterations
+    # beside libvirt: $12 total, $14 downtime, $9 iterations
     et[n] = abs($11 - $12) / $12; ed[n] = abs($13 - $14) / ($14 > 0 ? $14 : 1); ad[n] = abs($13 - $14)
     okt += ok($11, $12); okd += ok($13, $14)
     row[n] = sprintf("| %d | %d | %d | %d | %d | %.0f | %d / %d | %d / %d | %d / %d |", \
