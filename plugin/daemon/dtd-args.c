@@ -21,8 +21,6 @@ static const char *const hook_ops[] = {
 };
 static const char *const hook_subops[] = { "begin", "end", "-", NULL };
 
-/* ---- argument validation ------------------------------------------------------- */
-
 gboolean
 dtd_args_check_xml(const char *xml, GError **error)
 {

@@ -54,8 +54,6 @@ dtd_domains_reasons_json(const DtDecision *dec)
     return dtd_json_string(b);
 }
 
-/* ---- the main-thread side -------------------------------------------------------- */
-
 DtdDomainState *
 dtd_domains_get(DtdDaemon *d, const char *name, gboolean create)
 {

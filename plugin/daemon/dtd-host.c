@@ -100,7 +100,7 @@ device_free(DtdDevice *dev)
     g_free(dev);
 }
 
-/* ---- the worker side ------------------------------------------------------------- */
+/* ---- the probe (in a worker) ------------------------------------------------------ */
 
 static char *
 host_fingerprint(const DtHost *h)
@@ -316,6 +316,8 @@ probe_run(DtdJob *job)
     snap->host = g_steal_pointer(&host);
 }
 
+/* ---- an evaluation's host, from the snapshot ----------------------------------- */
+
 /* dt_evaluate()'s host_func, over the snapshot use->base: its host-wide
  * facts and, for each address, the snapshot's device if its links read as
  * they did before the snapshot's probe, else a fresh probe of it.  Records
@@ -371,6 +373,8 @@ dtd_host_snapshot_host(const DtPciAddr *addrs, guint n_addrs, gpointer data)
     use->used = TRUE;
     return host;
 }
+
+/* ---- the calls that wait for a probe ------------------------------------------- */
 
 static DBusMessage *
 device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)

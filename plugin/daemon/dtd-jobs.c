@@ -16,7 +16,7 @@
  * nice value).  In the user lane each caller has a bounded share: at most
  * DTD_USER_PER_UID_FACTOR jobs per worker in flight per uid, and
  * DTD_USER_PER_NAME_FACTOR per worker per connection; beyond it the call
- * gets Busy (after a pause, busy_reply()).
+ * gets Busy (after a pause, dtd_jobs_busy_reply()).
  */
 #include "config.h"
 
@@ -39,7 +39,33 @@
 #define DTD_USER_OUTGOING_MAX (256 * 1024)
 #define DTD_USER_RETRY_MS 10
 
-/* ---- small helpers ----------------------------------------------------------- */
+/* ---- a job ------------------------------------------------------------------- */
+
+DtdJob *
+dtd_job_new(DtdDaemon *d, DtdJobFunc run, DtdJobFunc answer)
+{
+    DtdJob *job = g_new0(DtdJob, 1);
+
+    job->d = d;
+    job->run = run;
+    job->answer = answer;
+    return job;
+}
+
+DtdJob *
+dtd_job_new_call(DtdDaemon *d, DtdJobFunc run, DtdJobFunc answer, DBusMessage *msg,
+                 const DtbusCaller *caller)
+{
+    DtdJob *job = dtd_job_new(d, run, answer);
+
+    job->msg = dbus_message_ref(msg);
+    job->privileged = caller->privileged;
+    /* root's lane only for root (libvirt's hook) and ourselves; the group
+     * may change state, but shares the lane of everyone else */
+    job->uid = caller->uid;
+    job->user_lane = !caller->known || (caller->uid != 0 && caller->uid != d->self_uid);
+    return job;
+}
 
 void
 dtd_job_free(DtdJob *job)
@@ -173,6 +199,8 @@ share_release(DtdDaemon *d, DtdJob *job)
         count_add(d->user_by_name, (gpointer) sender, -1, TRUE);
 }
 
+/* ---- the queues and their workers ---------------------------------------------- */
+
 DBusMessage *
 dtd_jobs_submit(DtdDaemon *d, DtdJob *job)
 {
@@ -213,7 +241,17 @@ dtd_jobs_push_root(DtdDaemon *d, DtdJob *job, GError **error)
 {
     return d->pool && g_thread_pool_push(d->pool, job, error);
 }
-static gboolean job_answer(DtdJob *pending);
+
+/* Back on the main thread: the job's answer, then the job is freed. */
+static gboolean
+job_answer(DtdJob *pending)
+{
+    g_autoptr(DtdJob) job = pending;
+
+    share_release(job->d, job);
+    job->answer(job);
+    return G_SOURCE_REMOVE;
+}
 
 static gboolean
 job_done(gpointer user_data)
@@ -233,42 +271,6 @@ job_done(gpointer user_data)
     return job_answer(pending);
 }
 
-static gboolean
-job_answer(DtdJob *pending)
-{
-    g_autoptr(DtdJob) job = pending;
-
-    share_release(job->d, job);
-    job->answer(job);
-    return G_SOURCE_REMOVE;
-}
-/* ---- method handlers -------------------------------------------------------------- */
-
-DtdJob *
-dtd_job_new(DtdDaemon *d, DtdJobFunc run, DtdJobFunc answer)
-{
-    DtdJob *job = g_new0(DtdJob, 1);
-
-    job->d = d;
-    job->run = run;
-    job->answer = answer;
-    return job;
-}
-
-DtdJob *
-dtd_job_new_call(DtdDaemon *d, DtdJobFunc run, DtdJobFunc answer, DBusMessage *msg,
-                 const DtbusCaller *caller)
-{
-    DtdJob *job = dtd_job_new(d, run, answer);
-
-    job->msg = dbus_message_ref(msg);
-    job->privileged = caller->privileged;
-    /* root's lane only for root (libvirt's hook) and ourselves; the group
-     * may change state, but shares the lane of everyone else */
-    job->uid = caller->uid;
-    job->user_lane = !caller->known || (caller->uid != 0 && caller->uid != d->self_uid);
-    return job;
-}
 void
 dtd_jobs_worker(gpointer data, gpointer pool_data)
 {
