@@ -133,465 +133,209 @@ builder_to_string(JsonBuilder *b)
     }
 }
 
-/* The decision document is written straight into a GString: the daemon
- * renders one per Evaluate call, and building a JsonNode tree only to
- * print it was most of a call's cost.  This is the one renderer of the
- * decision; its layout is the one every other JSON document of the project
- * gets from json_generator_to_data() with pretty printing and an indent
- * of 2 (json-glib 1.6), so all reports look alike: "key" : value, two
- * spaces per level, an empty object as "{" plus the object's own
- * indentation plus "}", an empty array as "[]", and json-glib's escaping
- * (\" \\ \b \t \n \f \r, \u00xx for the other controls below 0x1f and
- * for 0x7f, everything else as is).  tests/test-daemon.c parses every
- * report it receives with json-glib, prints it again with the generator
- * and requires the same bytes. */
-
-#define JW_MAX_DEPTH 8
-
-typedef struct {
-    GString *out;
-    guint depth;
-    guint count[JW_MAX_DEPTH + 1];
-} JsonWriter;
-
-/* g_string_append_len() is not inline and most appends are a few bytes:
- * grow the string as it would (powers of two) and copy in place. */
-static inline void
-jw_put(JsonWriter *w, const char *s, gsize n)
-{
-    GString *o = w->out;
-
-    if (G_UNLIKELY(o->len + n >= o->allocated_len)) {
-        gsize len = o->len;
-
-        g_string_set_size(o, len + n);
-        o->len = len;
-    }
-    memcpy(o->str + o->len, s, n);
-    o->len += n;
-    o->str[o->len] = '\0';
-}
-
-#define JW_PUT(w, lit) jw_put((w), (lit), sizeof(lit) - 1)
+/* The decision document (docs/report-format.md).  json-glib lays it out
+ * like every other JSON document of the project.  Member names that come
+ * from the input (two <hostdev>s may name the same address) are set
+ * twice: a JSON object keeps each name once, where it first came, with
+ * the value set last. */
 
 static void
-jw_indent(JsonWriter *w, guint level)
+json_int(JsonBuilder *b, const char *key, gint64 v)
 {
-    static const char spaces[2 * (JW_MAX_DEPTH + 1)] = "                  ";
-
-    jw_put(w, spaces, 2 * MIN(level, JW_MAX_DEPTH + 1));
-}
-
-/* Bytes json-glib escapes (and the terminating NUL, to stop the scan). */
-static const guint8 jw_special[256] = {
-    [0x00 ... 0x1e] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
-};
-
-static void
-jw_escaped(JsonWriter *w, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-
-    JW_PUT(w, "\"");
-    for (;;) {
-        const unsigned char *run = p;
-        char u[6] = { '\\', 'u', '0', '0', 0, 0 };
-
-        while (!jw_special[*p])
-            p++;
-        if (p > run)
-            jw_put(w, (const char *)run, p - run);
-        switch (*p) {
-        case '\0':
-            JW_PUT(w, "\"");
-            return;
-        case '"':
-            JW_PUT(w, "\\\"");
-            break;
-        case '\\':
-            JW_PUT(w, "\\\\");
-            break;
-        case '\b':
-            JW_PUT(w, "\\b");
-            break;
-        case '\t':
-            JW_PUT(w, "\\t");
-            break;
-        case '\n':
-            JW_PUT(w, "\\n");
-            break;
-        case '\f':
-            JW_PUT(w, "\\f");
-            break;
-        case '\r':
-            JW_PUT(w, "\\r");
-            break;
-        default:
-            u[4] = hex[*p >> 4];
-            u[5] = hex[*p & 0xf];
-            jw_put(w, u, 6);
-            break;
-        }
-        p++;
-    }
-}
-
-/* Before an array element or an object member at the current level. */
-static void
-jw_item(JsonWriter *w)
-{
-    if (w->count[w->depth]++ > 0)
-        JW_PUT(w, ",\n");
-    else
-        JW_PUT(w, "\n");
-    jw_indent(w, w->depth);
+    json_builder_set_member_name(b, key);
+    json_builder_add_int_value(b, v);
 }
 
 static void
-jw_key(JsonWriter *w, const char *key)
+json_bool(JsonBuilder *b, const char *key, gboolean v)
 {
-    jw_item(w);
-    jw_escaped(w, key);
-    JW_PUT(w, " : ");
+    json_builder_set_member_name(b, key);
+    json_builder_add_boolean_value(b, v);
 }
 
 static void
-jw_open(JsonWriter *w, char c)
+json_reasons(JsonBuilder *b, const DtDecision *d)
 {
-    jw_put(w, &c, 1);
-    w->depth++;
-    w->count[w->depth] = 0;
-}
-
-static void
-jw_close(JsonWriter *w, char c)
-{
-    gboolean empty = w->count[w->depth] == 0;
-
-    w->depth--;
-    if (!empty) {
-        JW_PUT(w, "\n");
-        jw_indent(w, w->depth);
-    } else if (c == '}') {
-        jw_indent(w, w->depth);
-    }
-    jw_put(w, &c, 1);
-}
-
-static void
-jw_str(JsonWriter *w, const char *key, const char *v)
-{
-    if (key)
-        jw_key(w, key);
-    else
-        jw_item(w);
-    if (v)
-        jw_escaped(w, v);
-    else
-        JW_PUT(w, "null");
-}
-
-static void
-jw_bool(JsonWriter *w, const char *key, gboolean v)
-{
-    jw_key(w, key);
-    if (v)
-        JW_PUT(w, "true");
-    else
-        JW_PUT(w, "false");
-}
-
-static void
-jw_int(JsonWriter *w, const char *key, gint64 v)
-{
-    char buf[24];
-    char *p = buf + sizeof(buf);
-    guint64 u = v < 0 ? -(guint64)v : (guint64)v;
-
-    jw_key(w, key);
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    jw_put(w, p, buf + sizeof(buf) - p);
-}
-
-static void
-jw_tri(JsonWriter *w, const char *key, DtTri t)
-{
-    jw_key(w, key);
-    if (t == DT_TRI_UNKNOWN)
-        JW_PUT(w, "null");
-    else if (t == DT_TRI_YES)
-        JW_PUT(w, "true");
-    else
-        JW_PUT(w, "false");
-}
-
-static void
-jw_fact(JsonWriter *w, const char *key, DtFact f)
-{
-    jw_key(w, key);
-    jw_open(w, '{');
-    jw_tri(w, "supported", f.value);
-    jw_str(w, "source", dt_source_to_string(f.source));
-    jw_close(w, '}');
-}
-
-/* Member names of the decision that come from the input: two <hostdev>s
- * may name the same address.  A JSON object has each name once, so (as
- * JsonObject always did for this report) a repeated name is one member,
- * where the name first came, with the value it was given last.  Fills
- * pick[i] with the index whose value member i shows, or -1 where i
- * repeats an earlier name and is left out. */
-static void
-member_picks(const char *const *names, guint n, gint *pick)
-{
-    g_autoptr(GHashTable) first = NULL;
-
-    if (n > 16)
-        first = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < n; i++) {
-        gint at = -1;
-
-        if (first) {
-            gpointer v;
-
-            if (g_hash_table_lookup_extended(first, names[i], NULL, &v))
-                at = GPOINTER_TO_INT(v);
-            else
-                g_hash_table_insert(first, (gpointer)names[i], GINT_TO_POINTER(i));
-        } else {
-            for (guint j = 0; j < i && at < 0; j++)
-                if (pick[j] >= 0 && strcmp(names[j], names[i]) == 0)
-                    at = (gint)j;
-        }
-        pick[i] = (gint)i;
-        if (at >= 0) {
-            pick[at] = (gint)i;
-            pick[i] = -1;
-        }
-    }
-}
-
-static const char *
-vf_name(const DtVfPolicy *v)
-{
-    return v->address ? v->address : "";
-}
-
-static void
-jw_vf_policy(JsonWriter *w, const DtDecision *d)
-{
-    guint n = d->vf_policy->len;
-    g_autofree gint *pick = g_new(gint, MAX(n, 1));
-    g_autofree const char **names = g_new(const char *, MAX(n, 1));
-
-    for (guint i = 0; i < n; i++)
-        names[i] = vf_name(g_ptr_array_index(d->vf_policy, i));
-    member_picks(names, n, pick);
-
-    jw_key(w, "vf_policy");
-    jw_open(w, '{');
-    for (guint i = 0; i < n; i++) {
-        const DtVfPolicy *v;
-        guint np;
-
-        if (pick[i] < 0)
-            continue;
-        v = g_ptr_array_index(d->vf_policy, pick[i]);
-        np = v->props ? v->props->len : 0;
-        jw_key(w, names[i]);
-        jw_open(w, '{');
-        jw_str(w, "driver", v->driver);
-        jw_str(w, "alias", v->alias);
-        jw_bool(w, "must_migrate", v->must_migrate);
-        jw_key(w, "properties");
-        jw_open(w, '{');
-        if (np > 0) {
-            g_autofree gint *ppick = g_new(gint, np);
-            g_autofree const char **pnames = g_new(const char *, np);
-
-            for (guint p = 0; p < np; p++) {
-                const DtProp *pr = g_ptr_array_index(v->props, p);
-                pnames[p] = pr->name ? pr->name : "";
-            }
-            member_picks(pnames, np, ppick);
-            for (guint p = 0; p < np; p++)
-                if (ppick[p] >= 0)
-                    jw_str(w, pnames[p],
-                           ((const DtProp *)g_ptr_array_index(v->props, ppick[p]))->value);
-        }
-        jw_close(w, '}');
-        jw_close(w, '}');
-    }
-    jw_close(w, '}');
-}
-
-static char *
-decision_json_direct(const DtDecision *d, const DtDomain *dom)
-{
-    JsonWriter w = { g_string_sized_new(16384), 0, { 0 } };
-
-    jw_open(&w, '{');
-
-    jw_key(&w, "domain");
-    jw_open(&w, '{');
-    jw_str(&w, "name", dom ? dom->name : NULL);
-    jw_str(&w, "uuid", dom ? dom->uuid : NULL);
-    jw_close(&w, '}');
-
-    jw_str(&w, "role", dt_role_to_string(d->role));
-    jw_str(&w, "mode", dt_mode_to_string(d->mode));
-    jw_str(&w, "verdict", dt_verdict_to_string(d->verdict));
-    jw_str(&w, "qemu_band", d->qemu_band);
-    jw_str(&w, "fingerprint", d->fingerprint);
-
-    jw_key(&w, "reasons");
-    jw_open(&w, '[');
+    json_builder_set_member_name(b, "reasons");
+    json_builder_begin_array(b);
     for (guint i = 0; i < d->reasons->len; i++) {
         const DtReason *r = g_ptr_array_index(d->reasons, i);
-        jw_item(&w);
-        jw_open(&w, '{');
-        jw_str(&w, "code", r->code);
-        jw_str(&w, "severity", dt_severity_to_string(r->severity));
-        jw_str(&w, "device", r->device);
-        jw_str(&w, "message", r->message);
-        jw_str(&w, "rule", r->rule);
-        jw_str(&w, "qemu_message", r->qemu_message);
-        jw_str(&w, "qemu_phase", r->qemu_phase);
-        jw_str(&w, "libvirt_message", r->libvirt_message);
-        jw_str(&w, "container", r->container);
-        jw_close(&w, '}');
-    }
-    jw_close(&w, ']');
 
-    jw_key(&w, "containers");
-    jw_open(&w, '[');
+        json_builder_begin_object(b);
+        dt_json_add_string(b, "code", r->code);
+        dt_json_add_string(b, "severity", dt_severity_to_string(r->severity));
+        dt_json_add_string(b, "device", r->device);
+        dt_json_add_string(b, "message", r->message);
+        dt_json_add_string(b, "rule", r->rule);
+        dt_json_add_string(b, "qemu_message", r->qemu_message);
+        dt_json_add_string(b, "qemu_phase", r->qemu_phase);
+        dt_json_add_string(b, "libvirt_message", r->libvirt_message);
+        dt_json_add_string(b, "container", r->container);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+static void
+json_containers(JsonBuilder *b, const DtDecision *d)
+{
+    json_builder_set_member_name(b, "containers");
+    json_builder_begin_array(b);
     for (guint i = 0; d->containers && i < d->containers->len; i++) {
         const DtContainer *ct = g_ptr_array_index(d->containers, i);
-        jw_item(&w);
-        jw_open(&w, '{');
-        jw_str(&w, "id", ct->id);
-        jw_str(&w, "backend", ct->backend);
-        jw_str(&w, "iommufd_object", ct->iommufd_object);
-        jw_bool(&w, "viommu", ct->viommu);
-        jw_str(&w, "mode", dt_mode_to_string(ct->mode));
-        jw_str(&w, "verdict", dt_verdict_to_string(ct->verdict));
-        jw_key(&w, "devices");
-        jw_open(&w, '[');
-        for (guint j = 0; j < ct->devices->len; j++)
-            jw_str(&w, NULL, g_ptr_array_index(ct->devices, j));
-        jw_close(&w, ']');
-        jw_int(&w, "tracking_granularity", (gint64)ct->tracking_granularity);
-        jw_int(&w, "perpetual_downtime_ms", (gint64)ct->perpetual_downtime_ms);
-        jw_close(&w, '}');
-    }
-    jw_close(&w, ']');
 
-    jw_key(&w, "devices");
-    jw_open(&w, '[');
+        json_builder_begin_object(b);
+        dt_json_add_string(b, "id", ct->id);
+        dt_json_add_string(b, "backend", ct->backend);
+        dt_json_add_string(b, "iommufd_object", ct->iommufd_object);
+        json_bool(b, "viommu", ct->viommu);
+        dt_json_add_string(b, "mode", dt_mode_to_string(ct->mode));
+        dt_json_add_string(b, "verdict", dt_verdict_to_string(ct->verdict));
+        json_builder_set_member_name(b, "devices");
+        json_builder_begin_array(b);
+        for (guint j = 0; j < ct->devices->len; j++)
+            json_builder_add_string_value(b, g_ptr_array_index(ct->devices, j));
+        json_builder_end_array(b);
+        json_int(b, "tracking_granularity", (gint64)ct->tracking_granularity);
+        json_int(b, "perpetual_downtime_ms", (gint64)ct->perpetual_downtime_ms);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+static void
+json_devices(JsonBuilder *b, const DtDecision *d)
+{
+    json_builder_set_member_name(b, "devices");
+    json_builder_begin_array(b);
     for (guint i = 0; i < d->devices->len; i++) {
         const DtDeviceFinding *f = g_ptr_array_index(d->devices, i);
         char id[16];
 
         g_snprintf(id, sizeof(id), "%04x:%04x", f->vendor, f->device);
-        jw_item(&w);
-        jw_open(&w, '{');
-        jw_str(&w, "address", f->address);
-        jw_str(&w, "type", f->is_mdev ? "mdev" : "pci");
-        jw_bool(&w, "present", f->present);
-        jw_str(&w, "id", f->present && !f->is_mdev ? id : NULL);
-        jw_str(&w, "mdev_type", f->mdev_type);
-        jw_str(&w, "driver", f->driver);
-        jw_str(&w, "vfio_driver", f->vfio_driver);
-        jw_str(&w, "vfio_driver_source", dt_source_to_string(f->vfio_driver_source));
-        jw_str(&w, "qemu_name", f->qemu_name);
-        jw_str(&w, "container", f->container);
-        jw_bool(&w, "failover", f->failover);
-
-        jw_key(&w, "migration");
-        jw_open(&w, '{');
-        jw_tri(&w, "supported", f->migration.value);
-        jw_key(&w, "flags");
-        jw_open(&w, '[');
-        for (DtMigBit bit = DT_MIG_BIT_STOP_COPY; bit <= DT_MIG_BIT_PRE_COPY; bit++) {
-            if (f->mig_flags & (1u << bit))
-                jw_str(&w, NULL, dt_mig_bit_to_string(bit));
-        }
-        jw_close(&w, ']');
-        jw_str(&w, "source", dt_source_to_string(f->migration.source));
-        jw_close(&w, '}');
-
-        jw_fact(&w, "dma_logging", f->dma_logging);
-        jw_fact(&w, "iommu_dirty_tracking", f->iommu_dirty);
-
+        json_builder_begin_object(b);
+        dt_json_add_string(b, "address", f->address);
+        dt_json_add_string(b, "type", f->is_mdev ? "mdev" : "pci");
+        json_bool(b, "present", f->present);
+        dt_json_add_string(b, "id", f->present && !f->is_mdev ? id : NULL);
+        dt_json_add_string(b, "mdev_type", f->mdev_type);
+        dt_json_add_string(b, "driver", f->driver);
+        dt_json_add_string(b, "vfio_driver", f->vfio_driver);
+        dt_json_add_string(b, "vfio_driver_source", dt_source_to_string(f->vfio_driver_source));
+        dt_json_add_string(b, "qemu_name", f->qemu_name);
+        dt_json_add_string(b, "container", f->container);
+        json_bool(b, "failover", f->failover);
+        json_builder_set_member_name(b, "migration");
+        json_builder_begin_object(b);
+        json_tri(b, "supported", f->migration.value);
+        dt_json_add_mig_flags(b, "flags", f->mig_flags);
+        dt_json_add_string(b, "source", dt_source_to_string(f->migration.source));
+        json_builder_end_object(b);
+        dt_json_add_fact(b, "dma_logging", f->dma_logging);
+        dt_json_add_fact(b, "iommu_dirty_tracking", f->iommu_dirty);
         if (f->stop_copy_bytes)
-            jw_int(&w, "stop_copy_bytes", (gint64)f->stop_copy_bytes);
+            json_int(b, "stop_copy_bytes", (gint64)f->stop_copy_bytes);
         else
-            jw_str(&w, "stop_copy_bytes", NULL);
-        jw_str(&w, "stop_copy_source", dt_source_to_string(f->stop_copy_source));
-        jw_close(&w, '}');
+            dt_json_add_string(b, "stop_copy_bytes", NULL);
+        dt_json_add_string(b, "stop_copy_source", dt_source_to_string(f->stop_copy_source));
+        json_builder_end_object(b);
     }
-    jw_close(&w, ']');
+    json_builder_end_array(b);
+}
 
-    jw_vf_policy(&w, d);
+static void
+json_vf_policy(JsonBuilder *b, const DtDecision *d)
+{
+    json_builder_set_member_name(b, "vf_policy");
+    json_builder_begin_object(b);
+    for (guint i = 0; i < d->vf_policy->len; i++) {
+        const DtVfPolicy *v = g_ptr_array_index(d->vf_policy, i);
 
-    jw_key(&w, "dma_logging");
-    jw_open(&w, '{');
-    jw_int(&w, "page_size", (gint64)d->log_page_size);
-    jw_key(&w, "ranges");
-    jw_open(&w, '[');
+        json_builder_set_member_name(b, v->address ? v->address : "");
+        json_builder_begin_object(b);
+        dt_json_add_string(b, "driver", v->driver);
+        dt_json_add_string(b, "alias", v->alias);
+        json_bool(b, "must_migrate", v->must_migrate);
+        json_builder_set_member_name(b, "properties");
+        json_builder_begin_object(b);
+        for (guint p = 0; v->props && p < v->props->len; p++) {
+            const DtProp *pr = g_ptr_array_index(v->props, p);
+
+            dt_json_add_string(b, pr->name ? pr->name : "", pr->value);
+        }
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+}
+
+static void
+json_dma_logging(JsonBuilder *b, const DtDecision *d)
+{
+    json_builder_set_member_name(b, "dma_logging");
+    json_builder_begin_object(b);
+    json_int(b, "page_size", (gint64)d->log_page_size);
+    json_builder_set_member_name(b, "ranges");
+    json_builder_begin_array(b);
     for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++) {
-        char iova[24], end[24];
+        char iova[24], last[24];
 
         g_snprintf(iova, sizeof(iova), "0x%" PRIx64, d->ranges[i].iova);
-        g_snprintf(end, sizeof(end), "0x%" PRIx64,
-                   d->ranges[i].iova + d->ranges[i].length - 1);
-        jw_item(&w);
-        jw_open(&w, '{');
-        jw_str(&w, "iova", iova);
-        jw_str(&w, "last", end);
-        jw_int(&w, "length", (gint64)d->ranges[i].length);
-        jw_close(&w, '}');
+        g_snprintf(last, sizeof(last), "0x%" PRIx64, d->ranges[i].iova + d->ranges[i].length - 1);
+        json_builder_begin_object(b);
+        dt_json_add_string(b, "iova", iova);
+        dt_json_add_string(b, "last", last);
+        json_int(b, "length", (gint64)d->ranges[i].length);
+        json_builder_end_object(b);
     }
-    jw_close(&w, ']');
-    jw_close(&w, '}');
-
-    jw_key(&w, "cost_inputs");
-    jw_open(&w, '{');
-    jw_int(&w, "ram_bytes", (gint64)d->ram_bytes);
-    jw_int(&w, "device_state_bytes", (gint64)d->device_state_bytes);
-    jw_int(&w, "tracking_granularity", (gint64)d->tracking_granularity);
-    jw_close(&w, '}');
-
-    jw_key(&w, "explain");
-    jw_open(&w, '[');
-    for (guint i = 0; i < d->steps->len; i++) {
-        const DtStep *st = g_ptr_array_index(d->steps, i);
-        jw_item(&w);
-        jw_open(&w, '{');
-        jw_str(&w, "fact", st->fact);
-        jw_str(&w, "source", dt_source_to_string(st->source));
-        jw_str(&w, "rule", st->rule);
-        jw_str(&w, "consequence", st->consequence);
-        jw_close(&w, '}');
-    }
-    jw_close(&w, ']');
-
-    jw_close(&w, '}');
-    /* end with a newline like every other line a tool prints */
-    JW_PUT(&w, "\n");
-    return g_string_free(w.out, FALSE);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
 }
 
 char *
 dt_report_decision_json(const DtDecision *d, const DtDomain *dom)
 {
-    return decision_json_direct(d, dom);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "domain");
+    json_builder_begin_object(b);
+    dt_json_add_string(b, "name", dom ? dom->name : NULL);
+    dt_json_add_string(b, "uuid", dom ? dom->uuid : NULL);
+    json_builder_end_object(b);
+    dt_json_add_string(b, "role", dt_role_to_string(d->role));
+    dt_json_add_string(b, "mode", dt_mode_to_string(d->mode));
+    dt_json_add_string(b, "verdict", dt_verdict_to_string(d->verdict));
+    dt_json_add_string(b, "qemu_band", d->qemu_band);
+    dt_json_add_string(b, "fingerprint", d->fingerprint);
+    json_reasons(b, d);
+    json_containers(b, d);
+    json_devices(b, d);
+    json_vf_policy(b, d);
+    json_dma_logging(b, d);
+
+    json_builder_set_member_name(b, "cost_inputs");
+    json_builder_begin_object(b);
+    json_int(b, "ram_bytes", (gint64)d->ram_bytes);
+    json_int(b, "device_state_bytes", (gint64)d->device_state_bytes);
+    json_int(b, "tracking_granularity", (gint64)d->tracking_granularity);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "explain");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < d->steps->len; i++) {
+        const DtStep *st = g_ptr_array_index(d->steps, i);
+
+        json_builder_begin_object(b);
+        dt_json_add_string(b, "fact", st->fact);
+        dt_json_add_string(b, "source", dt_source_to_string(st->source));
+        dt_json_add_string(b, "rule", st->rule);
+        dt_json_add_string(b, "consequence", st->consequence);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    return builder_to_string(b);
 }
 
 /* ---- text ------------------------------------------------------------------ */
