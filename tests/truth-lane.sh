@@ -23,6 +23,9 @@
 # pattern: run only matching case ids), DIRTYTRACK_TRUTH_STACKS (default
 # "debian iommufd 6.1"), DIRTYTRACK_TRUTH_KEEP=1 (keep the run directory),
 # DIRTYTRACK_TRUTH_TIMEOUT (seconds per L1 boot, default 840),
+# DIRTYTRACK_TRUTH_LIBVIRT (a grep -E pattern over the ids of the `virsh
+# migrate` scenarios tests/truth-lane/l1-libvirt.sh runs in the same boots
+# after the matrix; default all, "none" runs none),
 # DIRTYTRACK_SKIP_SLOW=1 skips the lane (distcheck sets it).
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/tap.sh"
@@ -64,6 +67,8 @@ case $? in
    tap_done; exit 1 ;;
 esac
 . "$CACHE/fetch.env"
+TRUTH_LIBVIRT_SKIP= TRUTH_LIBVIRT_VERSION=
+[ -r "$CACHE/libvirt.env" ] && . "$CACHE/libvirt.env"
 if sh "$lane/build-modules.sh" "$CACHE" 2> "$CACHE/build.err"; then
     tap_ok "kernel $TRUTH_KREL: mtty and the VFIO stack with iommufd built out of tree"
 else
@@ -74,6 +79,12 @@ fi
 tap_diag "fetch and builds: $(($(date +%s) - start)) s (cache $CACHE; QEMU $TRUTH_QEMU_VERSION)"
 
 RUNS=$top_builddir/tests/truth-lane-run
+LIBVIRT=${DIRTYTRACK_TRUTH_LIBVIRT:-.}
+[ "$LIBVIRT" = none ] && LIBVIRT=
+if [ -n "$LIBVIRT" ] && [ -n "$TRUTH_LIBVIRT_SKIP" ]; then
+    tap_skip "virsh migrate scenarios: $TRUTH_LIBVIRT_SKIP"
+    LIBVIRT=
+fi
 # compare STACK...: the TAP lines and tables of the guests that ran.
 compare() {
     . "$lane/compare.sh"
@@ -81,6 +92,7 @@ compare() {
         [ -d "$RUNS/$s/out" ] || continue
         truth_compare_stack "$s" "$RUNS/$s"
         truth_probe_checks "$s" "$RUNS/$s"
+        [ -n "$LIBVIRT" ] && truth_compare_libvirt "$s" "$RUNS/$s"
     done
     [ -s "$RUNS/disagreements" ] && tap_diag "" "disagreements:" "$(cat "$RUNS/disagreements")"
 }
@@ -98,6 +110,26 @@ rm -rf "$RUNS"
 mkdir -p "$RUNS"
 RUNS=$(cd "$RUNS" && pwd)
 [ -n "${DIRTYTRACK_TRUTH_KEEP:-}" ] || trap 'rm -rf "$RUNS"' EXIT
+
+# The virsh migrate scenarios run the installed dirtytrack: the build's
+# `make install DESTDIR=`, which the guests bind over its prefix.
+INST=$RUNS/inst PREFIX=
+if [ -n "$LIBVIRT" ]; then
+    # The inner make must not inherit make check's flags (TESTS=..., a
+    # jobserver it cannot reach).
+    if (unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+        make -s -C "$top_builddir" install DESTDIR="$INST") > "$RUNS/install.log" 2>&1; then
+        d=$(find "$INST" -path '*/sbin/dirtytrackd' | head -n 1)
+        PREFIX=${d#"$INST"}
+        PREFIX=${PREFIX%/sbin/dirtytrackd}
+    fi
+    case $PREFIX in
+    ''|/|/usr)
+        tap_fail "make install DESTDIR=$INST for the virsh migrate scenarios (prefix '$PREFIX': the guests bind the installed tree over it, which needs a prefix of its own such as /usr/local)"
+        tail -n 5 "$RUNS/install.log" | tap_diag "$(cat)"
+        LIBVIRT= ;;
+    esac
+fi
 
 # initrd KREL MODDIR OUT: busybox, the init and the 9p modules of KREL.
 initrd() {
@@ -122,6 +154,9 @@ boot() {
 TRUTH_STACK=$1
 TRUTH_CACHE=$CACHE
 TRUTH_BUILD=$(cd "$top_builddir" && pwd)
+TRUTH_LIBVIRT='$LIBVIRT'
+TRUTH_INST=$INST
+TRUTH_PREFIX=$PREFIX
 ENV
     accel=tcg
     [ -n "${DIRTYTRACK_TRUTH_KVM:-}" ] && [ -w /dev/kvm ] && accel=kvm

@@ -210,3 +210,169 @@ truth_probe_checks() {
     fi
 }
 
+
+# ---- the virsh migrate scenarios (tests/truth-lane/l1-libvirt.sh) ------------
+
+# lv_jobinfo FILE LABEL: the number after "LABEL:" in virsh domjobinfo.
+lv_jobinfo() {
+    awk -F: -v l="$2" '$1 == l { split($2, a, " "); print a[1]; exit }' "$1" 2>/dev/null
+}
+
+# lv_hook_times LOG DOMAIN: "OP SUB-OP ms" for each run of the dirtytrack
+# hook for DOMAIN libvirtd logged (util.command debug: "About to run ..."
+# and the result, paired by thread).
+lv_hook_times() {
+    awk -v dom="$2" '
+        function t(s,   a, h) {   # "2026-12-07 04:01:02.345+0000:" -> ms of the day
+            split(s, a, /[:.+]/)
+            return ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4]
+        }
+        / About to run .*dirtytrack-hook / {
+            n = split($0, w, " ")
+            for (i = 1; i <= n; i++) if (w[i] ~ /dirtytrack-hook$/) break
+            if (w[i + 1] != dom) next
+            start[$3] = t($2); op[$3] = w[i + 2] " " w[i + 3]
+            next
+        }
+        /virCommandRun.*Result/ && ($3 in start) {
+            printf "%s %d\n", op[$3], t($2) - start[$3]
+            delete start[$3]
+        }' "$1" 2>/dev/null
+}
+
+# lv_says FILE TEXT...: every TEXT is in FILE (fixed strings).
+lv_says() {
+    f=$1
+    shift
+    for w in "$@"; do
+        grep -qF -- "$w" "$f" 2>/dev/null || return 1
+    done
+}
+
+truth_compare_libvirt() {
+    stack=$1
+    lv=$2/lv
+    [ -s "$lv/scenarios" ] || {
+        case $stack in
+        debian|iommufd)
+            tap_fail "$stack: the virsh migrate scenarios did not run"
+            tail -n 20 "$2/l1-libvirt.out" 2>/dev/null | tap_diag "$(cat)"
+            tail -n 5 "$lv/l1.log" 2>/dev/null | tap_diag "$(cat)" ;;
+        esac
+        return 0
+    }
+    tap_diag "" "stack $stack, virsh migrate: $(tr '\n' ' ' < "$lv/versions" 2>/dev/null)"
+    h=$lv/hosts
+    if grep -q 'h1.libvirtd_up_ms' "$h" && grep -q 'h2.libvirtd_up_ms' "$h" &&
+       grep -q 'h1.dirtytrackd=on-bus' "$h" && grep -q 'h2.dirtytrackd=on-bus' "$h"; then
+        tap_ok "$stack: two libvirt hosts (own mount+UTS namespaces, host_uuid, state, system bus) run the installed hook and dirtytrackd ($(sed -n 's/^libvirtd=//p' "$lv/versions"), up in $(sed -n 's/^h1.libvirtd_up_ms=//p' "$h")/$(sed -n 's/^h2.libvirtd_up_ms=//p' "$h") ms)"
+    else
+        tap_fail "$stack: two libvirt hosts with the installed dirtytrack"
+        tap_diag "$(cat "$h" 2>/dev/null)"
+        for n in 1 2; do
+            tail -n 10 "$lv/h$n/ns.out" "$lv/h$n/libvirtd.out" "$lv/h$n/dirtytrackd.log" 2>/dev/null | tap_diag "$(cat)"
+        done
+        return 0
+    fi
+    while read -r id; do
+        d=$lv/$id
+        why=
+        fail() { why="${why:+$why; }$*"; }
+        rc=$(cat "$d/migrate.rc" 2>/dev/null)
+        took=$(cat "$d/migrate.ms" 2>/dev/null)
+        [ -n "$rc" ] || fail "no migration ran: $(tail -n 3 "$d/start.out" 2>/dev/null | tr '\n' ' ')"
+        said=$(grep -v '^Migration: \[' "$d/migrate.out" 2>/dev/null | tr '\n' ' ')
+        elapsed=$(lv_jobinfo "$d/jobinfo" "Time elapsed")
+        down=$(lv_jobinfo "$d/jobinfo" "Total downtime")
+        dom=$(sed -n 's/^ *<name>\(.*\)<\/name>/\1/p' "$d/domain.xml" 2>/dev/null | head -n 1)
+        hooks=$(lv_hook_times "$lv/h2/libvirtd.log" "$dom" | tr '\n' ',' | sed 's/,$//')
+        tap_diag "$stack/$id: virsh migrate rc ${rc:-?} in ${took:-?} ms (libvirt: elapsed ${elapsed:-?} ms, downtime ${down:-?} ms); said: ${said:-nothing}"
+        case $id in
+        mtty-migrates)
+            [ "$rc" = 0 ] || fail "migration failed: $said"
+            lv_says "$d/dst.state" running || fail "not running on the destination"
+            x=$d/dst.xml
+            # What the destination hook answered at migrate begin (its
+            # stdout, which libvirtd logged): its evaluation after the
+            # pre-flight asked the idle mdev.  virsh and the hook print
+            # dirtytrack's element with its namespace as the default.
+            hev=$(awk -v d="dirtytrack-hook $dom migrate begin" 'index($0, d) { f = 1 }
+                      f && /<(dirtytrack:)?evaluation / { print; exit }' "$lv/h2/libvirtd.log")
+            case $hev in
+            *'verdict="allow" mode="device" host="lv-dst"'*|*'verdict="warn" mode="device" host="lv-dst"'*) ;;
+            *) fail "the destination hook did not accept in mode device: ${hev:-no rewritten XML}" ;;
+            esac
+            # On the running domain: the destination's evaluation (the
+            # daemon writes its own once the domain resumes there), with the
+            # fingerprint and the mdev.
+            ev=$(grep -E -o '<(dirtytrack:)?evaluation [^>]*>' "$x" | head -n 1)
+            case $ev in
+            *'host="lv-dst"'*'fingerprint='*) ;;
+            *) fail "no evaluation by the destination (lv-dst) with a fingerprint in its definition" ;;
+            esac
+            grep -q 'mdev-type="mtty-1"' "$x" || fail "the destination's definition does not list the mdev"
+            st=$(cat "$d/src.daemon-state" 2>/dev/null)
+            lim=$(printf '%s' "$st" | sed -n 's/.*"downtime-limit-ms":\([0-9]*\).*/\1/p')
+            case $st in
+            *'"completed":{'*) ;;
+            *) fail "the source daemon did not follow the job to completion: $st" ;;
+            esac
+            [ -n "$lim" ] && [ "$lim" -gt 0 ] || fail "the source daemon set no downtime-limit: $st"
+            src=$(tr '\n' ' ' < "$d/uart.src" 2>/dev/null)
+            dst=$(tr '\n' ' ' < "$d/uart.dst" 2>/dev/null)
+            case "$src|$dst" in
+            "lcr=0x1b scr=0x5a |lcr=0x1b scr=0x5a rx=0x41 0x42 ") ;;
+            *) fail "UART registers: source '$src', destination '$dst' (want LCR 0x1b, SCR 0x5a, FIFO 0x41 0x42)" ;;
+            esac
+            tap_diag "  destination hook at migrate begin: $(echo "$hev" | sed 's/^ *//')" \
+                "  on the running domain: $ev" \
+                "  downtime-limit set by the source daemon: $lim ms; polled: $(sort -un "$d/maxdowntime" 2>/dev/null | tr '\n' ' ')"
+            tap_diag "  destination hook runs (op ms): $hooks"
+            desc="$stack/$id: mtty migrates under libvirt 11 + QEMU 10 ($took ms, downtime ${down:-?} ms): destination hook rewrote, source daemon tuned (limit ${lim:-?} ms), UART state arrived, metadata and fingerprint on the destination"
+            ;;
+        report-unsupported)
+            [ "$rc" != 0 ] || fail "the migration succeeded"
+            lv_says "$d/migrate.out" "dirtytrack: refused [dma-logging-report-unsupported]" ||
+                fail "virsh does not show dirtytrack's reason"
+            ! lv_says "$d/migrate.out" "ram_save_setup failed" || fail "QEMU started sending (ram_save_setup failed)"
+            lv_says "$d/src.state" running || fail "the domain does not run on the source any more"
+            desc="$stack/$id: mtty on Debian's stack is refused before QEMU sends, virsh shows dirtytrack's reason"
+            ;;
+        perpetual-forbidden)
+            [ "$rc" != 0 ] || fail "the migration succeeded"
+            lv_says "$d/migrate.out" "[perpetual-forbidden]" "perpetual='never'" ||
+                fail "virsh does not name the policy"
+            lv_says "$d/src.state" running || fail "the domain does not run on the source any more"
+            desc="$stack/$id: perpetual mode (x-device-dirty-page-tracking=off, enable-migration=on) under perpetual='never' is refused, virsh names the policy"
+            ;;
+        no-vfio)
+            [ "$rc" = 0 ] || fail "migration failed: $said"
+            # libvirt's own changes: the domain id.
+            sed "s/<domain type='qemu' id='[0-9]*'/<domain type='qemu'/" "$d/src.xml" > "$d/src.cmp" 2>/dev/null
+            sed "s/<domain type='qemu' id='[0-9]*'/<domain type='qemu'/" "$d/dst.xml" > "$d/dst.cmp" 2>/dev/null
+            if ! diff -u "$d/src.cmp" "$d/dst.cmp" > "$d/xml.diff"; then
+                fail "the destination's definition differs: $(head -n 20 "$d/xml.diff" | tr '\n' ' ')"
+            fi
+            # An out-of-scope domain costs the hook one XML parse; under
+            # TCG (L1) a process start alone takes hundreds of ms.
+            slow=$(lv_hook_times "$lv/h2/libvirtd.log" "$dom" | awk '$3 > 2000')
+            [ -n "$hooks" ] || fail "libvirtd logged no run of the hook"
+            [ -z "$slow" ] || fail "hook runs over 2000 ms: $slow"
+            tap_diag "  destination hook runs (op ms): $hooks"
+            desc="$stack/$id: a domain without VFIO devices migrates ($took ms), its definition unchanged, each hook run under 2 s (TCG)"
+            ;;
+        mdev-type-differs)
+            [ "$rc" != 0 ] || fail "the migration succeeded"
+            lv_says "$d/migrate.out" "dirtytrack: refused [fingerprint-mismatch]" ||
+                fail "virsh does not show dirtytrack's fingerprint-mismatch"
+            lv_says "$d/src.state" running || fail "the domain does not run on the source any more"
+            desc="$stack/$id: an mtty-1 domain arriving on an mtty-2 mdev is refused with the difference named"
+            ;;
+        esac
+        if [ -z "$why" ]; then
+            tap_ok "$desc"
+        else
+            truth_verdict "$stack/$id" libvirt "$desc" "$why"
+        fi
+    done < "$lv/scenarios"
+}

@@ -3,22 +3,27 @@
 # runs, from Debian's own archive (bookworm-backports): kernel 6.12 image,
 # headers and kbuild, the few kernel sources the VFIO/iommufd/mtty module
 # builds need (extracted from linux-source-6.12, nothing else), and QEMU
-# 10.0.  Nothing is installed: the machine's apt configuration and its QEMU
-# 7.2 stay as they are.  apt runs on a private sources list whose mirror is
+# 10.0, and libvirt 11.3 (daemon, QEMU driver, clients) for the lane's
+# two-host migrations.  Nothing is installed: the machine's apt
+# configuration, its QEMU 7.2 and its libvirt 9.0 stay as they are.  apt runs on a private sources list whose mirror is
 # read from the machine's own (no host name is written here), with private
 # state directories; packages are unpacked with dpkg -x.
 #
 # Versions are whatever the archive lists today; none is pinned.  Reused
 # when CACHE/fetch.env exists.  Exit 77 with the reason on stdout when the
 # archive cannot be reached or lacks an entry (the lane skips), 1 on a real
-# failure.
+# failure.  libvirt is fetched on its own (CACHE/libvirt.env), also into a
+# cache that already holds the rest: when it cannot be had, libvirt.env says
+# why (TRUTH_LIBVIRT_SKIP) and only the lane's libvirt scenarios skip.
 set -u
 cache=$1
-[ -r "$cache/fetch.env" ] && exit 0
+[ -r "$cache/fetch.env" ] && [ -r "$cache/libvirt.env" ] && exit 0
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 apt=$cache/apt
-rm -rf "$apt" "$cache/root" "$cache/src" "$cache/debs"
+if [ ! -r "$cache/fetch.env" ]; then
+    rm -rf "$apt" "$cache/root" "$cache/src" "$cache/debs" "$cache/libvirt.env"
+fi
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/parts" "$cache/debs" "$cache/root" "$cache/src"
 
 skip() {
@@ -50,14 +55,57 @@ APT="-o Dir::Etc::sourcelist=$apt/sources.list -o Dir::Etc::sourceparts=$apt/par
      -o APT::Sandbox::User=root -o Acquire::Retries=1 -o Acquire::http::Timeout=20"
 
 # shellcheck disable=SC2086
-apt-get $APT -qq update > "$apt/update.log" 2>&1 ||
-    skip "bookworm-backports not reachable: $(grep -m1 -E '^(E|W):' "$apt/update.log")"
+if ! apt-get $APT -qq update > "$apt/update.log" 2>&1; then
+    why="bookworm-backports not reachable: $(grep -m1 -E '^(E|W):' "$apt/update.log")"
+    # The rest is cached: only the libvirt scenarios go without.
+    [ -r "$cache/fetch.env" ] || skip "$why"
+    echo "TRUTH_LIBVIRT_SKIP=\"$(echo "$why" | tr -d '"')\"" > "$cache/libvirt.env"
+    exit 0
+fi
 
 # newest NAME-REGEX: the highest-versioned package whose name matches.
 newest() {
     # shellcheck disable=SC2086
     apt-cache $APT pkgnames 2>/dev/null | grep -E "^$1\$" | sort -V | tail -n 1
 }
+# libvirt_fetch: libvirt 11.x's daemon, QEMU driver, clients and library
+# into CACHE/root (CACHE/debs-libvirt keeps the packages); libvirt.env
+# names the version, or why there is none.
+libvirt_fetch() {
+    lpkgs="libvirt0 libvirt-common libvirt-daemon libvirt-daemon-common libvirt-daemon-log
+           libvirt-daemon-driver-qemu libvirt-daemon-lock libvirt-clients"
+    # shellcheck disable=SC2086
+    lver=$(apt-cache $APT policy libvirt-daemon 2>/dev/null | sed -n 's/^ *Candidate: //p')
+    case $lver in
+    1[1-9].*) ;;
+    *) echo "TRUTH_LIBVIRT_SKIP=\"bookworm-backports offers libvirt-daemon '$lver', not 11.x or newer\"" \
+           > "$cache/libvirt.env"; return 0 ;;
+    esac
+    rm -rf "$cache/debs-libvirt"
+    mkdir -p "$cache/debs-libvirt"
+    # shellcheck disable=SC2086
+    if ! (cd "$cache/debs-libvirt" && apt-get $APT -qq -t bookworm-backports download $lpkgs \
+            > "$apt/download-libvirt.log" 2>&1); then
+        echo "TRUTH_LIBVIRT_SKIP=\"download of libvirt $lver failed: $(grep -m1 -E '^(E|W):' "$apt/download-libvirt.log" | tr -d '"')\"" \
+            > "$cache/libvirt.env"
+        return 0
+    fi
+    for d in "$cache"/debs-libvirt/*.deb; do
+        dpkg -x "$d" "$cache/root" || { echo "dpkg -x ${d##*/} failed" >&2; return 1; }
+    done
+    [ -x "$cache/root/usr/sbin/libvirtd" ] && [ -x "$cache/root/usr/bin/virsh" ] ||
+        { echo "unpacked libvirt incomplete" >&2; return 1; }
+    cat > "$cache/libvirt.env.tmp" <<ENV
+TRUTH_LIBVIRT_VERSION=$lver
+TRUTH_LIBVIRT_PACKAGES="$(cd "$cache/debs-libvirt" && ls | tr '\n' ' ')"
+ENV
+    mv "$cache/libvirt.env.tmp" "$cache/libvirt.env"
+}
+if [ -r "$cache/fetch.env" ]; then
+    libvirt_fetch
+    exit $?
+fi
+
 kimg=$(newest 'linux-image-6\.12\.[0-9]+\+(deb12|bpo)-amd64')
 [ -n "$kimg" ] || skip "bookworm-backports lists no linux-image-6.12.*-amd64"
 krel=${kimg#linux-image-}
@@ -107,3 +155,4 @@ TRUTH_QEMU_VERSION=${qver#*:}
 TRUTH_PACKAGES="$(cd "$cache/debs" && ls | tr '\n' ' ')"
 ENV
 mv "$cache/fetch.env.tmp" "$cache/fetch.env"
+libvirt_fetch

@@ -194,3 +194,11 @@ while read -r line; do
     run_case $line
 done < "$run/cases"
 log "all cases done"
+
+# The virsh migrate scenarios, in this boot after the matrix, in a mount
+# namespace of their own (libvirt 11 and QEMU 10 bound over the system's).
+if [ -n "${TRUTH_LIBVIRT:-}" ] && [ -n "$mtty_types" ]; then
+    unshare -m --propagation private /bin/busybox sh "$src/tests/truth-lane/l1-libvirt.sh" \
+        "$run" "$src" "$mtty_types" > "$run/l1-libvirt.out" 2>&1
+    log "libvirt scenarios: exit $?"
+fi
