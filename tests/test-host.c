@@ -903,7 +903,7 @@ probe_all_dir(const char *dir)
 
     g_assert_true(dt_host_probe_all_devices(h, paths, &error));
     g_assert_no_error(error);
-    dt_host_probe_platform(h, paths);
+    dt_platform_probe(h, paths);
     return h;
 }
 
@@ -920,7 +920,7 @@ find_check(GPtrArray *checks, const char *id)
     if (g_test_verbose() && strcmp(id, "iommu-present") == 0) {
         for (guint i = 0; i < checks->len; i++) {
             const DtCheck *c = g_ptr_array_index(checks, i);
-            g_test_message("%s %s: %s [%s] %s", dt_check_status_to_string(c->status), c->title,
+            g_test_message("%s %s: %s [%s] %s", dt_hostcheck_status_to_string(c->status), c->title,
                            c->result, dt_source_to_string(c->source), c->hint ? c->hint : "");
         }
     }
@@ -951,7 +951,7 @@ static void
 test_checks_intel_dirty(void)
 {
     g_autoptr(DtHost) h = probe_all("intel-dirty");
-    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    g_autoptr(GPtrArray) checks = dt_hostcheck_run(h, NULL);
     const DtCheck *c;
 
     g_assert_cmpint(need_check(checks, "iommu-present")->status, ==, DT_CHECK_PASS);
@@ -971,14 +971,14 @@ test_checks_intel_dirty(void)
     g_assert_null(find_check(checks, "device:0000:3b:00.0"));
     /* no database: the plain VF cannot be judged migratable */
     g_assert_cmpint(need_check(checks, "device:0000:17:02.0")->status, ==, DT_CHECK_WARN);
-    g_assert_cmpstr(dt_check_status_to_string(DT_CHECK_FAIL), ==, "FAIL");
+    g_assert_cmpstr(dt_hostcheck_status_to_string(DT_CHECK_FAIL), ==, "FAIL");
 }
 
 static void
 test_checks_debian12(void)
 {
     g_autoptr(DtHost) h = probe_all("debian12");
-    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    g_autoptr(GPtrArray) checks = dt_hostcheck_run(h, NULL);
     const DtCheck *c;
 
     c = need_check(checks, "iommu-dirty:dmar0");
@@ -1004,7 +1004,7 @@ assert_line(GPtrArray *checks, const char *id, DtCheckStatus st, const char *res
 {
     const DtCheck *c = need_check(checks, id);
 
-    g_assert_cmpstr(dt_check_status_to_string(c->status), ==, dt_check_status_to_string(st));
+    g_assert_cmpstr(dt_hostcheck_status_to_string(c->status), ==, dt_hostcheck_status_to_string(st));
     g_assert_cmpstr(c->result, ==, result);
     g_assert_cmpstr(c->hint, ==, hint);
     g_assert_cmpstr(dt_source_to_string(c->source), ==, dt_source_to_string(src));
@@ -1028,7 +1028,7 @@ static void
 test_checks_no_iommu(void)
 {
     g_autoptr(DtHost) h = probe_all("no-iommu");
-    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    g_autoptr(GPtrArray) checks = dt_hostcheck_run(h, NULL);
     const DtCheck *c;
 
     g_assert_cmpint(h->platform.cpu, ==, DT_CPU_INTEL);
@@ -1067,7 +1067,7 @@ test_checks_no_vfio(void)
           "no (no iommufd: CONFIG_IOMMUFD not set in /proc/config.gz)", HINT_NO_IOMMUFD },
     };
     g_autoptr(DtHost) h = probe_all("no-vfio");
-    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    g_autoptr(GPtrArray) checks = dt_hostcheck_run(h, NULL);
 
     g_assert_cmpstr(h->platform.kconfig_path, ==, "/proc/config.gz");
     g_assert_cmpint(h->platform.kconfig[DT_KFEAT_VFIO], ==, DT_KOPT_UNSET);
@@ -1094,7 +1094,7 @@ static void
 test_checks_amd_iommu_off(void)
 {
     g_autoptr(DtHost) h = probe_all("amd-iommu-off");
-    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    g_autoptr(GPtrArray) checks = dt_hostcheck_run(h, NULL);
     Copy c = { 0 };
 
     g_assert_cmpint(h->platform.cpu, ==, DT_CPU_AMD);
@@ -1112,7 +1112,7 @@ test_checks_amd_iommu_off(void)
     write_file(&c, "/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz ro amd_iommu=off iommu=pt quiet\n");
     {
         g_autoptr(DtHost) off = probe_all_dir(c.root);
-        g_autoptr(GPtrArray) oc = dt_host_checks(off, NULL);
+        g_autoptr(GPtrArray) oc = dt_hostcheck_run(off, NULL);
 
         assert_line(oc, "iommu-present", DT_CHECK_PASS, "yes (ACPI IVRS table)", NULL,
                     DT_SOURCE_SYSFS);
@@ -1126,7 +1126,7 @@ test_checks_amd_iommu_off(void)
     write_file(&c, "/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz ro iommu=pt quiet\n");
     {
         g_autoptr(DtHost) on = probe_all_dir(c.root);
-        g_autoptr(GPtrArray) oc = dt_host_checks(on, NULL);
+        g_autoptr(GPtrArray) oc = dt_hostcheck_run(on, NULL);
 
         assert_line(oc, "iommu-enabled", DT_CHECK_FAIL, "no (no IOMMU groups)",
                     "the AMD IOMMU driver is on by default: look for AMD-Vi errors in the kernel log (dmesg | grep AMD-Vi)",
@@ -1140,7 +1140,7 @@ static void
 test_checks_arm_nosmmu(void)
 {
     g_autoptr(DtHost) h = probe_all("arm-nosmmu");
-    g_autoptr(GPtrArray) checks = dt_host_checks(h, NULL);
+    g_autoptr(GPtrArray) checks = dt_hostcheck_run(h, NULL);
 
     g_assert_cmpint(h->platform.cpu, ==, DT_CPU_OTHER);
     assert_cannot_tell(checks,
@@ -1192,7 +1192,7 @@ test_checks_intel_enable_hints(void)
             write_file(&c, "/boot/config-" REL_612, cfg);
         }
         h = probe_all_dir(c.root);
-        checks = dt_host_checks(h, NULL);
+        checks = dt_hostcheck_run(h, NULL);
         g_test_message("case %u: %s", i, cases[i].cmdline);
         assert_line(checks, "iommu-present", DT_CHECK_PASS, "yes (ACPI DMAR table)", NULL,
                     DT_SOURCE_SYSFS);
@@ -1213,7 +1213,7 @@ recheck(GPtrArray *old, const char *dir, DtHost **host)
         g_ptr_array_unref(old);
     g_clear_pointer(host, dt_host_free);
     *host = probe_all_dir(dir);
-    return dt_host_checks(*host, NULL);
+    return dt_hostcheck_run(*host, NULL);
 }
 
 static void
@@ -1309,8 +1309,8 @@ test_checks_nodirty_and_arm(void)
 {
     g_autoptr(DtHost) intel = probe_all("intel-nodirty");
     g_autoptr(DtHost) arm = probe_all("arm-smmuv3");
-    g_autoptr(GPtrArray) ci = dt_host_checks(intel, NULL);
-    g_autoptr(GPtrArray) ca = dt_host_checks(arm, NULL);
+    g_autoptr(GPtrArray) ci = dt_hostcheck_run(intel, NULL);
+    g_autoptr(GPtrArray) ca = dt_hostcheck_run(arm, NULL);
     const DtCheck *c;
 
     c = need_check(ci, "iommu-dirty:dmar0");
@@ -1336,7 +1336,7 @@ test_checks_with_database(void)
         return;
     }
     h = probe_all("intel-nodirty");
-    checks = dt_host_checks(h, vdb);
+    checks = dt_hostcheck_run(h, vdb);
     find_check(checks, "iommu-present");
     /* 3b:00.2 sits on vfio-pci though mlx5_vfio_pci could migrate it */
     c = need_check(checks, "device:0000:3b:00.2");
@@ -1353,7 +1353,7 @@ test_checks_with_database(void)
     dt_host_free(g_steal_pointer(&h));
     g_ptr_array_unref(g_steal_pointer(&checks));
     h = probe_all("intel-dirty");
-    checks = dt_host_checks(h, vdb);
+    checks = dt_hostcheck_run(h, vdb);
     /* behind a Sapphire Rapids unit the IOMMU tracks it */
     c = need_check(checks, "device:0000:6b:00.1");
     g_assert_cmpint(c->status, ==, DT_CHECK_PASS);
@@ -1367,7 +1367,7 @@ test_checks_with_database(void)
         d->migration.value = DT_TRI_NO;
         d->migration.source = DT_SOURCE_IOCTL;
         g_ptr_array_unref(g_steal_pointer(&checks));
-        checks = dt_host_checks(h, vdb);
+        checks = dt_hostcheck_run(h, vdb);
         c = need_check(checks, "device:0000:3b:00.1");
         g_assert_cmpint(c->status, ==, DT_CHECK_FAIL);
         g_assert_cmpint(c->source, ==, DT_SOURCE_IOCTL);
@@ -1385,7 +1385,7 @@ test_checks_with_database(void)
         d->mig_flags = 0;
         g_assert_true(dt_version_parse("5.15.0", &h->kernel));
         g_ptr_array_unref(g_steal_pointer(&checks));
-        checks = dt_host_checks(h, vdb);
+        checks = dt_hostcheck_run(h, vdb);
         c = need_check(checks, "device:0000:3b:00.1");
         g_assert_cmpint(c->status, ==, DT_CHECK_NOTE);
         g_assert_nonnull(strstr(c->result, "backport"));

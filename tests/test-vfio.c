@@ -745,7 +745,7 @@ test_preflight_not_tested(Fix *f, gconstpointer data)
     g_assert_cmpint(dt_vfio_preflight_result(d, f->host, &skip), ==, DT_PREFLIGHT_NOT_TESTED);
     g_assert_cmpstr(skip.code, ==, "no-tracking");
     g_assert_nonnull(strstr(skip.message, "mode none"));
-    g_assert_cmpstr(dt_preflight_result_to_string(DT_PREFLIGHT_NOT_TESTED), ==, "not-tested");
+    g_assert_cmpstr(dt_vfio_preflight_result_to_string(DT_PREFLIGHT_NOT_TESTED), ==, "not-tested");
 
     d->mode = DT_MODE_PERPETUAL;
     g_assert_cmpint(dt_vfio_preflight_result(d, f->host, &skip), ==, DT_PREFLIGHT_NOT_TESTED);

@@ -58,11 +58,11 @@ cmd_host(const DtCliArgs *a)
     host = dt_host_probe(paths, &error);
     if (!host || !dt_host_probe_all_devices(host, paths, &error))
         return dt_cli_fail(_("cannot probe the host: %s"), error ? error->message : "?");
-    dt_host_probe_platform(host, paths);
+    dt_platform_probe(host, paths);
     vdb = dt_vdb_load_default(&error);
     if (!vdb)
         return dt_cli_fail(_("cannot load the variant-driver database: %s"), error->message);
-    checks = dt_host_checks(host, vdb);
+    checks = dt_hostcheck_run(host, vdb);
     for (guint i = 0; i < checks->len; i++) {
         const DtCheck *c = g_ptr_array_index(checks, i);
         if (c->status == DT_CHECK_FAIL)

@@ -181,7 +181,7 @@ dt_apply(const DtApplyOptions *opts, GError **error)
         g_autofree char *base = serialise_like_rewrite(r->old_xml);
         g_autofree char *label_a = g_strdup_printf(_("%s (persistent definition)"), r->name);
         g_autofree char *label_b = g_strdup_printf(_("%s (with dirtytrack policy)"), r->name);
-        r->diff = dt_diff_unified(base, r->new_xml, label_a, label_b, 3);
+        r->diff = dt_apply_diff_unified(base, r->new_xml, label_a, label_b, 3);
     } else {
         r->diff = g_strdup("");
     }
@@ -297,7 +297,7 @@ myers(char **a, guint a0, guint n, char **b, guint b0, guint m, GArray *edits)
 }
 
 char *
-dt_diff_unified(const char *a, const char *b, const char *label_a, const char *label_b,
+dt_apply_diff_unified(const char *a, const char *b, const char *label_a, const char *label_b,
                 guint context)
 {
     guint n, m, pre = 0, suf = 0;

@@ -6,7 +6,7 @@
  * The evaluation uses the persistent definition, with the source role: the
  * policy written is the one this host needs for the domain to leave it.
  * A dry run changes nothing and returns both documents, so the caller can
- * show the difference; dt_diff_unified() renders it without any external
+ * show the difference; dt_apply_diff_unified() renders it without any external
  * diff program.
  */
 #pragma once
@@ -45,7 +45,7 @@ DtApplyResult *dt_apply(const DtApplyOptions *opts, GError **error);
 
 /* Unified diff of two texts, line by line (Myers' algorithm), with
  * `context` lines around each change; "" when they are equal. */
-char *dt_diff_unified(const char *a, const char *b, const char *label_a, const char *label_b,
+char *dt_apply_diff_unified(const char *a, const char *b, const char *label_a, const char *label_b,
                       guint context);
 
 G_END_DECLS

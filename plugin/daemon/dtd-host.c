@@ -290,11 +290,11 @@ probe_run(DtdJob *job)
                         _("Probing the host's PCI devices failed"));
         return;
     }
-    dt_host_probe_platform(host, snap->paths);
+    dt_platform_probe(host, snap->paths);
     if (job->vdb)
-        snap->checks = dt_host_checks(host, job->vdb);
+        snap->checks = dt_hostcheck_run(host, job->vdb);
     if (!snap->checks)
-        snap->checks = g_ptr_array_new_with_free_func((GDestroyNotify) dt_check_free);
+        snap->checks = g_ptr_array_new_with_free_func((GDestroyNotify) dt_hostcheck_free);
     snap->json = dt_report_host_json(host, snap->checks);
     if (!snap->json) {
         g_set_error(&snap->error, DT_ERROR, DT_ERROR_FAILED, _("Rendering the host report failed"));

@@ -18,7 +18,7 @@
 #include "model/dt-util.h"
 
 const char *
-dt_check_status_to_string(DtCheckStatus s)
+dt_hostcheck_status_to_string(DtCheckStatus s)
 {
     switch (s) {
     case DT_CHECK_PASS: return "PASS";
@@ -30,7 +30,7 @@ dt_check_status_to_string(DtCheckStatus s)
 }
 
 void
-dt_check_free(DtCheck *c)
+dt_hostcheck_free(DtCheck *c)
 {
     if (!c)
         return;
@@ -753,9 +753,9 @@ check_device(const DtHost *host, const DtVdb *vdb, const DtPciDev *d, GPtrArray 
 }
 
 GPtrArray *
-dt_host_checks(const DtHost *host, const DtVdb *vdb)
+dt_hostcheck_run(const DtHost *host, const DtVdb *vdb)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)dt_check_free);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)dt_hostcheck_free);
 
     g_return_val_if_fail(host != NULL, out);
     check_iommu(host, out);

@@ -27,8 +27,8 @@ typedef struct {
     DtSource source;
 } DtCheck;
 
-const char *dt_check_status_to_string(DtCheckStatus s);  /* "PASS" ... */
-GPtrArray *dt_host_checks(const DtHost *host, const DtVdb *vdb);   /* DtCheck* */
-void dt_check_free(DtCheck *c);
+const char *dt_hostcheck_status_to_string(DtCheckStatus s);  /* "PASS" ... */
+GPtrArray *dt_hostcheck_run(const DtHost *host, const DtVdb *vdb);   /* DtCheck* */
+void dt_hostcheck_free(DtCheck *c);
 
 G_END_DECLS

@@ -62,7 +62,7 @@ dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir
         return dt_qemu_caps_from_version(&ver);
     }
     if (binary) {
-        g_autofree char *cache = dt_qemu_cache_dir(cache_dir);
+        g_autofree char *cache = dt_qemu_registry_cache_dir(cache_dir);
 
         caps = dt_qemu_caps_probe(binary, cache, timeout_ms, &local);
         if (caps)

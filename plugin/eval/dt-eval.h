@@ -55,7 +55,7 @@ typedef struct {
 /* QEMU capabilities: an explicit version wins (version, then
  * $DIRTYTRACK_QEMU_VERSION); else the binary is probed (NULL: none, and the
  * version stays unknown, which the decision engine reports), with the cache
- * of dt_qemu_cache_dir(cache_dir), within timeout_ms (0: the probe's
+ * of dt_qemu_registry_cache_dir(cache_dir), within timeout_ms (0: the probe's
  * default).  The caller answers for the binary: a
  * domain's <emulator> goes through dt-qemu-registry.h first. */
 DtQemuCaps *dt_eval_qemu_caps(const char *version, const char *binary, const char *cache_dir,

@@ -184,7 +184,7 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
         json_builder_add_int_value(b, (gint64)dry->page_size);
         /* what the dry run found, and the engine's verdict over it; a dry
          * run that tried nothing says so: "not-tested" is never "passed" */
-        dt_json_add_string(b, "result", dt_preflight_result_to_string(dry->result));
+        dt_json_add_string(b, "result", dt_vfio_preflight_result_to_string(dry->result));
         dt_json_add_string(b, "verdict", dt_verdict_to_string(dry->decision->verdict));
         if (dry->result == DT_PREFLIGHT_NOT_TESTED) {
             json_builder_set_member_name(b, "not_tested");

@@ -257,7 +257,7 @@ typedef struct {
                               * pg_track_log_max_addr_space); 0 = not read */
 } DtPciDev;
 
-/* What the running kernel says about itself, read by dt_host_probe_platform()
+/* What the running kernel says about itself, read by dt_platform_probe()
  * for the host report only (the hook never pays for it). */
 typedef enum {
     DT_KOPT_UNKNOWN = 0,     /* no configuration could be read */
@@ -295,7 +295,7 @@ typedef enum {
 } DtCpuVirt;
 
 typedef struct {
-    gboolean probed;         /* dt_host_probe_platform() ran */
+    gboolean probed;         /* dt_platform_probe() ran */
     DtCpuVirt cpu;
     gboolean acpi_dmar;      /* /sys/firmware/acpi/tables/DMAR */
     gboolean acpi_ivrs;      /* /sys/firmware/acpi/tables/IVRS */
@@ -333,7 +333,7 @@ typedef struct {
     gboolean dev_vfio_container; /* /dev/vfio/vfio exists */
     gboolean vfio_cdev_support;  /* /dev/vfio/devices exists */
     gboolean have_modules_alias;
-    DtPlatform platform;     /* zero until dt_host_probe_platform() */
+    DtPlatform platform;     /* zero until dt_platform_probe() */
     GPtrArray *iommus;       /* DtIommu* */
     GPtrArray *devices;      /* DtPciDev*: probed so far (all, or on demand) */
     GPtrArray *mdevs;        /* DtMdevDev*: probed mediated devices */

@@ -269,7 +269,7 @@ probe_modules(DtPlatform *pf, const DtHost *host, const DtPaths *paths)
 }
 
 void
-dt_host_probe_platform(DtHost *host, const DtPaths *paths)
+dt_platform_probe(DtHost *host, const DtPaths *paths)
 {
     DtPlatform *pf = &host->platform;
 

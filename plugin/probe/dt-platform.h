@@ -12,6 +12,6 @@ G_BEGIN_DECLS
  * virtualization flag, the ACPI DMAR/IVRS tables, the IOMMU groups, the
  * running kernel's configuration (/proc/config.gz, /boot/config-RELEASE)
  * and its modules (/sys/module, modules.dep, modules.builtin).  Idempotent. */
-void dt_host_probe_platform(DtHost *host, const DtPaths *paths);
+void dt_platform_probe(DtHost *host, const DtPaths *paths);
 
 G_END_DECLS

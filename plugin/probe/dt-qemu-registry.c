@@ -102,7 +102,7 @@ push_components(GQueue *todo, const char *path)
 }
 
 gboolean
-dt_qemu_path_trusted(const char *path, char **resolved, GError **error)
+dt_qemu_registry_path_trusted(const char *path, char **resolved, GError **error)
 {
     g_autoptr(GString) cur = g_string_new("");   /* "" is "/" */
     GQueue todo = G_QUEUE_INIT;
@@ -211,7 +211,7 @@ entry_caps(DtQemuRegistry *r, Entry *e, gboolean *trusted, char **why, gboolean 
     GStatBuf st;
 
     g_mutex_lock(&e->lock);
-    if (!dt_qemu_path_trusted(e->path, &resolved, &error) || g_stat(resolved, &st) < 0) {
+    if (!dt_qemu_registry_path_trusted(e->path, &resolved, &error) || g_stat(resolved, &st) < 0) {
         e->trusted = FALSE;
         e->probed = FALSE;
         g_clear_pointer(&e->caps, dt_qemu_caps_free);
@@ -318,7 +318,7 @@ lookup(DtQemuRegistry *r, const char *path, char **why)
                           "[qemu] section of the configuration"));
         return NULL;
     }
-    if (!dt_qemu_path_trusted(path, NULL, &error)) {
+    if (!dt_qemu_registry_path_trusted(path, NULL, &error)) {
         *why = g_strdup(error->message);
         return NULL;
     }
@@ -353,7 +353,7 @@ dt_qemu_registry_new_for_config(const DtConfig *cfg)
 {
     g_auto(GStrv) trusted = cfg->qemu_trusted ? g_strsplit_set(cfg->qemu_trusted, "; \t", -1)
                                               : NULL;
-    g_autofree char *cache = dt_qemu_cache_dir(cfg->cache_dir);
+    g_autofree char *cache = dt_qemu_registry_cache_dir(cfg->cache_dir);
     DtQemuRegistry *r = dt_qemu_registry_new(cfg->qemu_binary, (const char *const *) trusted, cache);
 
     r->probe_timeout_ms = cfg->qemu_probe_timeout_ms;

@@ -28,7 +28,7 @@ typedef struct DtQemuRegistry DtQemuRegistry;
 DtQemuRegistry *dt_qemu_registry_new(const char *binary, const char *const *trusted,
                                      const char *cache_dir);
 /* From the configuration: [qemu] binary and trusted (';'-separated), and
- * the probe cache of dt_qemu_cache_dir(). */
+ * the probe cache of dt_qemu_registry_cache_dir(). */
 DtQemuRegistry *dt_qemu_registry_new_for_config(const DtConfig *cfg);
 void dt_qemu_registry_free(DtQemuRegistry *r);
 
@@ -52,7 +52,7 @@ DtQemuCaps *dt_qemu_registry_caps(DtQemuRegistry *r, const char *emulator, const
  * write counts only with the sticky bit set and a root-owned entry next
  * (then only root may rename or remove it: unlink(2), EPERM).  *resolved
  * (may be NULL) gets the path without symlinks. */
-gboolean dt_qemu_path_trusted(const char *path, char **resolved, GError **error);
+gboolean dt_qemu_registry_path_trusted(const char *path, char **resolved, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtQemuRegistry, dt_qemu_registry_free)
 

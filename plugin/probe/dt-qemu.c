@@ -647,7 +647,7 @@ dt_qemu_caps_copy(const DtQemuCaps *caps)
 }
 
 char *
-dt_qemu_cache_dir(const char *configured)
+dt_qemu_registry_cache_dir(const char *configured)
 {
     const char *env = g_getenv("DIRTYTRACK_CACHE_DIR");
 

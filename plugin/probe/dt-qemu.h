@@ -27,7 +27,7 @@ DtQemuCaps *dt_qemu_caps_copy(const DtQemuCaps *caps);
 /* The probe cache's directory: the configured one, else
  * $DIRTYTRACK_CACHE_DIR, else LOCALSTATEDIR/cache/dirtytrack for root and
  * $XDG_CACHE_HOME/dirtytrack for anyone else. */
-char *dt_qemu_cache_dir(const char *configured);
+char *dt_qemu_registry_cache_dir(const char *configured);
 /* The system emulator's name for a libvirt arch ("x86_64" ->
  * "qemu-system-x86_64"), NULL for a name that is not an arch. */
 char *dt_qemu_system_name(const char *arch);

@@ -1129,7 +1129,7 @@ dt_vfio_preflight(const DtDecision *d, DtHost *host, const DtPaths *paths, GErro
 }
 
 const char *
-dt_preflight_result_to_string(DtPreflightResult r)
+dt_vfio_preflight_result_to_string(DtPreflightResult r)
 {
     switch (r) {
     case DT_PREFLIGHT_PASSED: return "passed";

@@ -190,7 +190,7 @@ typedef struct {
     char *message;       /* translated */
 } DtPreflightSkip;
 
-const char *dt_preflight_result_to_string(DtPreflightResult r);   /* "passed" ... */
+const char *dt_vfio_preflight_result_to_string(DtPreflightResult r);   /* "passed" ... */
 
 /* The outcome dt_vfio_preflight() recorded on the devices of decision d:
  * REFUSED if any device said no, PASSED if at least one was tried and none

@@ -684,7 +684,7 @@ dt_report_host_text(const DtHost *h, GPtrArray *checks, gboolean color)
         dt_string_pad(out, title, 62);
         g_string_append_printf(out, ": %s%s%s",
                                paint(color, check_color(c->status)),
-                               dt_check_status_to_string(c->status), paint(color, C_RESET));
+                               dt_hostcheck_status_to_string(c->status), paint(color, C_RESET));
         if (c->result && *c->result)
             g_string_append_printf(out, " (%s)", c->result);
         if (c->source != DT_SOURCE_NONE)
@@ -767,7 +767,7 @@ dt_json_add_check(JsonBuilder *b, const DtCheck *c)
 {
     json_builder_begin_object(b);
     dt_json_add_string(b, "id", c->id);
-    dt_json_add_string(b, "status", dt_check_status_to_string(c->status));
+    dt_json_add_string(b, "status", dt_hostcheck_status_to_string(c->status));
     dt_json_add_string(b, "title", c->title);
     dt_json_add_string(b, "result", c->result);
     dt_json_add_string(b, "hint", c->hint);
