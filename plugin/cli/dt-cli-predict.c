@@ -25,6 +25,7 @@
 #include "decide/dt-cost.h"
 #include "eval/dt-eval.h"
 #include "model/dt-util.h"
+#include "render/dt-report.h"
 
 /* QEMU refuses a downtime-limit above 2000 s (MAX_MIGRATE_DOWNTIME_SECONDS). */
 #define QEMU_MAX_DOWNTIME_MS G_GUINT64_CONSTANT(2000000)
@@ -163,23 +164,6 @@ collect_assumptions(const DtEvaluation *ev, const DtConfig *cfg, const DtCostInp
     return a;
 }
 
-static void
-member_int(JsonBuilder *b, const char *key, guint64 v)
-{
-    json_builder_set_member_name(b, key);
-    json_builder_add_int_value(b, v > G_MAXINT64 ? G_MAXINT64 : (gint64)v);
-}
-
-static void
-member_str(JsonBuilder *b, const char *key, const char *v)
-{
-    json_builder_set_member_name(b, key);
-    if (v)
-        json_builder_add_string_value(b, v);
-    else
-        json_builder_add_null_value(b);
-}
-
 typedef struct {
     const DtEvaluation *ev;
     const DtCostInputs *in;
@@ -203,13 +187,13 @@ report_json(const Report *rep)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "domain");
     json_builder_begin_object(b);
-    member_str(b, "name", rep->ev->domain->name);
-    member_str(b, "uuid", rep->ev->domain->uuid);
+    dt_json_add_string(b, "name", rep->ev->domain->name);
+    dt_json_add_string(b, "uuid", rep->ev->domain->uuid);
     json_builder_end_object(b);
-    member_str(b, "mode", dt_mode_to_string(rep->ev->decision->mode));
-    member_str(b, "verdict", dt_verdict_to_string(rep->ev->decision->verdict));
-    member_str(b, "qemu_version", qv);
-    member_str(b, "libvirt_version", lv);
+    dt_json_add_string(b, "mode", dt_mode_to_string(rep->ev->decision->mode));
+    dt_json_add_string(b, "verdict", dt_verdict_to_string(rep->ev->decision->verdict));
+    dt_json_add_string(b, "qemu_version", qv);
+    dt_json_add_string(b, "libvirt_version", lv);
     json_builder_set_member_name(b, "blocked");
     json_builder_add_boolean_value(b, rep->r == NULL);
 
@@ -219,10 +203,10 @@ report_json(const Report *rep)
         const Assumption *a = &g_array_index(rep->assumptions, Assumption, i);
         json_builder_set_member_name(b, a->name);
         json_builder_begin_object(b);
-        member_int(b, "value", a->value);
-        member_str(b, "unit", a->unit);
-        member_str(b, "source", a->source);
-        member_str(b, "note", a->note);
+        dt_json_add_uint(b, "value", a->value);
+        dt_json_add_string(b, "unit", a->unit);
+        dt_json_add_string(b, "source", a->source);
+        dt_json_add_string(b, "note", a->note);
         json_builder_end_object(b);
     }
     json_builder_end_object(b);
@@ -235,15 +219,15 @@ report_json(const Report *rep)
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "converges");
         json_builder_add_boolean_value(b, r->converges);
-        member_int(b, "rounds", r->rounds);
-        member_int(b, "precopy_ms", r->precopy_ms);
-        member_int(b, "downtime_ms", r->downtime_ms);
-        member_int(b, "total_time_ms", r->total_time_ms);
-        member_int(b, "min_downtime_limit_ms", r->min_downtime_limit_ms);
-        member_int(b, "limit_used_ms", r->limit_used_ms);
-        member_int(b, "bytes_transferred", r->bytes_transferred);
-        member_int(b, "residual_bytes", r->residual_bytes);
-        member_int(b, "effective_dirty_rate_mib_s", r->effective_dirty_rate_mib_s);
+        dt_json_add_uint(b, "rounds", r->rounds);
+        dt_json_add_uint(b, "precopy_ms", r->precopy_ms);
+        dt_json_add_uint(b, "downtime_ms", r->downtime_ms);
+        dt_json_add_uint(b, "total_time_ms", r->total_time_ms);
+        dt_json_add_uint(b, "min_downtime_limit_ms", r->min_downtime_limit_ms);
+        dt_json_add_uint(b, "limit_used_ms", r->limit_used_ms);
+        dt_json_add_uint(b, "bytes_transferred", r->bytes_transferred);
+        dt_json_add_uint(b, "residual_bytes", r->residual_bytes);
+        dt_json_add_uint(b, "effective_dirty_rate_mib_s", r->effective_dirty_rate_mib_s);
         json_builder_set_member_name(b, "amplification");
         json_builder_add_double_value(b, r->amplification);
         json_builder_set_member_name(b, "over_budget");
@@ -256,7 +240,7 @@ report_json(const Report *rep)
         for (guint i = 0; i < rep->n_ramp; i++)
             json_builder_add_int_value(b, (gint64)MIN(rep->ramp[i], (guint64)G_MAXINT64));
         json_builder_end_array(b);
-        member_str(b, "stop_rule", dt_cost_stop_rule());
+        dt_json_add_string(b, "stop_rule", dt_cost_stop_rule());
         json_builder_end_object(b);
     }
 
@@ -265,12 +249,12 @@ report_json(const Report *rep)
     for (guint i = 0; rep->advice && i < rep->advice->len; i++) {
         const DtCostAdvice *x = g_ptr_array_index(rep->advice, i);
         json_builder_begin_object(b);
-        member_str(b, "code", x->code);
+        dt_json_add_string(b, "code", x->code);
         json_builder_set_member_name(b, "libvirt_can_set");
         json_builder_add_boolean_value(b, x->libvirt_can_set);
-        member_str(b, "setting", x->setting);
-        member_str(b, "value", x->value);
-        member_str(b, "message", x->message);
+        dt_json_add_string(b, "setting", x->setting);
+        dt_json_add_string(b, "value", x->value);
+        dt_json_add_string(b, "message", x->message);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

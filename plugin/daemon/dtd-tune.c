@@ -987,13 +987,6 @@ dtd_tune_hook_end(DtdDaemon *d, const char *name)
         pump(d, tune);
 }
 
-static void
-add_u64(JsonBuilder *b, const char *key, guint64 v)
-{
-    json_builder_set_member_name(b, key);
-    json_builder_add_int_value(b, (gint64) v);
-}
-
 char *
 dtd_tune_state_json(DtdDaemon *d, const char *name)
 {
@@ -1008,23 +1001,23 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
     json_builder_add_boolean_value(b, t->job_active);
     json_builder_set_member_name(b, "vfio");
     json_builder_add_boolean_value(b, t->applicable);
-    add_u64(b, "iteration", t->iteration);
+    dt_json_add_uint(b, "iteration", t->iteration);
     dt_json_add_string(b, "mode", t->mode);
-    add_u64(b, "downtime-limit-ms", t->limit_ms);
-    add_u64(b, "bandwidth-mib-s", t->bandwidth_mib_s);
-    add_u64(b, "model-bandwidth-mib-s", t->model_bandwidth);
-    add_u64(b, "model-switch-iteration",
+    dt_json_add_uint(b, "downtime-limit-ms", t->limit_ms);
+    dt_json_add_uint(b, "bandwidth-mib-s", t->bandwidth_mib_s);
+    dt_json_add_uint(b, "model-bandwidth-mib-s", t->model_bandwidth);
+    dt_json_add_uint(b, "model-switch-iteration",
             t->started && t->applicable ? t->plan_base + t->switch_round + 1 : 0);
-    add_u64(b, "predicted-downtime-ms", t->predicted_downtime_ms);
-    add_u64(b, "predicted-total-ms", t->predicted_total_ms);
-    add_u64(b, "max-downtime-ms", t->budget);
+    dt_json_add_uint(b, "predicted-downtime-ms", t->predicted_downtime_ms);
+    dt_json_add_uint(b, "predicted-total-ms", t->predicted_total_ms);
+    dt_json_add_uint(b, "max-downtime-ms", t->budget);
     json_builder_set_member_name(b, "observed");
     if (t->observed) {
         json_builder_begin_object(b);
-        add_u64(b, "iteration", t->obs.iteration);
-        add_u64(b, "dirty-rate-mib-s", t->obs.dirty_mib_s);
-        add_u64(b, "bandwidth-mib-s", t->obs.bandwidth_mib_s);
-        add_u64(b, "remaining-bytes", t->obs.remaining);
+        dt_json_add_uint(b, "iteration", t->obs.iteration);
+        dt_json_add_uint(b, "dirty-rate-mib-s", t->obs.dirty_mib_s);
+        dt_json_add_uint(b, "bandwidth-mib-s", t->obs.bandwidth_mib_s);
+        dt_json_add_uint(b, "remaining-bytes", t->obs.remaining);
         json_builder_set_member_name(b, "vfio-transferred-bytes");
         if (t->obs.has_vfio)
             json_builder_add_int_value(b, (gint64) t->obs.vfio_bytes);
@@ -1057,8 +1050,8 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
     json_builder_set_member_name(b, "completed");
     if (t->completed) {
         json_builder_begin_object(b);
-        add_u64(b, "time-elapsed-ms", t->completed_elapsed_ms);
-        add_u64(b, "downtime-ms", t->completed_downtime_ms);
+        dt_json_add_uint(b, "time-elapsed-ms", t->completed_elapsed_ms);
+        dt_json_add_uint(b, "downtime-ms", t->completed_downtime_ms);
         json_builder_end_object(b);
     } else {
         json_builder_add_null_value(b);

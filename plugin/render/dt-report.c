@@ -86,6 +86,13 @@ dt_json_add_string(JsonBuilder *b, const char *key, const char *v)
 }
 
 void
+dt_json_add_uint(JsonBuilder *b, const char *key, guint64 v)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_int_value(b, v > G_MAXINT64 ? G_MAXINT64 : (gint64)v);
+}
+
+void
 dt_json_add_fact(JsonBuilder *b, const char *key, DtFact f)
 {
     json_builder_set_member_name(b, key);

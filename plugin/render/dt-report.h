@@ -22,6 +22,7 @@ char *dt_report_host_json(const DtHost *h, GPtrArray *checks);
 /* JSON pieces every JSON writer of the project shares (reports, the probe
  * helper, the daemon), so one fact is spelled one way everywhere. */
 void dt_json_add_string(JsonBuilder *b, const char *key, const char *value);  /* null if NULL */
+void dt_json_add_uint(JsonBuilder *b, const char *key, guint64 value);   /* at most G_MAXINT64 */
 void dt_json_add_fact(JsonBuilder *b, const char *key, DtFact f);   /* {supported, source} */
 void dt_json_add_mig_flags(JsonBuilder *b, const char *key, guint32 flags);  /* ["stop-copy",...] */
 void dt_json_add_iommu(JsonBuilder *b, const DtIommu *u);           /* one array element */
