@@ -150,6 +150,17 @@ dt_eval_kernel_facts(DtHost *host, const DtPaths *paths, gboolean probe_ioctl)
     }
 }
 
+const DtVdb *
+dt_eval_vdb(const DtVdb *vdb, DtVdb **owned, GError **error)
+{
+    if (vdb)
+        return vdb;
+    *owned = dt_vdb_load_default(error);
+    if (!*owned)
+        g_prefix_error(error, _("cannot load the variant-driver database: "));
+    return *owned;
+}
+
 DtEvaluation *
 dt_evaluate(const char *xml, gsize len, const DtEvalOptions *opts, GError **error)
 {
@@ -225,13 +236,9 @@ dt_evaluate_doc(xmlDoc *doc, const DtEvalOptions *opts, GError **error)
     if (!e->qemu)
         return NULL;
 
-    if (!vdb) {
-        vdb = own_vdb = dt_vdb_load_default(error);
-        if (!vdb) {
-            g_prefix_error(error, _("cannot load the variant-driver database: "));
-            return NULL;
-        }
-    }
+    vdb = dt_eval_vdb(vdb, &own_vdb, error);
+    if (!vdb)
+        return NULL;
 
     e->policy = cfg->policy;
     dt_metadata_apply_policy(e->domain->metadata, &e->policy);

@@ -76,4 +76,8 @@ void dt_evaluation_free(DtEvaluation *e);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DtEvaluation, dt_evaluation_free)
 
+/* vdb, or else the default database loaded into *owned (which the caller
+ * frees); NULL with an error naming the database. */
+const DtVdb *dt_eval_vdb(const DtVdb *vdb, DtVdb **owned, GError **error);
+
 G_END_DECLS

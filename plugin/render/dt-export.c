@@ -236,13 +236,9 @@ dt_export_gather(const DtExportOptions *opts, GError **error)
     if (!e->qemu || !dt_eval_libvirt_version(opts->libvirt_version, &e->libvirt, error))
         return NULL;
 
-    if (!vdb) {
-        vdb = own_vdb = dt_vdb_load_default(error);
-        if (!vdb) {
-            g_prefix_error(error, _("cannot load the variant-driver database: "));
-            return NULL;
-        }
-    }
+    vdb = dt_eval_vdb(vdb, &own_vdb, error);
+    if (!vdb)
+        return NULL;
     e->devices = dt_export_assess(e->host, vdb, e->qemu, &e->libvirt, &cfg->policy);
     e->now = g_get_real_time() / G_USEC_PER_SEC;
     e->expiry_s = opts->expiry_s;
