@@ -83,25 +83,7 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
 
     json_builder_begin_object(b);
 
-    json_builder_set_member_name(b, "host");
-    json_builder_begin_object(b);
-    dt_json_add_string(b, "sysroot", host->sysroot);
-    dt_json_add_string(b, "kernel", host->kernel_release);
-    dt_json_add_string(b, "arch", host->arch);
-    json_builder_set_member_name(b, "dev_iommu");
-    json_builder_add_boolean_value(b, host->dev_iommu);
-    json_builder_set_member_name(b, "vfio_container");
-    json_builder_add_boolean_value(b, host->dev_vfio_container);
-    json_builder_set_member_name(b, "vfio_cdev");
-    json_builder_add_boolean_value(b, host->vfio_cdev_support);
-    json_builder_end_object(b);
-
-    json_builder_set_member_name(b, "iommus");
-    json_builder_begin_array(b);
-    for (guint i = 0; host->iommus && i < host->iommus->len; i++) {
-        dt_json_add_iommu(b, g_ptr_array_index(host->iommus, i));
-    }
-    json_builder_end_array(b);
+    dt_json_add_host(b, host);
 
     json_builder_set_member_name(b, "devices");
     json_builder_begin_array(b);

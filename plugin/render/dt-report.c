@@ -783,14 +783,12 @@ dt_json_add_check(JsonBuilder *b, const DtCheck *c)
     json_builder_end_object(b);
 }
 
-char *
-dt_report_host_json(const DtHost *h, GPtrArray *checks)
+void
+dt_json_add_host(JsonBuilder *b, const DtHost *h)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-
-    json_builder_begin_object(b);
     json_builder_set_member_name(b, "host");
     json_builder_begin_object(b);
+    dt_json_add_string(b, "sysroot", h->sysroot);
     dt_json_add_string(b, "kernel", h->kernel_release);
     dt_json_add_string(b, "arch", h->arch);
     json_builder_set_member_name(b, "page_size");
@@ -805,10 +803,18 @@ dt_report_host_json(const DtHost *h, GPtrArray *checks)
 
     json_builder_set_member_name(b, "iommus");
     json_builder_begin_array(b);
-    for (guint i = 0; i < h->iommus->len; i++) {
+    for (guint i = 0; h->iommus && i < h->iommus->len; i++)
         dt_json_add_iommu(b, g_ptr_array_index(h->iommus, i));
-    }
     json_builder_end_array(b);
+}
+
+char *
+dt_report_host_json(const DtHost *h, GPtrArray *checks)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    dt_json_add_host(b, h);
 
     json_builder_set_member_name(b, "devices");
     json_builder_begin_array(b);

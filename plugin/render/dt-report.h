@@ -26,6 +26,10 @@ void dt_json_add_uint(JsonBuilder *b, const char *key, guint64 value);   /* at m
 void dt_json_add_fact(JsonBuilder *b, const char *key, DtFact f);   /* {supported, source} */
 void dt_json_add_mig_flags(JsonBuilder *b, const char *key, guint32 flags);  /* ["stop-copy",...] */
 void dt_json_add_iommu(JsonBuilder *b, const DtIommu *u);           /* one array element */
+/* The members "host" {sysroot, kernel, arch, page_size, dev_iommu,
+ * dev_vfio_container, vfio_cdev} and "iommus" [...] of the host report,
+ * which dirtytrack-probe's report shares. */
+void dt_json_add_host(JsonBuilder *b, const DtHost *h);
 /* A PCI function's facts, as members of the object the caller opened: the
  * one shape of a device in the host report, the probe helper's report and
  * the daemon's GetDeviceReport (docs/report-format.md). */
