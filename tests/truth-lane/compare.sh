@@ -317,7 +317,11 @@ truth_compare_libvirt() {
             *'"completed":{'*) ;;
             *) fail "the source daemon did not follow the job to completion: $st" ;;
             esac
-            [ -n "$lim" ] && [ "$lim" -gt 0 ] || fail "the source daemon set no downtime-limit: $st"
+            # Whether the daemon was in time to set the limit is a line
+            # of its own (kind "tuning"): a short migration can end
+            # before the source daemon's evaluation does.
+            tuned=yes
+            [ -n "$lim" ] && [ "$lim" -gt 0 ] || tuned="the source daemon set no downtime-limit while the job ran: $st"
             src=$(tr '\n' ' ' < "$d/uart.src" 2>/dev/null)
             dst=$(tr '\n' ' ' < "$d/uart.dst" 2>/dev/null)
             case "$src|$dst" in
@@ -328,7 +332,7 @@ truth_compare_libvirt() {
                 "  on the running domain: $ev" \
                 "  downtime-limit set by the source daemon: $lim ms; polled: $(sort -un "$d/maxdowntime" 2>/dev/null | tr '\n' ' ')"
             tap_diag "  destination hook runs (op ms): $hooks"
-            desc="$stack/$id: mtty migrates under libvirt 11 + QEMU 10 ($took ms, downtime ${down:-?} ms): destination hook rewrote, source daemon tuned (limit ${lim:-?} ms), UART state arrived, metadata and fingerprint on the destination"
+            desc="$stack/$id: mtty migrates under libvirt 11 + QEMU 10 ($took ms, downtime ${down:-?} ms): destination hook rewrote, source daemon followed the job, UART state arrived, metadata and fingerprint on the destination"
             ;;
         report-unsupported)
             [ "$rc" != 0 ] || fail "the migration succeeded"
@@ -373,6 +377,14 @@ truth_compare_libvirt() {
             tap_ok "$desc"
         else
             truth_verdict "$stack/$id" libvirt "$desc" "$why"
+        fi
+        if [ "$id" = mtty-migrates ] && [ -n "$rc" ]; then
+            tdesc="$stack/$id-tuning: the source daemon set a downtime-limit while the job ran (${lim:-0} ms)"
+            if [ "$tuned" = yes ]; then
+                tap_ok "$tdesc"
+            else
+                truth_verdict "$stack/$id-tuning" tuning "$tdesc" "$tuned"
+            fi
         fi
     done < "$lv/scenarios"
 }
