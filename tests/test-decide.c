@@ -1244,7 +1244,13 @@ test_matrix_speed(void)
         dt_decision_free(dt_decide(&built[i].in));
     secs = g_timer_elapsed(t, NULL);
     g_test_message("%zu scenarios decided in %.3f s", G_N_ELEMENTS(scenarios), secs);
-    g_assert_cmpfloat(secs, <, 0.5);
+    {
+        /* under memcheck (make check-valgrind) time says nothing */
+        if (g_getenv("DIRTYTRACK_UNDER_VALGRIND"))
+            g_test_skip("runs under valgrind: time not compared");
+        else
+            g_assert_cmpfloat(secs, <, 0.5);
+    }
     for (guint i = 0; i < G_N_ELEMENTS(scenarios); i++)
         built_clear(&built[i]);
     g_free(built);
