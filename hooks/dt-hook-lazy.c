@@ -176,53 +176,37 @@ dt_lazy_sym(DtLazyLib *lib, void *handle, const char *name)
     return p;
 }
 
-#define DT_LAZY_LOAD(fn, lib, handle, name) \
+/* One loader per library: opens it and resolves every symbol of its list
+ * into its table (fn), or fails with lib.error set. */
+#define DT_LAZY_LOAD_ONE(name) \
     do { \
-        void *p_ = dt_lazy_sym(&(lib), (handle), #name); \
+        void *p_ = dt_lazy_sym(lib_, handle, #name); \
         if (!p_) \
-            return dt_lazy_failed(&(lib), error); \
-        (fn).name = (__typeof__((fn).name))p_; \
+            return dt_lazy_failed(lib_, error); \
+        fn_->name = (__typeof__(fn_->name))p_; \
     } while (0);
+#define DT_LAZY_LOAD_R(ret, name, params, args) DT_LAZY_LOAD_ONE(name)
+#define DT_LAZY_LOAD_V(name, params, args) DT_LAZY_LOAD_ONE(name)
+#define DT_LAZY_LOAD_S(name) DT_LAZY_LOAD_ONE(name)
+#define DT_LAZY_LOADER(func, fn, lib, SYMBOLS) \
+    gboolean \
+    func(GError **error) \
+    { \
+        DtLazyLib *lib_ = &(lib); \
+        __typeof__(fn) *fn_ = &(fn); \
+        void *handle; \
+        \
+        if (lib_->loaded) \
+            return TRUE; \
+        if (lib_->error || !(handle = dt_lazy_open(lib_))) \
+            return dt_lazy_failed(lib_, error); \
+        SYMBOLS(DT_LAZY_LOAD_R, DT_LAZY_LOAD_V, DT_LAZY_LOAD_S) \
+        lib_->loaded = TRUE; \
+        return TRUE; \
+    }
 
-gboolean
-dt_lazy_load_dbus(GError **error)
-{
-    void *handle;
-
-    if (dbus_lib.loaded)
-        return TRUE;
-    if (dbus_lib.error || !(handle = dt_lazy_open(&dbus_lib)))
-        return dt_lazy_failed(&dbus_lib, error);
-#define DT_LAZY_LOAD_R(ret, name, params, args) DT_LAZY_LOAD(dbus_fn, dbus_lib, handle, name)
-#define DT_LAZY_LOAD_V(name, params, args) DT_LAZY_LOAD(dbus_fn, dbus_lib, handle, name)
-#define DT_LAZY_LOAD_S(name) DT_LAZY_LOAD(dbus_fn, dbus_lib, handle, name)
-    DT_LAZY_DBUS_SYMBOLS(DT_LAZY_LOAD_R, DT_LAZY_LOAD_V, DT_LAZY_LOAD_S)
-#undef DT_LAZY_LOAD_R
-#undef DT_LAZY_LOAD_V
-#undef DT_LAZY_LOAD_S
-    dbus_lib.loaded = TRUE;
-    return TRUE;
-}
-
-gboolean
-dt_lazy_load_json(GError **error)
-{
-    void *handle;
-
-    if (json_lib.loaded)
-        return TRUE;
-    if (json_lib.error || !(handle = dt_lazy_open(&json_lib)))
-        return dt_lazy_failed(&json_lib, error);
-#define DT_LAZY_LOAD_R(ret, name, params, args) DT_LAZY_LOAD(json_fn, json_lib, handle, name)
-#define DT_LAZY_LOAD_V(name, params, args) DT_LAZY_LOAD(json_fn, json_lib, handle, name)
-#define DT_LAZY_LOAD_S(name) DT_LAZY_LOAD(json_fn, json_lib, handle, name)
-    DT_LAZY_JSON_SYMBOLS(DT_LAZY_LOAD_R, DT_LAZY_LOAD_V, DT_LAZY_LOAD_S)
-#undef DT_LAZY_LOAD_R
-#undef DT_LAZY_LOAD_V
-#undef DT_LAZY_LOAD_S
-    json_lib.loaded = TRUE;
-    return TRUE;
-}
+DT_LAZY_LOADER(dt_lazy_load_dbus, dbus_fn, dbus_lib, DT_LAZY_DBUS_SYMBOLS)
+DT_LAZY_LOADER(dt_lazy_load_json, json_fn, json_lib, DT_LAZY_JSON_SYMBOLS)
 
 /* A forwarder's library, loaded or the fatal handler called. */
 static void

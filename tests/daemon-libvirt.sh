@@ -84,24 +84,7 @@ else
     exit 1
 fi
 
-cat >"$LV_T/bus.conf" <<EOF
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$LV_T/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-EOF
-dbus-daemon --nofork --print-address=3 --config-file="$LV_T/bus.conf" 3>"$LV_T/address" 2>/dev/null &
-BUS_PID=$!
-i=0
-while [ ! -s "$LV_T/address" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-ADDR=$(head -n 1 "$LV_T/address")
+lv_start_bus
 
 "$DAEMON" --address "$ADDR" --sysroot "$HOSTS/intel-dirty" --libvirt-uri "$(lv_uri 1)" \
     2>"$LV_T/daemon.log" &

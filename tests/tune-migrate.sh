@@ -181,25 +181,7 @@ fi
 lv_virsh 2 destroy rate >/dev/null 2>&1
 
 # ---- (b) the daemon tunes and aborts -------------------------------------------------
-cat >"$LV_T/bus.conf" <<EOF
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$LV_T/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-    <allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-EOF
-dbus-daemon --nofork --print-address=3 --config-file="$LV_T/bus.conf" 3>"$LV_T/address" 2>/dev/null &
-BUS_PID=$!
-i=0
-while [ ! -s "$LV_T/address" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-ADDR=$(head -n 1 "$LV_T/address")
+lv_start_bus 'eavesdrop="true"'
 dbus-monitor --address "$ADDR" "type='signal',interface='org.dirtytrack1.Manager'" \
     >"$LV_T/signals" 2>&1 &
 MON_PID=$!

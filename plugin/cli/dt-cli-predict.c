@@ -194,8 +194,7 @@ report_json(const Report *rep)
     dt_json_add_string(b, "verdict", dt_verdict_to_string(rep->ev->decision->verdict));
     dt_json_add_string(b, "qemu_version", qv);
     dt_json_add_string(b, "libvirt_version", lv);
-    json_builder_set_member_name(b, "blocked");
-    json_builder_add_boolean_value(b, rep->r == NULL);
+    dt_json_add_bool(b, "blocked", rep->r == NULL);
 
     json_builder_set_member_name(b, "assumptions");
     json_builder_begin_object(b);
@@ -217,8 +216,7 @@ report_json(const Report *rep)
     } else {
         const DtCostResult *r = rep->r;
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "converges");
-        json_builder_add_boolean_value(b, r->converges);
+        dt_json_add_bool(b, "converges", r->converges);
         dt_json_add_uint(b, "rounds", r->rounds);
         dt_json_add_uint(b, "precopy_ms", r->precopy_ms);
         dt_json_add_uint(b, "downtime_ms", r->downtime_ms);
@@ -250,8 +248,7 @@ report_json(const Report *rep)
         const DtCostAdvice *x = g_ptr_array_index(rep->advice, i);
         json_builder_begin_object(b);
         dt_json_add_string(b, "code", x->code);
-        json_builder_set_member_name(b, "libvirt_can_set");
-        json_builder_add_boolean_value(b, x->libvirt_can_set);
+        dt_json_add_bool(b, "libvirt_can_set", x->libvirt_can_set);
         dt_json_add_string(b, "setting", x->setting);
         dt_json_add_string(b, "value", x->value);
         dt_json_add_string(b, "message", x->message);

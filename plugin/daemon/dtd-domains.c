@@ -38,19 +38,7 @@ dtd_domains_reasons_json(const DtDecision *dec)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
 
-    json_builder_begin_array(b);
-    for (guint i = 0; dec && dec->reasons && i < dec->reasons->len; i++) {
-        const DtReason *r = g_ptr_array_index(dec->reasons, i);
-
-        json_builder_begin_object(b);
-        dt_json_add_string(b, "code", r->code);
-        json_builder_set_member_name(b, "severity");
-        json_builder_add_string_value(b, dt_severity_to_string(r->severity));
-        dt_json_add_string(b, "device", r->device);
-        dt_json_add_string(b, "message", r->message);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
+    dt_json_add_reasons(b, dec ? dec->reasons : NULL);
     return dtd_json_string(b);
 }
 
@@ -160,12 +148,9 @@ dtd_domains_state_json(DtdDaemon *d, const DtdDomainState *s)
 
     b = json_builder_new();
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, s->name);
-    json_builder_set_member_name(b, "running");
-    json_builder_add_boolean_value(b, s->running);
-    json_builder_set_member_name(b, "migration-in-progress");
-    json_builder_add_boolean_value(b, s->migrating);
+    dt_json_add_string(b, "name", s->name);
+    dt_json_add_bool(b, "running", s->running);
+    dt_json_add_bool(b, "migration-in-progress", s->migrating);
     json_builder_set_member_name(b, "last-event");
     if (s->last_op) {
         json_builder_begin_object(b);
@@ -180,8 +165,7 @@ dtd_domains_state_json(DtdDaemon *d, const DtdDomainState *s)
     if (s->virt_event) {
         json_builder_begin_object(b);
         dt_json_add_string(b, "event", s->virt_event);
-        json_builder_set_member_name(b, "detail");
-        json_builder_add_int_value(b, s->virt_detail);
+        dt_json_add_int(b, "detail", s->virt_detail);
         dt_json_add_string(b, "time", s->virt_time);
         json_builder_end_object(b);
     } else {
@@ -201,8 +185,7 @@ dtd_domains_state_json(DtdDaemon *d, const DtdDomainState *s)
         g_autoptr(JsonNode) reasons = json_from_string(s->reasons_json, NULL);
 
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "role");
-        json_builder_add_string_value(b, dt_role_to_string(s->role));
+        dt_json_add_string(b, "role", dt_role_to_string(s->role));
         dt_json_add_string(b, "verdict", s->verdict);
         dt_json_add_string(b, "mode", s->mode);
         dt_json_add_string(b, "fingerprint", s->fingerprint);

@@ -396,10 +396,8 @@ device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)
     /* the device's facts in the host report's shape (dt_json_add_pcidev),
      * then what the daemon adds: its IOMMU unit, its checks, the snapshot */
     dt_json_add_pcidev(b, p);
-    json_builder_set_member_name(b, "vfio_bound");
-    json_builder_add_boolean_value(b, dt_driver_is_vfio(p->driver));
-    json_builder_set_member_name(b, "vfio_candidate");
-    json_builder_add_boolean_value(b, dt_pcidev_is_vfio_candidate(p));
+    dt_json_add_bool(b, "vfio_bound", dt_driver_is_vfio(p->driver));
+    dt_json_add_bool(b, "vfio_candidate", dt_pcidev_is_vfio_candidate(p));
     json_builder_set_member_name(b, "iommu_unit");
     if (unit)
         dt_json_add_iommu(b, unit);
@@ -417,8 +415,7 @@ device_report(DtdDaemon *d, DBusMessage *msg, const DtPciAddr *addr)
         dt_json_add_check(b, c);
     }
     json_builder_end_array(b);
-    json_builder_set_member_name(b, "host_fingerprint");
-    json_builder_add_string_value(b, snap->fingerprint);
+    dt_json_add_string(b, "host_fingerprint", snap->fingerprint);
     json_builder_end_object(b);
 
     json = dtd_json_string(b);

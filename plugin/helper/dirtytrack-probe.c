@@ -131,15 +131,11 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
             json_builder_set_member_name(b, "type1");
             json_builder_begin_object(b);
             add_hex(b, "iova_pgsizes", r->type1_iova_pgsizes);
-            json_builder_set_member_name(b, "cap_migration");
-            json_builder_add_boolean_value(b, r->type1_cap_migration);
+            dt_json_add_bool(b, "cap_migration", r->type1_cap_migration);
             if (r->type1_cap_migration) {
-                json_builder_set_member_name(b, "flags");
-                json_builder_add_int_value(b, r->type1_mig_flags);
-                json_builder_set_member_name(b, "pgsize_bitmap");
-                json_builder_add_int_value(b, (gint64)r->type1_pgsize_bitmap);
-                json_builder_set_member_name(b, "max_dirty_bitmap_size");
-                json_builder_add_int_value(b, (gint64)r->type1_max_dirty_bitmap_size);
+                dt_json_add_int(b, "flags", r->type1_mig_flags);
+                dt_json_add_int(b, "pgsize_bitmap", (gint64)r->type1_pgsize_bitmap);
+                dt_json_add_int(b, "max_dirty_bitmap_size", (gint64)r->type1_max_dirty_bitmap_size);
             }
             json_builder_end_object(b);
         }
@@ -162,8 +158,7 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
-        json_builder_set_member_name(b, "page_size");
-        json_builder_add_int_value(b, (gint64)dry->page_size);
+        dt_json_add_int(b, "page_size", (gint64)dry->page_size);
         /* what the dry run found, and the engine's verdict over it; a dry
          * run that tried nothing says so: "not-tested" is never "passed" */
         dt_json_add_string(b, "result", dt_vfio_preflight_result_to_string(dry->result));
@@ -176,18 +171,7 @@ render_json(const DtHost *host, GPtrArray *devs, GPtrArray *reports, const DryRu
             json_builder_end_object(b);
         }
         json_builder_set_member_name(b, "reasons");
-        json_builder_begin_array(b);
-        for (guint i = 0; dry->failures && i < dry->failures->len; i++) {
-            const DtReason *reason = g_ptr_array_index(dry->failures, i);
-
-            json_builder_begin_object(b);
-            dt_json_add_string(b, "code", reason->code);
-            dt_json_add_string(b, "severity", dt_severity_to_string(reason->severity));
-            dt_json_add_string(b, "device", reason->device);
-            dt_json_add_string(b, "message", reason->message);
-            json_builder_end_object(b);
-        }
-        json_builder_end_array(b);
+        dt_json_add_reasons(b, dry->failures);
         json_builder_end_object(b);
     }
     json_builder_end_object(b);

@@ -559,6 +559,19 @@ parse_metadata(xmlNode *metadata, DtDomain *d, GError **error)
 
 /* ---- the domain ------------------------------------------------------------------- */
 
+/* The size an element gives in ATTR and "unit" (a NUMA cell's memory, a
+ * huge page's size), in KiB; the two values are returned for the
+ * caller's error message. */
+static gboolean
+size_prop_kib(xmlNode *n, const char *attr, char **value, char **unit, guint64 *kib)
+{
+    guint64 v;
+
+    *value = dt_xml_prop(n, attr);
+    *unit = dt_xml_prop(n, "unit");
+    return dt_parse_u64(*value, 10, &v) && dt_memory_to_kib(v, *unit, kib);
+}
+
 static gboolean
 parse_memory(xmlNode *root, DtDomain *d, GError **error)
 {
@@ -581,13 +594,11 @@ parse_memory(xmlNode *root, DtDomain *d, GError **error)
         for (xmlNode *c = numa ? numa->children : NULL; c; c = c->next) {
             g_autofree char *mem = NULL;
             g_autofree char *unit = NULL;
-            guint64 v, kib;
+            guint64 kib;
 
             if (!dt_xml_node_is(c, "cell", NULL))
                 continue;
-            mem = dt_xml_prop(c, "memory");
-            unit = dt_xml_prop(c, "unit");
-            if (!dt_parse_u64(mem, 10, &v) || !dt_memory_to_kib(v, unit, &kib) ||
+            if (!size_prop_kib(c, "memory", &mem, &unit, &kib) ||
                 kib > G_MAXUINT64 - d->memory_kib) {
                 g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
                             _("invalid NUMA cell memory='%s' unit='%s'"),
@@ -606,13 +617,11 @@ parse_memory(xmlNode *root, DtDomain *d, GError **error)
         for (xmlNode *c = n->children; c; c = c->next) {
             g_autofree char *size = NULL;
             g_autofree char *unit = NULL;
-            guint64 v, kib;
+            guint64 kib;
 
             if (!dt_xml_node_is(c, "page", NULL))
                 continue;
-            size = dt_xml_prop(c, "size");
-            unit = dt_xml_prop(c, "unit");
-            if (!dt_parse_u64(size, 10, &v) || !dt_memory_to_kib(v, unit, &kib)) {
+            if (!size_prop_kib(c, "size", &size, &unit, &kib)) {
                 g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
                             _("invalid hugepages page size='%s' unit='%s'"),
                             size ? size : "", unit ? unit : "");

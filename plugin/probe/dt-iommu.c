@@ -31,6 +31,25 @@ set_note(char **note, const char *text)
     *note = g_strdup(text);
 }
 
+/* What the kernel alone says of IOMMU dirty tracking, for a unit whose
+ * registers allow it: unknown for an unknown kernel, no before the
+ * hw_pagetable's dirty tracking (6.7).  TRUE when that settles it. */
+static gboolean
+kernel_rules_out(const DtVersion *kernel, char **note, DtTri *answer)
+{
+    if (!kernel || !kernel->known) {
+        set_note(note, "kernel version unknown");
+        *answer = DT_TRI_UNKNOWN;
+        return TRUE;
+    }
+    if (dt_versions_kernel_has(DT_KF_HWPT_DIRTY, kernel) != DT_TRI_YES) {
+        set_note(note, "kernel < 6.7");
+        *answer = DT_TRI_NO;
+        return TRUE;
+    }
+    return FALSE;
+}
+
 gboolean
 dt_iommu_intel_needs_smpwc(const DtVersion *kernel)
 {
@@ -43,6 +62,8 @@ dt_iommu_intel_needs_smpwc(const DtVersion *kernel)
 DtTri
 dt_iommu_intel_dirty(guint64 ecap, const DtVersion *kernel, gboolean sm_off, char **note)
 {
+    DtTri t;
+
     if (!BIT_SET(ecap, DT_VTD_ECAP_SMTS)) {
         set_note(note, "ECAP.SMTS=0 (no scalable mode)");
         return DT_TRI_NO;
@@ -63,15 +84,9 @@ dt_iommu_intel_dirty(guint64 ecap, const DtVersion *kernel, gboolean sm_off, cha
         set_note(note, "intel_iommu=sm_off");
         return DT_TRI_NO;
     }
-    if (!kernel || !kernel->known) {
-        /* SMPWC=0 would matter on 6.12+, so an unknown kernel is unknown */
-        set_note(note, "kernel version unknown");
-        return DT_TRI_UNKNOWN;
-    }
-    if (dt_versions_kernel_has(DT_KF_HWPT_DIRTY, kernel) != DT_TRI_YES) {
-        set_note(note, "kernel < 6.7");
-        return DT_TRI_NO;
-    }
+    /* SMPWC=0 would matter on 6.12+, so an unknown kernel is unknown */
+    if (kernel_rules_out(kernel, note, &t))
+        return t;
     set_note(note, "ECAP.SLADS=1");
     return DT_TRI_YES;
 }
@@ -131,18 +146,14 @@ dt_iommu_amd_parse_features(const char *text, const DtVersion *kernel,
 DtTri
 dt_iommu_amd_dirty(guint64 efr, const DtVersion *kernel, char **note)
 {
+    DtTri t;
+
     if (!BIT_SET(efr, DT_AMD_EFR_HDSUP)) {
         set_note(note, "EFR.HDSup=0");
         return DT_TRI_NO;
     }
-    if (!kernel || !kernel->known) {
-        set_note(note, "kernel version unknown");
-        return DT_TRI_UNKNOWN;
-    }
-    if (dt_versions_kernel_has(DT_KF_HWPT_DIRTY, kernel) != DT_TRI_YES) {
-        set_note(note, "kernel < 6.7");
-        return DT_TRI_NO;
-    }
+    if (kernel_rules_out(kernel, note, &t))
+        return t;
     if (dt_version_at_least(kernel, 7, 0, 0) &&
         ((efr >> DT_AMD_EFR_HATS_SHIFT) & DT_AMD_EFR_HATS_MASK) == 3) {
         set_note(note, "EFR.HATS=3 (hatdis)");

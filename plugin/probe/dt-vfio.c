@@ -356,30 +356,32 @@ dt_vfio_feature_supported(DtVfioHandle *h, guint32 feature, guint32 dir)
     return rc;
 }
 
-int
-dt_vfio_get_migration_flags(DtVfioHandle *h, guint64 *flags)
+/* GET of a feature whose payload is one u64 (struct
+ * vfio_device_feature_migration, vfio_device_feature_mig_data_size). */
+static int
+get_u64_feature(DtVfioHandle *h, guint32 feature, guint64 *out)
 {
-    struct dt_uapi_feature_migration mig = { 0 };
-    int rc = device_feature(h, VFIO_DEVICE_FEATURE_MIGRATION | VFIO_DEVICE_FEATURE_GET,
-                            &mig, sizeof(mig));
+    guint64 v = 0;
+    int rc = device_feature(h, feature | VFIO_DEVICE_FEATURE_GET, &v, sizeof(v));
 
     if (rc < 0)
         return rc;
-    *flags = mig.flags;
+    *out = v;
     return 0;
+}
+
+int
+dt_vfio_get_migration_flags(DtVfioHandle *h, guint64 *flags)
+{
+    G_STATIC_ASSERT(sizeof(struct dt_uapi_feature_migration) == sizeof(guint64));
+    return get_u64_feature(h, VFIO_DEVICE_FEATURE_MIGRATION, flags);
 }
 
 int
 dt_vfio_get_mig_data_size(DtVfioHandle *h, guint64 *bytes)
 {
-    struct dt_uapi_feature_mig_data_size sz = { 0 };
-    int rc = device_feature(h, VFIO_DEVICE_FEATURE_MIG_DATA_SIZE | VFIO_DEVICE_FEATURE_GET,
-                            &sz, sizeof(sz));
-
-    if (rc < 0)
-        return rc;
-    *bytes = sz.stop_copy_length;
-    return 0;
+    G_STATIC_ASSERT(sizeof(struct dt_uapi_feature_mig_data_size) == sizeof(guint64));
+    return get_u64_feature(h, VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, bytes);
 }
 
 int

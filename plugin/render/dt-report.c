@@ -65,8 +65,8 @@ severity_color(DtSeverity s)
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static void
-json_tri(JsonBuilder *b, const char *key, DtTri t)
+void
+dt_json_add_tri(JsonBuilder *b, const char *key, DtTri t)
 {
     json_builder_set_member_name(b, key);
     if (t == DT_TRI_UNKNOWN)
@@ -97,9 +97,8 @@ dt_json_add_fact(JsonBuilder *b, const char *key, DtFact f)
 {
     json_builder_set_member_name(b, key);
     json_builder_begin_object(b);
-    json_tri(b, "supported", f.value);
-    json_builder_set_member_name(b, "source");
-    json_builder_add_string_value(b, dt_source_to_string(f.source));
+    dt_json_add_tri(b, "supported", f.value);
+    dt_json_add_string(b, "source", dt_source_to_string(f.source));
     json_builder_end_object(b);
 }
 
@@ -146,41 +145,50 @@ builder_to_string(JsonBuilder *b)
  * twice: a JSON object keeps each name once, where it first came, with
  * the value set last. */
 
-static void
-json_int(JsonBuilder *b, const char *key, gint64 v)
+void
+dt_json_add_int(JsonBuilder *b, const char *key, gint64 v)
 {
     json_builder_set_member_name(b, key);
     json_builder_add_int_value(b, v);
 }
 
-static void
-json_bool(JsonBuilder *b, const char *key, gboolean v)
+void
+dt_json_add_bool(JsonBuilder *b, const char *key, gboolean v)
 {
     json_builder_set_member_name(b, key);
     json_builder_add_boolean_value(b, v);
+}
+
+void
+dt_json_add_reason(JsonBuilder *b, const DtReason *r)
+{
+    json_builder_begin_object(b);
+    dt_json_add_string(b, "code", r->code);
+    dt_json_add_string(b, "severity", dt_severity_to_string(r->severity));
+    dt_json_add_string(b, "device", r->device);
+    dt_json_add_string(b, "message", r->message);
+    dt_json_add_string(b, "rule", r->rule);
+    dt_json_add_string(b, "qemu_message", r->qemu_message);
+    dt_json_add_string(b, "qemu_phase", r->qemu_phase);
+    dt_json_add_string(b, "libvirt_message", r->libvirt_message);
+    dt_json_add_string(b, "container", r->container);
+    json_builder_end_object(b);
+}
+
+void
+dt_json_add_reasons(JsonBuilder *b, GPtrArray *reasons)
+{
+    json_builder_begin_array(b);
+    for (guint i = 0; reasons && i < reasons->len; i++)
+        dt_json_add_reason(b, g_ptr_array_index(reasons, i));
+    json_builder_end_array(b);
 }
 
 static void
 json_reasons(JsonBuilder *b, const DtDecision *d)
 {
     json_builder_set_member_name(b, "reasons");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < d->reasons->len; i++) {
-        const DtReason *r = g_ptr_array_index(d->reasons, i);
-
-        json_builder_begin_object(b);
-        dt_json_add_string(b, "code", r->code);
-        dt_json_add_string(b, "severity", dt_severity_to_string(r->severity));
-        dt_json_add_string(b, "device", r->device);
-        dt_json_add_string(b, "message", r->message);
-        dt_json_add_string(b, "rule", r->rule);
-        dt_json_add_string(b, "qemu_message", r->qemu_message);
-        dt_json_add_string(b, "qemu_phase", r->qemu_phase);
-        dt_json_add_string(b, "libvirt_message", r->libvirt_message);
-        dt_json_add_string(b, "container", r->container);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
+    dt_json_add_reasons(b, d->reasons);
 }
 
 static void
@@ -195,7 +203,7 @@ json_containers(JsonBuilder *b, const DtDecision *d)
         dt_json_add_string(b, "id", ct->id);
         dt_json_add_string(b, "backend", ct->backend);
         dt_json_add_string(b, "iommufd_object", ct->iommufd_object);
-        json_bool(b, "viommu", ct->viommu);
+        dt_json_add_bool(b, "viommu", ct->viommu);
         dt_json_add_string(b, "mode", dt_mode_to_string(ct->mode));
         dt_json_add_string(b, "verdict", dt_verdict_to_string(ct->verdict));
         json_builder_set_member_name(b, "devices");
@@ -203,8 +211,8 @@ json_containers(JsonBuilder *b, const DtDecision *d)
         for (guint j = 0; j < ct->devices->len; j++)
             json_builder_add_string_value(b, g_ptr_array_index(ct->devices, j));
         json_builder_end_array(b);
-        json_int(b, "tracking_granularity", (gint64)ct->tracking_granularity);
-        json_int(b, "perpetual_downtime_ms", (gint64)ct->perpetual_downtime_ms);
+        dt_json_add_int(b, "tracking_granularity", (gint64)ct->tracking_granularity);
+        dt_json_add_int(b, "perpetual_downtime_ms", (gint64)ct->perpetual_downtime_ms);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -223,7 +231,7 @@ json_devices(JsonBuilder *b, const DtDecision *d)
         json_builder_begin_object(b);
         dt_json_add_string(b, "address", f->address);
         dt_json_add_string(b, "type", f->is_mdev ? "mdev" : "pci");
-        json_bool(b, "present", f->present);
+        dt_json_add_bool(b, "present", f->present);
         dt_json_add_string(b, "id", f->present && !f->is_mdev ? id : NULL);
         dt_json_add_string(b, "mdev_type", f->mdev_type);
         dt_json_add_string(b, "driver", f->driver);
@@ -231,17 +239,17 @@ json_devices(JsonBuilder *b, const DtDecision *d)
         dt_json_add_string(b, "vfio_driver_source", dt_source_to_string(f->vfio_driver_source));
         dt_json_add_string(b, "qemu_name", f->qemu_name);
         dt_json_add_string(b, "container", f->container);
-        json_bool(b, "failover", f->failover);
+        dt_json_add_bool(b, "failover", f->failover);
         json_builder_set_member_name(b, "migration");
         json_builder_begin_object(b);
-        json_tri(b, "supported", f->migration.value);
+        dt_json_add_tri(b, "supported", f->migration.value);
         dt_json_add_mig_flags(b, "flags", f->mig_flags);
         dt_json_add_string(b, "source", dt_source_to_string(f->migration.source));
         json_builder_end_object(b);
         dt_json_add_fact(b, "dma_logging", f->dma_logging);
         dt_json_add_fact(b, "iommu_dirty_tracking", f->iommu_dirty);
         if (f->stop_copy_bytes)
-            json_int(b, "stop_copy_bytes", (gint64)f->stop_copy_bytes);
+            dt_json_add_int(b, "stop_copy_bytes", (gint64)f->stop_copy_bytes);
         else
             dt_json_add_string(b, "stop_copy_bytes", NULL);
         dt_json_add_string(b, "stop_copy_source", dt_source_to_string(f->stop_copy_source));
@@ -262,7 +270,7 @@ json_vf_policy(JsonBuilder *b, const DtDecision *d)
         json_builder_begin_object(b);
         dt_json_add_string(b, "driver", v->driver);
         dt_json_add_string(b, "alias", v->alias);
-        json_bool(b, "must_migrate", v->must_migrate);
+        dt_json_add_bool(b, "must_migrate", v->must_migrate);
         json_builder_set_member_name(b, "properties");
         json_builder_begin_object(b);
         for (guint p = 0; v->props && p < v->props->len; p++) {
@@ -281,7 +289,7 @@ json_dma_logging(JsonBuilder *b, const DtDecision *d)
 {
     json_builder_set_member_name(b, "dma_logging");
     json_builder_begin_object(b);
-    json_int(b, "page_size", (gint64)d->log_page_size);
+    dt_json_add_int(b, "page_size", (gint64)d->log_page_size);
     json_builder_set_member_name(b, "ranges");
     json_builder_begin_array(b);
     for (guint i = 0; i < d->n_ranges && i < G_N_ELEMENTS(d->ranges); i++) {
@@ -292,7 +300,7 @@ json_dma_logging(JsonBuilder *b, const DtDecision *d)
         json_builder_begin_object(b);
         dt_json_add_string(b, "iova", iova);
         dt_json_add_string(b, "last", last);
-        json_int(b, "length", (gint64)d->ranges[i].length);
+        dt_json_add_int(b, "length", (gint64)d->ranges[i].length);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -323,9 +331,9 @@ dt_report_decision_json(const DtDecision *d, const DtDomain *dom)
 
     json_builder_set_member_name(b, "cost_inputs");
     json_builder_begin_object(b);
-    json_int(b, "ram_bytes", (gint64)d->ram_bytes);
-    json_int(b, "device_state_bytes", (gint64)d->device_state_bytes);
-    json_int(b, "tracking_granularity", (gint64)d->tracking_granularity);
+    dt_json_add_int(b, "ram_bytes", (gint64)d->ram_bytes);
+    dt_json_add_int(b, "device_state_bytes", (gint64)d->device_state_bytes);
+    dt_json_add_int(b, "tracking_granularity", (gint64)d->tracking_granularity);
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "explain");
@@ -740,25 +748,21 @@ dt_json_add_pcidev(JsonBuilder *b, const DtPciDev *d)
     else
         json_builder_add_null_value(b);
     dt_json_add_string(b, "iommu", d->iommu_unit);
-    json_builder_set_member_name(b, "is_vf");
-    json_builder_add_boolean_value(b, d->is_vf);
+    dt_json_add_bool(b, "is_vf", d->is_vf);
     if (d->is_vf) {
         g_autofree char *pf = dt_pci_addr_to_string(&d->pf);
         dt_json_add_string(b, "pf", pf);
     }
-    json_builder_set_member_name(b, "num_vfs");
-    json_builder_add_int_value(b, d->num_vfs);
+    dt_json_add_int(b, "num_vfs", d->num_vfs);
     dt_json_add_string(b, "vfio_cdev", d->vfio_cdev);
     dt_json_add_string(b, "variant_driver", d->alias_driver);
-    json_builder_set_member_name(b, "in_use");
-    json_builder_add_boolean_value(b, d->in_use);
+    dt_json_add_bool(b, "in_use", d->in_use);
     json_builder_set_member_name(b, "migration");
     json_builder_begin_object(b);
-    json_tri(b, "supported", d->migration.value);
+    dt_json_add_tri(b, "supported", d->migration.value);
     json_builder_set_member_name(b, "flags");
     json_flags_array(b, d->mig_flags);
-    json_builder_set_member_name(b, "source");
-    json_builder_add_string_value(b, dt_source_to_string(d->migration.source));
+    dt_json_add_string(b, "source", dt_source_to_string(d->migration.source));
     json_builder_end_object(b);
     dt_json_add_fact(b, "dma_logging", d->dma_logging);
     dt_json_add_fact(b, "iommu_dirty_tracking", d->iommu_dirty);
@@ -791,14 +795,10 @@ dt_json_add_host(JsonBuilder *b, const DtHost *h)
     dt_json_add_string(b, "sysroot", h->sysroot);
     dt_json_add_string(b, "kernel", h->kernel_release);
     dt_json_add_string(b, "arch", h->arch);
-    json_builder_set_member_name(b, "page_size");
-    json_builder_add_int_value(b, h->page_size);
-    json_builder_set_member_name(b, "dev_iommu");
-    json_builder_add_boolean_value(b, h->dev_iommu);
-    json_builder_set_member_name(b, "dev_vfio_container");
-    json_builder_add_boolean_value(b, h->dev_vfio_container);
-    json_builder_set_member_name(b, "vfio_cdev");
-    json_builder_add_boolean_value(b, h->vfio_cdev_support);
+    dt_json_add_int(b, "page_size", h->page_size);
+    dt_json_add_bool(b, "dev_iommu", h->dev_iommu);
+    dt_json_add_bool(b, "dev_vfio_container", h->dev_vfio_container);
+    dt_json_add_bool(b, "vfio_cdev", h->vfio_cdev_support);
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "iommus");

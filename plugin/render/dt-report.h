@@ -23,6 +23,14 @@ char *dt_report_host_json(const DtHost *h, GPtrArray *checks);
  * helper, the daemon), so one fact is spelled one way everywhere. */
 void dt_json_add_string(JsonBuilder *b, const char *key, const char *value);  /* null if NULL */
 void dt_json_add_uint(JsonBuilder *b, const char *key, guint64 value);   /* at most G_MAXINT64 */
+void dt_json_add_int(JsonBuilder *b, const char *key, gint64 value);
+void dt_json_add_bool(JsonBuilder *b, const char *key, gboolean value);
+void dt_json_add_tri(JsonBuilder *b, const char *key, DtTri value);    /* null if unknown */
+/* A reason, as an array element: the one shape of a reason in the
+ * decision report, the probe helper's dry run and the daemon's domain
+ * state (docs/report-format.md); dt_json_add_reasons adds the array. */
+void dt_json_add_reason(JsonBuilder *b, const DtReason *r);
+void dt_json_add_reasons(JsonBuilder *b, GPtrArray *reasons);
 void dt_json_add_fact(JsonBuilder *b, const char *key, DtFact f);   /* {supported, source} */
 void dt_json_add_mig_flags(JsonBuilder *b, const char *key, guint32 flags);  /* ["stop-copy",...] */
 void dt_json_add_iommu(JsonBuilder *b, const DtIommu *u);           /* one array element */

@@ -21,9 +21,14 @@
 #   lv_fake_mdev_setup UUID   shell text for LV_NS_SETUP: a fake mdev in
 #                             the instance's view of /sys/bus
 #   lv_emulator_without_vfio DIR  a QEMU wrapper dropping vfio-pci devices
+#   lv_start_bus [RULE...]    a private bus at $LV_T/bus that lets anyone
+#                             do anything (plus <allow RULE/>, e.g.
+#                             eavesdrop="true"); sets BUS_PID and ADDR
 # Variables: LV_T (scratch dir, set by the caller), HOOK (the hook binary);
 # per lv_start call: LV_NO_HOOK=1 installs no hook, LV_NS_SETUP is shell
 # run inside the namespaces before libvirtd starts.
+
+. "$top_srcdir/tests/libvirt/qemu-conf.sh"
 
 LV_INSTANCES=""
 
@@ -65,18 +70,7 @@ listen_tcp = 0
 host_uuid = "6a1f0c9e-5d3b-4c2a-9e7f-00000000000$n"
 log_outputs = "3:file:$d/libvirtd.log"
 EOF
-    cat >"$d/etc/qemu.conf" <<EOF
-stdio_handler = "file"
-security_driver = "none"
-user = "root"
-group = "root"
-dynamic_ownership = 0
-remember_owner = 0
-cgroup_controllers = [ ]
-namespaces = [ ]
-migration_port_min = $((49152 + n * 100))
-migration_port_max = $((49152 + n * 100 + 99))
-EOF
+    lv_qemu_conf "$d/etc/qemu.conf" $((49152 + n * 100))
     # The hook wrapper restores the test knobs libvirt does not pass, logs
     # each call with its exit status, and runs the real binary.
     {
@@ -222,4 +216,28 @@ exec $(command -v qemu-system-x86_64) "\${args[@]}"
 EOF
     chmod 755 "$1/qemu-without-vfio"
     echo "$1/qemu-without-vfio"
+}
+
+lv_start_bus() {
+    local rule extra="" i=0
+    for rule in "$@"; do extra="$extra    <allow $rule/>
+"; done
+    cat >"$LV_T/bus.conf" <<EOF
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$LV_T/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+$extra  </policy>
+</busconfig>
+EOF
+    dbus-daemon --nofork --print-address=3 --config-file="$LV_T/bus.conf" \
+        3>"$LV_T/address" 2>/dev/null &
+    BUS_PID=$!
+    while [ ! -s "$LV_T/address" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    ADDR=$(head -n 1 "$LV_T/address")
 }

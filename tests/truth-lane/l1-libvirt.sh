@@ -32,6 +32,7 @@ run=$1
 src=$2
 mtty_types=$3
 . "$run/lane.env"
+. "$src/tests/libvirt/qemu-conf.sh"
 # The hosts run the installed dirtytrack with its own configuration: none
 # of the matrix's settings (l1-run.sh) may reach them.
 unset DIRTYTRACK_DATADIR DIRTYTRACK_CONFIG DIRTYTRACK_CACHE_DIR DIRTYTRACK_VIA_DAEMON
@@ -107,18 +108,7 @@ host_uuid = "7d1e3a52-4c0b-4f6e-8a39-5be0c0f1000$n"
 log_filters = "1:util.command 3:*"
 log_outputs = "1:file:$o/libvirtd.log"
 EOF
-    cat > "$d/etc/qemu.conf" <<EOF
-stdio_handler = "file"
-security_driver = "none"
-user = "root"
-group = "root"
-dynamic_ownership = 0
-remember_owner = 0
-cgroup_controllers = [ ]
-namespaces = [ ]
-migration_port_min = $((49200 + n * 100))
-migration_port_max = $((49200 + n * 100 + 99))
-EOF
+    lv_qemu_conf "$d/etc/qemu.conf" $((49200 + n * 100))
     # The system's bus configuration and the policy dirtytrack installed
     # (the system's includes only /usr/share and /etc).
     cat > "$d/bus.conf" <<EOF
