@@ -64,6 +64,7 @@ typedef enum {
     DT_HOOK_OP_MIGRATE,   /* destination gate and filter */
     DT_HOOK_OP_RESTORE,   /* filter, no gate */
     DT_HOOK_OP_PREPARE,   /* start gate when the policy asks */
+    DT_HOOK_OP_START,     /* start begin: the source's dry run, by the daemon */
     DT_HOOK_OP_EVENT,     /* started, stopped, release, reconnect: publish */
 } DtHookOp;
 
@@ -126,7 +127,8 @@ dt_hook_action(const DtHook *h)
 static void
 dt_hook_fail(const DtHook *h, DtHookResult *r, const char *why)
 {
-    if (h->kind == DT_HOOK_OP_EVENT || h->kind == DT_HOOK_OP_IGNORED) {
+    if (h->kind == DT_HOOK_OP_EVENT || h->kind == DT_HOOK_OP_IGNORED ||
+        h->kind == DT_HOOK_OP_START) {
         r->status = 0;
         return;
     }
@@ -462,7 +464,8 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     g_autoptr(DtClientAnswer) answer = NULL;
     g_autoptr(GError) error = NULL;
     DtClientOptions opts = {
-        .role = h->kind == DT_HOOK_OP_PREPARE ? DT_ROLE_SOURCE : DT_ROLE_DESTINATION,
+        .role = h->kind == DT_HOOK_OP_PREPARE || h->kind == DT_HOOK_OP_START
+                    ? DT_ROLE_SOURCE : DT_ROLE_DESTINATION,
         .op = h->op,
         .qemu_version = g_getenv("DIRTYTRACK_QEMU_VERSION"),
         .libvirt_version = g_getenv("DIRTYTRACK_LIBVIRT_VERSION"),
@@ -480,12 +483,12 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     outcome = dt_hook_daemon_serves_root(c, &same);
     if (outcome != DT_DAEMON_ANSWERED || !same)
         return outcome != DT_DAEMON_ANSWERED ? outcome : DT_DAEMON_OTHER_HOST;
-    answer = h->kind == DT_HOOK_OP_PREPARE
+    answer = h->kind == DT_HOOK_OP_PREPARE || h->kind == DT_HOOK_OP_START
                  ? dt_client_evaluate(c, h->xml, h->xml_len, &opts, &error)
                  : dt_client_filter(c, h->xml, h->xml_len, &opts, &error);
     if (!answer)
         return dt_hook_outcome(error);
-    if (h->kind != DT_HOOK_OP_PREPARE && answer->new_xml)
+    if ((h->kind == DT_HOOK_OP_MIGRATE || h->kind == DT_HOOK_OP_RESTORE) && answer->new_xml)
         g_string_assign(r->out, answer->new_xml);
     dt_hook_conclude(h, r, answer->verdict, answer->reasons);
     r->via = "daemon";
@@ -572,6 +575,14 @@ dt_hook_work(const DtHook *h, DtHookResult *r)
         (h->kind == DT_HOOK_OP_PREPARE && !h->gate_prepare)) {
         if (h->config->hook_use_daemon)
             dt_hook_publish(h, r);
+        return;
+    }
+    /* The dry run at the VM's start is the daemon's: only it can put what
+     * it found into the running VM's metadata, for the destination. */
+    if (h->kind == DT_HOOK_OP_START) {
+        if (dt_hook_ask_daemon(h, r) != DT_DAEMON_ANSWERED)
+            r->via = "publish-none";
+        r->status = 0;
         return;
     }
 
@@ -787,6 +798,8 @@ dt_hook_classify(const char *op, const char *subop)
         return DT_HOOK_OP_RESTORE;
     if (strcmp(op, "prepare") == 0 && strcmp(subop, "begin") == 0)
         return DT_HOOK_OP_PREPARE;
+    if (strcmp(op, "start") == 0 && strcmp(subop, "begin") == 0)
+        return DT_HOOK_OP_START;
     if (strcmp(op, "started") == 0 || strcmp(op, "stopped") == 0 ||
         strcmp(op, "release") == 0 || strcmp(op, "reconnect") == 0)
         return DT_HOOK_OP_EVENT;
@@ -948,6 +961,10 @@ main(int argc, char **argv)
         config->hook_fail_open = FALSE;
     }
     h.config = config;
+    /* start begin matters only where the daemon dry-runs devices */
+    if (h.kind == DT_HOOK_OP_START &&
+        (h.config_error || !config->hook_preflight || !config->hook_use_daemon))
+        h.kind = DT_HOOK_OP_IGNORED;
     h.deadline_ms = dt_hook_deadline(config);
     h.deadline_us = start_us + (gint64)h.deadline_ms * 1000;
 
@@ -974,7 +991,7 @@ main(int argc, char **argv)
         dt_file_write_all(STDOUT_FILENO, r.out->str, r.out->len);
     if (r.err->len > 0)
         dt_file_write_all(STDERR_FILENO, r.err->str, r.err->len);
-    if (h.kind == DT_HOOK_OP_EVENT || h.kind == DT_HOOK_OP_IGNORED)
+    if (h.kind == DT_HOOK_OP_EVENT || h.kind == DT_HOOK_OP_IGNORED || h.kind == DT_HOOK_OP_START)
         r.status = 0;
     dt_hook_debug(&h, &r, start_us);
     dt_hook_log(&h, &r);

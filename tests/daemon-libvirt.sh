@@ -84,7 +84,9 @@ else
     exit 1
 fi
 
-lv_start_bus
+tap_start_bus "$LV_T"
+BUS_PID=$TAP_BUS_PID
+ADDR=$TAP_BUS
 
 "$DAEMON" --address "$ADDR" --sysroot "$HOSTS/intel-dirty" --libvirt-uri "$(lv_uri 1)" \
     2>"$LV_T/daemon.log" &

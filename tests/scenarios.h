@@ -77,6 +77,10 @@ static const struct {
 #define M_NO_IOMMUFD_HOST (1u << 26)  /* a 6.12 kernel without CONFIG_IOMMUFD: no /dev/iommu, no vfio cdev */
 #define M_FP_MDEV_1       (1u << 27)  /* metadata fingerprint: the source's mdev was of type mtty-1 */
 #define M_FP_MDEV_2       (1u << 28)  /* metadata fingerprint: the source's mdev was of type mtty-2 */
+#define M_SOURCE_REPORT   (1u << 29)  /* the VM carries the source's dry-run record: its mdev's
+                                       * DMA-logging reports failed on host lv-src */
+#define M_SOURCE_ELSEWHERE (1u << 30) /* with M_SOURCE_REPORT: the record is another host's than
+                                       * the one that wrote the evaluation (the VM moved since) */
 #define M_FP_OTHER_ID     (1u << 18)  /* with M_FP_SOURCE: the source had a QAT VF (8086:4941,
                                        * qat_vfio_pci) where this host has the first device */
 
@@ -715,6 +719,13 @@ static const Scenario scenarios[] = {
       DEVICE, ALLOW, NULL, "fingerprint-mismatch", "docs/live-tuning.md (fingerprint) (an mdev of the source's type)"),
     S("/decide/qemu-10.0/mtty/destination-fingerprint-other-mdev-type -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_FP_MDEV_1, NULL, 0, DST,
       DEVICE, DENY, "fingerprint-mismatch", NULL, "Linux samples/vfio-mdev/mtty.c mtty_resume_write() (the stream's nr_ports must be this mdev's)"),
+    /* the truth lane's report-unsupported scenario: the source (Debian's
+     * kernel) dry-ran the mdev at the VM's start; the destination can log
+     * and report, but the migration would fail at setup on the source */
+    S("/decide/qemu-10.0/mtty/destination-source-dry-run-report-failed -> deny", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_SOURCE_REPORT, NULL, 0, DST,
+      DEVICE, DENY, "dma-logging-report-unsupported", "fingerprint-mismatch", "QEMU migration/ram.c ram_save_setup() fails after the destination started (the truth lane's QEMU 10.0.2 on Debian's 6.12: \"ram_save_setup failed\")"),
+    S("/decide/qemu-10.0/mtty/destination-dry-run-of-another-host -> device", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_SOURCE_REPORT | M_SOURCE_ELSEWHERE, NULL, 0, DST,
+      DEVICE, ALLOW, NULL, "dma-logging-report-unsupported", "docs/live-tuning.md (the dry run at start): only the host that wrote the evaluation speaks for where the VM leaves from"),
     S("/decide/qemu-10.0/mtty/kernel-without-iommufd -> unknown", H_INTEL_DIRTY, DEV_MDEV, Q100, LV100, M_MTTY | M_NO_IOMMUFD_HOST, NULL, 0, SRC,
       UNKNOWN, WARN, "fact-not-observed", "dma-logging-report-unsupported", "Linux include/linux/iova_bitmap.h (EOPNOTSUPP without IOMMUFD_DRIVER); report not probed"),
     /* the truth lane's QEMU 10.0.2 on Debian's 6.12: no blocker, DMA logging

@@ -110,6 +110,16 @@ else
     tap_fail "tests/data/metadata needs both valid and *-invalid.xml examples ($n_valid/$n_invalid)"
 fi
 
+# the source's dry-run record (schemas/outgoing.rng)
+n_out=0
+for f in "$DATA"/outgoing/*.xml; do
+    [ -e "$f" ] || continue
+    n_out=$((n_out + 1))
+    validate "$SCHEMAS/outgoing.rng" "$f"
+done
+[ $n_out -ge 2 ] && tap_ok "tests/data/outgoing has $n_out examples" ||
+    tap_fail "tests/data/outgoing needs valid and *-invalid.xml examples"
+
 # libvirt writes the namespace declaration on the metadata element itself,
 # so the element cut out with --xpath is a complete document.
 n_domains_md=0

@@ -281,6 +281,21 @@ build_domain(const Scenario *sc)
         add_props(h->overrides, (sc->mods & M_GLOBAL) ? NULL : sc->props);
         g_ptr_array_add(d->hostdevs, h);
     }
+    if (sc->mods & M_SOURCE_REPORT) {
+        DtReason *r = g_new0(DtReason, 1);
+
+        d->metadata->present = TRUE;
+        d->metadata->host = g_strdup("lv-src");
+        d->outgoing->present = TRUE;
+        d->outgoing->host = g_strdup((sc->mods & M_SOURCE_ELSEWHERE) ? "lv-elsewhere" : "lv-src");
+        d->outgoing->time = g_strdup("2026-12-07T05:47:08Z");
+        r->code = g_strdup("dma-logging-report-unsupported");
+        r->severity = DT_SEVERITY_ERROR;
+        r->device = g_strdup("c2177883-f1bb-47f0-914d-32a22e3a8804");
+        r->message = g_strdup("Device c2177883-f1bb-47f0-914d-32a22e3a8804 starts DMA logging "
+                              "but its reports fail (EOPNOTSUPP was observed)");
+        g_ptr_array_add(d->outgoing->reasons, r);
+    }
     if (sc->mods & (M_FP_SOURCE | M_FP_MDEV_1 | M_FP_MDEV_2)) {
         DtMetadata *m = d->metadata;
         m->present = TRUE;

@@ -315,6 +315,60 @@ test_set_evaluation_round_trip(void)
     g_assert_null(((DtFingerprintDevice *)g_ptr_array_index(back->fp_devices, 1))->vendor_device);
 }
 
+/* The source's dry-run record: the fragment the daemon writes is what a
+ * destination's domain model reads, inside a libvirt domain beside
+ * dirtytrack's element; what the schema refuses is refused. */
+static void
+test_outgoing_round_trip(void)
+{
+    g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func((GDestroyNotify)dt_reason_free);
+    DtReason *r = g_new0(DtReason, 1);
+    g_autofree char *frag = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(DtDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    const DtReason *back;
+
+    r->code = g_strdup("dma-logging-report-unsupported");
+    r->severity = DT_SEVERITY_ERROR;
+    r->device = g_strdup("c2177883-f1bb-47f0-914d-32a22e3a8804");
+    r->message = g_strdup("Device c2177883 starts DMA logging but its reports fail <&>");
+    g_ptr_array_add(reasons, r);
+    frag = dt_outgoing_fragment("lv-src", "2026-12-07T05:47:08Z", reasons);
+    g_assert_nonnull(frag);
+    g_assert_nonnull(strstr(frag, "xmlns=\"" DT_OUTGOING_NS "\""));
+    xml = g_strdup_printf("<domain type='kvm'><name>vm</name><memory>1048576</memory>"
+                          "<metadata><dirtytrack:dirtytrack xmlns:dirtytrack='" NS "'>"
+                          "<dirtytrack:evaluation verdict='allow' host='lv-src'/>"
+                          "</dirtytrack:dirtytrack>%s</metadata></domain>", frag);
+    dom = dt_domain_parse(xml, strlen(xml), &error);
+    g_assert_no_error(error);
+    g_assert_true(dom->outgoing->present);
+    g_assert_cmpstr(dom->outgoing->host, ==, "lv-src");
+    g_assert_cmpstr(dom->outgoing->time, ==, "2026-12-07T05:47:08Z");
+    g_assert_cmpuint(dom->outgoing->reasons->len, ==, 1);
+    back = g_ptr_array_index(dom->outgoing->reasons, 0);
+    g_assert_cmpstr(back->code, ==, r->code);
+    g_assert_cmpstr(back->device, ==, r->device);
+    g_assert_cmpstr(back->message, ==, r->message);
+    g_assert_cmpint(back->severity, ==, DT_SEVERITY_ERROR);
+    g_clear_pointer(&dom, dt_domain_free);
+
+    /* no host, or a code the engine never writes: refused, said so */
+    for (guint i = 0; i < 2; i++) {
+        g_autofree char *bad = g_strdup_printf(
+            "<domain type='kvm'><name>vm</name><memory>1048576</memory><metadata>"
+            "<outgoing xmlns='" DT_OUTGOING_NS "'%s><reason code='%s'>x</reason></outgoing>"
+            "</metadata></domain>", i == 0 ? "" : " host='h'", i == 0 ? "a-b" : "Not A Code");
+
+        g_clear_error(&error);
+        dom = dt_domain_parse(bad, strlen(bad), &error);
+        g_assert_null(dom);
+        g_assert_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT);
+        g_assert_nonnull(strstr(error->message, "outgoing"));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -326,5 +380,6 @@ main(int argc, char **argv)
                     test_fragment_equals_rewrite);
     g_test_add_func("/metadata/evaluation/from-decision-round-trips",
                     test_set_evaluation_round_trip);
+    g_test_add_func("/metadata/outgoing/fragment-parses-in-a-domain", test_outgoing_round_trip);
     return g_test_run();
 }

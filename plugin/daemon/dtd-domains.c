@@ -12,6 +12,7 @@
 
 #include "dbus/dt-dbus-api.h"
 #include "render/dt-report.h"
+#include "decide/dt-decide.h"
 #include "model/dt-util.h"
 #include "dbus/dtbus.h"
 #include "daemon/dtd.h"
@@ -30,7 +31,51 @@ dtd_domains_state_free(DtdDomainState *s)
     g_free(s->reasons_json);
     g_free(s->virt_event);
     g_free(s->virt_time);
+    g_clear_pointer(&s->dry_run, g_ptr_array_unref);
+    g_free(s->dry_run_time);
     g_free(s);
+}
+
+static DtReason *
+reason_copy(const DtReason *r)
+{
+    DtReason *c = g_new0(DtReason, 1);
+
+    c->code = g_strdup(r->code);
+    c->severity = r->severity;
+    c->device = g_strdup(r->device);
+    c->message = g_strdup(r->message);
+    return c;
+}
+
+void
+dtd_domains_record_dry_run(DtdDomainState *s, const DtDecision *dec, const char *time)
+{
+    g_clear_pointer(&s->dry_run, g_ptr_array_unref);
+    s->dry_run = g_ptr_array_new_with_free_func((GDestroyNotify)dt_reason_free);
+    /* only what fails a migration at setup with no blocker before it: the
+     * rest QEMU refuses by itself, with its own words, before sending */
+    for (guint i = 0; dec && i < dec->reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(dec->reasons, i);
+
+        if (r->severity == DT_SEVERITY_ERROR && g_strcmp0(r->code, DT_R_DMA_LOGGING_REPORT) == 0)
+            g_ptr_array_add(s->dry_run, reason_copy(r));
+    }
+    dt_set_str(&s->dry_run_time, time);
+}
+
+GPtrArray *
+dtd_domains_dry_run(DtdDaemon *d, const char *name)
+{
+    DtdDomainState *s = dtd_domains_get(d, name, FALSE);
+    GPtrArray *copy;
+
+    if (!s || !s->dry_run)
+        return NULL;
+    copy = g_ptr_array_new_with_free_func((GDestroyNotify)dt_reason_free);
+    for (guint i = 0; i < s->dry_run->len; i++)
+        g_ptr_array_add(copy, reason_copy(g_ptr_array_index(s->dry_run, i)));
+    return copy;
 }
 
 char *
@@ -134,6 +179,11 @@ dtd_domains_lifecycle(DtdDaemon *d, const char *name, const char *event, int det
         s->migrating = g_str_equal(event, "started") || g_str_equal(event, "suspended");
     else if (!running)
         s->migrating = FALSE;
+    /* the next run of the VM gets a dry run of its own */
+    if (g_str_equal(event, "stopped")) {
+        g_clear_pointer(&s->dry_run, g_ptr_array_unref);
+        g_clear_pointer(&s->dry_run_time, g_free);
+    }
     dt_set_str(&s->virt_event, event);
     s->virt_detail = detail;
     g_free(s->virt_time);
@@ -192,6 +242,16 @@ dtd_domains_state_json(DtdDaemon *d, const DtdDomainState *s)
         dt_json_add_string(b, "time", s->eval_time);
         json_builder_set_member_name(b, "reasons");
         json_builder_add_value(b, g_steal_pointer(&reasons));
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+    json_builder_set_member_name(b, "dry-run");
+    if (s->dry_run) {
+        json_builder_begin_object(b);
+        dt_json_add_string(b, "time", s->dry_run_time);
+        json_builder_set_member_name(b, "reasons");
+        dt_json_add_reasons(b, s->dry_run);
         json_builder_end_object(b);
     } else {
         json_builder_add_null_value(b);

@@ -29,6 +29,16 @@
 #include "dbus/dtbus.h"
 #include "daemon/dtd.h"
 
+/* The hook's `start begin`: the devices are bound and QEMU does not hold
+ * them yet, the one moment the source can dry-run what its migration
+ * will need (DtOutgoing). */
+static gboolean
+dry_run_at_start(const DtdJob *job)
+{
+    return job->kind == DTD_JOB_EVALUATE && g_strcmp0(job->args.op, "start") == 0 &&
+           job->args.role == DT_ROLE_SOURCE;
+}
+
 /* The hook's migrate filter dry-runs the tracking when the host's
  * configuration opts in.  Only for root (libvirt's hook): the dry run
  * opens idle devices, which resets them, and no other caller may make
@@ -37,7 +47,8 @@ static gboolean
 wants_preflight(const DtdDaemon *d, const DtdJob *job)
 {
     return !job->user_lane && d->config && d->config->hook_preflight && job->args.op &&
-           g_str_equal(job->args.op, "migrate") && job->args.role == DT_ROLE_DESTINATION;
+           ((g_str_equal(job->args.op, "migrate") && job->args.role == DT_ROLE_DESTINATION) ||
+            dry_run_at_start(job));
 }
 
 static void
@@ -195,14 +206,19 @@ eval_answer(DtdJob *job)
     if (job->error) {
         reply = dtd_error_reply(job->msg, job->error);
     } else if (job->kind == DTD_JOB_EVALUATE) {
-        DtdDomainState *s = job->privileged && job->eval->domain->name
-                                ? dtd_domains_get(d, job->eval->domain->name, FALSE)
+        gboolean dry_run = job->preflight && dry_run_at_start(job);
+        const char *name = job->eval->domain->name;
+        DtdDomainState *s = job->privileged && name && dtd_args_check_domain_name(name, NULL)
+                                ? dtd_domains_get(d, name, dry_run)
                                 : NULL;
 
         /* Only a privileged caller updates what we know of a domain, and
-         * only of one we already track: anyone may ask "what if". */
+         * only of one we already track (or one that starts): anyone may
+         * ask "what if". */
         if (s)
             dtd_domains_record(s, job->args.role, job->eval->decision, job->time);
+        if (s && dry_run)
+            dtd_domains_record_dry_run(s, job->eval->decision, job->time);
         reply = eval_reply(job);
         /* keep it if nothing it was read from has moved since */
         if (reply && job->entry && d->cache && d->host == job->from.base &&

@@ -71,6 +71,49 @@ typedef struct {
     gboolean has_vfio;            /* libvirt >= 10.6 reports it */
 } DtdObservation;
 
+/* What the START of a job needs from an evaluation of the domain: made
+ * when the domain starts (PUBLISH), so that the first iteration only runs
+ * the model and sets the limit.  It holds while the live definition, the
+ * variant-driver database and the host's capabilities are the ones it was
+ * made from; otherwise the START evaluates again. */
+typedef struct {
+    gboolean valid;
+    gboolean applicable;          /* the domain has VFIO devices */
+    char *mode, *verdict;
+    guint64 budget;               /* the policy's max-downtime-ms */
+    char *block_code, *block_message;   /* the gate's first refusal, if any */
+    DtCostInputs in;              /* the model's inputs from the decision */
+    guint64 policy_bandwidth;     /* the metadata's bandwidth-mib-s, 0 = none */
+    char *xml_sum;                /* SHA-256 of the live XML after publishing */
+    guint64 vdb_gen;
+    char *host_fp;                /* the host snapshot's fingerprint then */
+} DtdPlan;
+
+static void
+plan_clear(DtdPlan *p)
+{
+    g_free(p->mode);
+    g_free(p->verdict);
+    g_free(p->block_code);
+    g_free(p->block_message);
+    g_free(p->xml_sum);
+    g_free(p->host_fp);
+    memset(p, 0, sizeof(*p));
+}
+
+static void
+plan_copy(DtdPlan *dst, const DtdPlan *src)
+{
+    plan_clear(dst);
+    *dst = *src;
+    dst->mode = g_strdup(src->mode);
+    dst->verdict = g_strdup(src->verdict);
+    dst->block_code = g_strdup(src->block_code);
+    dst->block_message = g_strdup(src->block_message);
+    dst->xml_sum = g_strdup(src->xml_sum);
+    dst->host_fp = g_strdup(src->host_fp);
+}
+
 typedef enum {
     TASK_PUBLISH,        /* write the fingerprint into the metadata */
     TASK_START,          /* first iteration: evaluate, model, first limit */
@@ -109,6 +152,10 @@ typedef struct {
     char *abort_code, *abort_message;
     gboolean metadata_written;
     char *error;                  /* what failed, untranslated libvirt text */
+    guint64 took_ms;              /* the task's run in the pool */
+    DtdPlan plan;                 /* PUBLISH: made; START: given, or made */
+    GPtrArray *dry_run;           /* PUBLISH: the dry run at the VM's start, NULL if none */
+    gboolean plan_reused;         /* START: the domain start's plan held */
 } DtdTuneTask;
 
 typedef struct {
@@ -139,6 +186,13 @@ typedef struct {
 
     /* the fingerprint this daemon last wrote into the metadata */
     char *published_fingerprint, *published_time;
+    /* the last task that failed: why the record lacks what it would set */
+    char *error_task, *error, *error_time;
+    guint error_iteration;
+    guint64 error_took_ms;
+    DtdPlan plan;                 /* from the last PUBLISH */
+    const char *plan_source;      /* this job's: "domain-start" or "first-iteration" */
+    guint64 start_task_ms;        /* how long this job's START took */
 } DtdTune;
 
 /* The read-write connection: only ever touched by the pool's one thread
@@ -158,6 +212,9 @@ task_free(DtdTuneTask *t)
     g_free(t->abort_code);
     g_free(t->abort_message);
     g_free(t->error);
+    plan_clear(&t->plan);
+    if (t->dry_run)
+        g_ptr_array_unref(t->dry_run);
     g_free(t);
 }
 
@@ -176,6 +233,10 @@ tune_free(DtdTune *t)
     g_free(t->abort_time);
     g_free(t->published_fingerprint);
     g_free(t->published_time);
+    g_free(t->error_task);
+    g_free(t->error);
+    g_free(t->error_time);
+    plan_clear(&t->plan);
     g_free(t);
 }
 
@@ -254,6 +315,7 @@ evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out)
         return NULL;
     }
     e = dt_evaluate(xml, strlen(xml), &opts, &error);
+    t->plan.vdb_gen = vdb ? vdb->gen : 0;
     dtd_vdb_unref(vdb);
     if (!e) {
         g_free(t->error);
@@ -331,6 +393,30 @@ publish(DtdTuneTask *t, virDomainPtr dom, const char *xml, const DtDecision *dec
     return set_metadata(t, dom, frag, DT_METADATA_PREFIX, DT_METADATA_NS);
 }
 
+/* The dry run at the VM's start, where the destination's gate reads it
+ * (DtOutgoing): written when it refused something; removed when it
+ * refused nothing, or when the record the VM carries was written by
+ * another host (it arrived with it).  A record of this host with no dry
+ * run known (the daemon restarted since the VM started) stays. */
+static gboolean
+publish_dry_run(DtdTuneTask *t, virDomainPtr dom, const DtOutgoing *carried)
+{
+    g_autofree char *frag = NULL;
+
+    if (t->dry_run && t->dry_run->len > 0) {
+        frag = dt_outgoing_fragment(t->d->hostname, t->time, t->dry_run);
+        return frag && set_metadata(t, dom, frag, DT_OUTGOING_PREFIX, DT_OUTGOING_NS);
+    }
+    if (!carried->present || (!t->dry_run && g_strcmp0(carried->host, t->d->hostname) == 0))
+        return TRUE;
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, NULL, NULL, DT_OUTGOING_NS,
+                             VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        task_error(t, "virDomainSetMetadata");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Aborts the job for code/message and records why, in the metadata too. */
 static void
 abort_job(DtdTuneTask *t, virDomainPtr dom, const char *code, const char *message,
@@ -372,6 +458,46 @@ first_error(const DtDecision *dec)
     return NULL;
 }
 
+/* The plan for a job of the evaluated domain (DtdPlan). */
+static void
+make_plan(DtdPlan *p, const DtEvaluation *e)
+{
+    const DtDecision *dec = e->decision;
+    const DtMetadata *m = e->domain->metadata;
+    const DtReason *block;
+
+    p->valid = TRUE;
+    p->applicable = dec->devices->len > 0;
+    if (!p->applicable)
+        return;
+    dt_set_str(&p->mode, dt_mode_to_string(dec->mode));
+    dt_set_str(&p->verdict, dt_verdict_to_string(dec->verdict));
+    p->budget = e->policy.max_downtime_ms;
+    /* What the gate would refuse (perpetual mode the policy forbids, a
+     * downtime over budget, a device that cannot migrate) is stopped at
+     * the first iteration, before the bulk pass moved anything. */
+    block = dec->verdict == DT_VERDICT_DENY ? first_error(dec) : NULL;
+    if (block) {
+        dt_set_str(&p->block_code, block->code);
+        dt_set_str(&p->block_message, block->message);
+    }
+    dt_cost_inputs_from_decision(&p->in, dec, &e->policy, e->host);
+    p->policy_bandwidth = m->present && m->has_bandwidth ? m->bandwidth_mib_s : 0;
+}
+
+/* SHA-256 of the live definition, NULL if libvirt cannot give it. */
+static char *
+live_xml_sum(DtdTuneTask *t, virDomainPtr dom)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+
+    if (!xml) {
+        task_error(t, "virDomainGetXMLDesc");
+        return NULL;
+    }
+    return g_compute_checksum_for_string(G_CHECKSUM_SHA256, xml, -1);
+}
+
 static void
 run_publish(DtdTuneTask *t, virDomainPtr dom)
 {
@@ -386,55 +512,66 @@ run_publish(DtdTuneTask *t, virDomainPtr dom)
     if (!t->applicable)
         return;
     t->fingerprint = g_strdup(e->decision->fingerprint);
-    t->metadata_written = publish(t, dom, xml, e->decision);
+    t->metadata_written = publish(t, dom, xml, e->decision) &&
+                          publish_dry_run(t, dom, e->domain->outgoing);
+    make_plan(&t->plan, e);
+    /* what the START will compare: the definition with our element in it */
+    t->plan.xml_sum = live_xml_sum(t, dom);
+    if (!t->metadata_written || !t->plan.xml_sum)
+        plan_clear(&t->plan);
 }
 
 static void
 run_start(DtdTuneTask *t, virDomainPtr dom)
 {
     g_autofree char *xml = NULL;
-    g_autoptr(DtEvaluation) e = evaluate_live(t, dom, &xml);
+    g_autoptr(DtEvaluation) e = NULL;
     g_autoptr(GError) error = NULL;
-    const DtDecision *dec;
-    const DtReason *block;
-    const DtMetadata *m;
     DtCostInputs in;
     DtCostResult r;
     unsigned long speed = 0;
     guint k;
 
-    if (!e)
-        return;
-    dec = e->decision;
-    m = e->domain->metadata;
-    t->applicable = dec->devices->len > 0;
+    /* The plan made when the domain started holds while its definition is
+     * the one it was made from; else evaluate now. */
+    if (t->plan.valid) {
+        g_autofree char *sum = live_xml_sum(t, dom);
+
+        t->plan_reused = sum && g_strcmp0(sum, t->plan.xml_sum) == 0;
+        if (!t->plan_reused)
+            plan_clear(&t->plan);
+    }
+    if (!t->plan_reused) {
+        e = evaluate_live(t, dom, &xml);
+        if (!e)
+            return;
+        make_plan(&t->plan, e);
+    }
+    t->applicable = t->plan.applicable;
     if (!t->applicable)
         return;
-    t->mode = g_strdup(dt_mode_to_string(dec->mode));
-    t->verdict = g_strdup(dt_verdict_to_string(dec->verdict));
-    t->budget = e->policy.max_downtime_ms;
+    t->mode = g_strdup(t->plan.mode);
+    t->verdict = g_strdup(t->plan.verdict);
+    t->budget = t->plan.budget;
 
-    /* What the gate would refuse (perpetual mode the policy forbids, a
-     * downtime over budget, a device that cannot migrate) is stopped now,
-     * before the bulk pass moved anything. */
-    block = dec->verdict == DT_VERDICT_DENY ? first_error(dec) : NULL;
-    if (block) {
-        abort_job(t, dom, block->code, block->message, FALSE);
+    if (t->plan.block_code) {
+        abort_job(t, dom, t->plan.block_code, t->plan.block_message, FALSE);
         /* after the abort: libvirt lets no metadata change into a running
-         * migration job, it would wait for the job to end */
-        if (t->aborted && !publish(t, dom, xml, dec))
+         * migration job, it would wait for the job to end (a reused plan's
+         * evaluation is in the metadata since the domain started) */
+        if (t->aborted && e && !publish(t, dom, xml, e->decision))
             g_clear_pointer(&t->error, g_free);   /* the abort matters, not the record */
         return;
     }
 
-    dt_cost_inputs_from_decision(&in, dec, &e->policy, e->host);
-    if (m->present && m->has_bandwidth && m->bandwidth_mib_s > 0) {
-        if (virDomainMigrateSetMaxSpeed(dom, m->bandwidth_mib_s, 0) < 0) {
+    in = t->plan.in;
+    if (t->plan.policy_bandwidth > 0) {
+        if (virDomainMigrateSetMaxSpeed(dom, t->plan.policy_bandwidth, 0) < 0) {
             task_error(t, "virDomainMigrateSetMaxSpeed");
             return;
         }
-        t->bandwidth_set = m->bandwidth_mib_s;
-        in.bandwidth_mib_s = m->bandwidth_mib_s;
+        t->bandwidth_set = t->plan.policy_bandwidth;
+        in.bandwidth_mib_s = t->plan.policy_bandwidth;
     } else if (virDomainMigrateGetMaxSpeed(dom, &speed, 0) == 0 && speed > 0 &&
                speed < DTD_TUNE_UNLIMITED_MIB_S) {
         /* the operator capped this migration: that is the link the
@@ -582,6 +719,7 @@ tune_worker(gpointer data, gpointer pool_data)
     DtdTuneTask *t = data;
     virConnectPtr conn;
     virDomainPtr dom = NULL;
+    gint64 begun = g_get_monotonic_time();
 
     t->time = dt_timestamp_now();
     conn = rw_connection(t);
@@ -610,6 +748,7 @@ tune_worker(gpointer data, gpointer pool_data)
         }
         virDomainFree(dom);
     }
+    t->took_ms = (guint64)(g_get_monotonic_time() - begun) / 1000;
     g_idle_add(task_done, t);
 }
 
@@ -669,6 +808,16 @@ task_new(DtdDaemon *d, DtdTaskKind kind, const char *name)
     return t;
 }
 
+/* A PUBLISH carries what the dry run at the VM's start found. */
+static DtdTuneTask *
+publish_task_new(DtdDaemon *d, const char *name)
+{
+    DtdTuneTask *t = task_new(d, TASK_PUBLISH, name);
+
+    t->dry_run = dtd_domains_dry_run(d, name);
+    return t;
+}
+
 /* The STEP for the iteration the job is at now: from the second on QEMU
  * has numbers to read, so every iteration plans again. */
 static void
@@ -717,6 +866,10 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
     g_autofree char *detail = NULL;
 
     if (t->kind == TASK_PUBLISH) {
+        if (t->plan.valid) {
+            plan_copy(&tune->plan, &t->plan);
+            dt_set_str(&tune->plan.host_fp, d->host ? d->host->fingerprint : NULL);
+        }
         if (t->metadata_written) {
             dt_set_str(&tune->published_fingerprint, t->fingerprint);
             dt_set_str(&tune->published_time, t->time);
@@ -727,6 +880,8 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
     }
     if (t->kind == TASK_START) {
         tune->started = TRUE;
+        tune->plan_source = t->plan_reused ? "domain-start" : "first-iteration";
+        tune->start_task_ms = t->took_ms;
         tune->applicable = t->applicable;
         if (!t->applicable) {
             if (!t->error)
@@ -799,6 +954,18 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
         step_for_iteration(d, tune);
 }
 
+static const char *
+task_kind_name(DtdTaskKind kind)
+{
+    switch (kind) {
+    case TASK_PUBLISH: return "publish";
+    case TASK_START: return "start";
+    case TASK_STEP: return "step";
+    case TASK_POSTCOPY: return "postcopy";
+    }
+    return "?";
+}
+
 static gboolean
 task_done(gpointer data)
 {
@@ -807,7 +974,15 @@ task_done(gpointer data)
     DtdTune *tune = d->tunes ? g_hash_table_lookup(d->tunes, t->name) : NULL;
 
     if (t->error)
-        g_warning("Tuning %s: %s", t->name, t->error);
+        g_warning("Tuning %s (%s task, iteration %u, %" PRIu64 " ms): %s", t->name,
+                  task_kind_name(t->kind), t->iteration, t->took_ms, t->error);
+    if (tune && t->error) {
+        dt_set_str(&tune->error_task, task_kind_name(t->kind));
+        dt_set_str(&tune->error, t->error);
+        dt_set_str(&tune->error_time, t->time);
+        tune->error_iteration = t->iteration;
+        tune->error_took_ms = t->took_ms;
+    }
     if (tune) {
         tune->busy = FALSE;
         apply_result(d, tune, t);
@@ -865,8 +1040,16 @@ on_iteration(virConnectPtr conn, virDomainPtr dom, int iteration, void *opaque)
         g_clear_pointer(&tune->abort_code, g_free);
         g_clear_pointer(&tune->abort_message, g_free);
         g_clear_pointer(&tune->abort_time, g_free);
+        g_clear_pointer(&tune->error, g_free);
         tune->iteration = iteration;
+        tune->plan_source = NULL;
+        tune->start_task_ms = 0;
         t->iteration = iteration;
+        /* the domain start's plan, unless the database or the host changed
+         * since (the definition is compared in the task) */
+        if (tune->plan.valid && tune->plan.vdb_gen == dtd_vdb_gen(d) &&
+            g_strcmp0(tune->plan.host_fp, d->host ? d->host->fingerprint : NULL) == 0)
+            plan_copy(&t->plan, &tune->plan);
         enqueue(d, tune, t);
         return 0;
     }
@@ -906,7 +1089,7 @@ on_device_changed(virConnectPtr conn, virDomainPtr dom, const char *alias, void 
     const char *name = virDomainGetName(dom);
 
     if (name && d->tunes)
-        enqueue(d, tune_get(d, name), task_new(d, TASK_PUBLISH, name));
+        enqueue(d, tune_get(d, name), publish_task_new(d, name));
     return 0;
 }
 
@@ -940,7 +1123,7 @@ dtd_tune_lifecycle(DtdDaemon *d, const char *name, int event, int detail)
          * host offers (an arrival waits for the resume: during the incoming
          * job the definition is the hook's) */
         tune = tune_get(d, name);
-        enqueue(d, tune, task_new(d, TASK_PUBLISH, name));
+        enqueue(d, tune, publish_task_new(d, name));
         return;
     }
     tune = g_hash_table_lookup(d->tunes, name);
@@ -956,6 +1139,8 @@ dtd_tune_lifecycle(DtdDaemon *d, const char *name, int event, int detail)
                (event == VIR_DOMAIN_EVENT_RESUMED && detail != VIR_DOMAIN_EVENT_RESUMED_POSTCOPY)) {
         /* gone, or running on here after a failed/aborted job */
         tune->job_active = FALSE;
+        if (event == VIR_DOMAIN_EVENT_STOPPED)
+            plan_clear(&tune->plan);
     }
 }
 
@@ -997,10 +1182,8 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
         return NULL;
     b = json_builder_new();
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "job-active");
-    json_builder_add_boolean_value(b, t->job_active);
-    json_builder_set_member_name(b, "vfio");
-    json_builder_add_boolean_value(b, t->applicable);
+    dt_json_add_bool(b, "job-active", t->job_active);
+    dt_json_add_bool(b, "vfio", t->applicable);
     dt_json_add_uint(b, "iteration", t->iteration);
     dt_json_add_string(b, "mode", t->mode);
     dt_json_add_uint(b, "downtime-limit-ms", t->limit_ms);
@@ -1011,6 +1194,8 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
     dt_json_add_uint(b, "predicted-downtime-ms", t->predicted_downtime_ms);
     dt_json_add_uint(b, "predicted-total-ms", t->predicted_total_ms);
     dt_json_add_uint(b, "max-downtime-ms", t->budget);
+    dt_json_add_string(b, "plan", t->plan_source);
+    dt_json_add_uint(b, "start-task-ms", t->start_task_ms);
     json_builder_set_member_name(b, "observed");
     if (t->observed) {
         json_builder_begin_object(b);
@@ -1058,6 +1243,18 @@ dtd_tune_state_json(DtdDaemon *d, const char *name)
     }
     dt_json_add_string(b, "published-fingerprint", t->published_fingerprint);
     dt_json_add_string(b, "published-time", t->published_time);
+    json_builder_set_member_name(b, "last-error");
+    if (t->error) {
+        json_builder_begin_object(b);
+        dt_json_add_string(b, "task", t->error_task);
+        dt_json_add_uint(b, "iteration", t->error_iteration);
+        dt_json_add_uint(b, "task-ms", t->error_took_ms);
+        dt_json_add_string(b, "message", t->error);
+        dt_json_add_string(b, "time", t->error_time);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
     json_builder_end_object(b);
     return dtd_json_string(b);
 }

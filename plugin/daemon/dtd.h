@@ -95,6 +95,11 @@ typedef struct {
     char *virt_event;        /* last libvirt lifecycle event, NULL if none */
     int virt_detail;
     char *virt_time;
+    /* the dry run at its start (hook `start begin`, `[hook] preflight`):
+     * what its devices refused that makes leaving fail at setup (DtReason*,
+     * possibly none); NULL when no dry run ran for this run of the VM */
+    GPtrArray *dry_run;
+    char *dry_run_time;
 } DtdDomainState;
 
 typedef struct {
@@ -332,6 +337,11 @@ void dtd_domains_record_result(DtdDomainState *s, DtRole role, const char *verdi
                                const char *mode, const char *fingerprint, const char *time,
                                const char *reasons_json);
 void dtd_domains_emit_gated(DtdDaemon *d, const DtdDomainState *s);
+/* A source evaluation with the dry run at the VM's start: what the
+ * destination must know (DtOutgoing) is kept for the PUBLISH. */
+void dtd_domains_record_dry_run(DtdDomainState *s, const DtDecision *dec, const char *time);
+/* A copy of the dry run's reasons (NULL if none ran). */
+GPtrArray *dtd_domains_dry_run(DtdDaemon *d, const char *name);
 /* A HookEvent job's answer: the state it sets. */
 void dtd_domains_hook_event(DtdDaemon *d, const DtdJob *job);
 /* GetDomainState's document. */

@@ -92,6 +92,7 @@ typedef enum {
     R_RANGE_ASSUMED,
     R_DMA_REPORT,
     R_DMA_REPORT_PREDICTED,
+    R_SOURCE_DMA_REPORT,
     R_POSTCOPY,
     R_POSTCOPY_OLD,
     R_PREDICTION,
@@ -299,6 +300,11 @@ static const DtRule rules[R_N] = {
         "a kernel without /dev/iommu may lack IOMMUFD_DRIVER, unless the driver selects it",
         "Linux drivers/iommu/iommufd/Kconfig (IOMMUFD_DRIVER), drivers/vfio/pci/mlx5/Kconfig and "
         "drivers/vfio/pci/pds/Kconfig (select IOMMUFD_DRIVER)" },
+    [R_SOURCE_DMA_REPORT] = { DT_R_DMA_LOGGING_REPORT, DT_SEVERITY_ERROR,
+        "the source host's dry run at the VM's start saw DMA-logging reports fail: QEMU there "
+        "starts the migration and fails at setup, after the destination started its QEMU",
+        "Linux drivers/vfio/vfio_main.c vfio_ioctl_device_feature_logging_report(); QEMU "
+        "hw/vfio/listener.c vfio_devices_query_dirty_bitmap(), migration/ram.c ram_save_setup()" },
     [R_POSTCOPY] = { DT_R_POSTCOPY_UNSUPPORTED, DT_SEVERITY_INFO,
         "QEMU 8.2+ refuses post-copy with VFIO devices",
         "QEMU hw/vfio/migration.c vfio_save_prepare() (8.2)" },
@@ -560,6 +566,7 @@ qemu_words(const Ctx *c, DtRuleId rule, const DevCtx *d, DtKind kind, const char
         *phase = "cmdline";
         return g_strdup("Parameter 'qom-type' does not accept value 'iommufd'");
     case R_DMA_REPORT:
+    case R_SOURCE_DMA_REPORT:
         *phase = "migrate";
         return name ? g_strdup_printf("%s: Failed to get DMA logging report", name) : NULL;
     case R_RANGE_DEVICE:
@@ -2127,6 +2134,36 @@ fingerprint_checks(Ctx *c)
     }
 }
 
+/* What the source's dry run at the VM's start recorded (DtOutgoing): a
+ * device whose DMA-logging reports failed there makes QEMU on the source
+ * fail at setup, with no blocker to stop `virsh migrate` first.  Only the
+ * record of the host that also wrote the evaluation the VM carries counts:
+ * one written elsewhere (the VM has moved since) says nothing of where it
+ * leaves from now. */
+static void
+source_dry_run_checks(Ctx *c)
+{
+    const DtOutgoing *o = c->in->domain->outgoing;
+    const DtMetadata *m = c->in->domain->metadata;
+
+    if (!o || !o->present || !m->present || g_strcmp0(m->host, o->host) != 0)
+        return;
+    for (guint i = 0; i < o->reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(o->reasons, i);
+
+        if (strcmp(r->code, DT_R_DMA_LOGGING_REPORT) != 0)
+            continue;
+        add_reason(c, R_SOURCE_DMA_REPORT, DT_SEVERITY_ERROR, KIND_ARRIVE, NULL,
+                   _("On the source host %s, the dry run at this VM's start (%s) found device "
+                     "%s's DMA-logging reports failing (\"%s\"): QEMU there raises no blocker, "
+                     "yet it would fail at setup (ram_save_setup) after this host had started "
+                     "the VM's QEMU. Refused before the source sends anything. Migrate this VM "
+                     "from a host whose kernel has IOMMUFD, or with "
+                     "x-device-dirty-page-tracking=off and enable-migration=on."),
+                   o->host, o->time ? o->time : "?", r->device ? r->device : "?", r->message);
+    }
+}
+
 static void
 destination_checks(Ctx *c)
 {
@@ -2519,6 +2556,7 @@ policy:
         if (in->role == DT_ROLE_DESTINATION) {
             destination_checks(c);
             fingerprint_checks(c);
+            source_dry_run_checks(c);
         }
         if (in->policy.require_migratable && (c->leave_blocked || c->fails_at_setup ||
                                               mode == DT_MODE_NONE ||

@@ -547,12 +547,21 @@ parse_qemu_override(xmlNode *override, DtDomain *d, GError **error)
 static gboolean
 parse_metadata(xmlNode *metadata, DtDomain *d, GError **error)
 {
+    gboolean mine = FALSE, outgoing = FALSE;
+
+    /* libvirt keeps one element per namespace; the first of each is ours */
     for (xmlNode *c = metadata ? metadata->children : NULL; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE || !c->ns || !c->ns->href ||
-            strcmp((const char *)c->ns->href, DT_METADATA_NS) != 0)
+        if (c->type != XML_ELEMENT_NODE || !c->ns || !c->ns->href)
             continue;
-        /* libvirt keeps one element per namespace; the first is ours */
-        return dt_metadata_parse_node(c, d->metadata, error);
+        if (!mine && strcmp((const char *)c->ns->href, DT_METADATA_NS) == 0) {
+            mine = TRUE;
+            if (!dt_metadata_parse_node(c, d->metadata, error))
+                return FALSE;
+        } else if (!outgoing && strcmp((const char *)c->ns->href, DT_OUTGOING_NS) == 0) {
+            outgoing = TRUE;
+            if (!dt_outgoing_parse_node(c, d->outgoing, error))
+                return FALSE;
+        }
     }
     return TRUE;
 }

@@ -733,3 +733,103 @@ dt_metadata_fragment(const char *xml, gsize len, const DtDecision *d, const char
     }
     return g_strdup((const char *)xmlBufferContent(buf));
 }
+
+/* ---- the source's dry run (DtOutgoing) ------------------------------------------ */
+
+/* A reason code as the engine writes them: lower-case words and dashes. */
+static gboolean
+code_ok(const char *s)
+{
+    if (!s || !*s || strlen(s) > 63)
+        return FALSE;
+    for (const char *p = s; *p; p++)
+        if (!g_ascii_islower(*p) && !g_ascii_isdigit(*p) && *p != '-')
+            return FALSE;
+    return TRUE;
+}
+
+gboolean
+dt_outgoing_parse_node(xmlNode *node, DtOutgoing *out, GError **error)
+{
+    static const char *const root_attrs[] = { "host", "time", NULL };
+    static const char *const reason_attrs[] = { "code", "device", NULL };
+    g_autoptr(GPtrArray) reasons =
+        g_ptr_array_new_with_free_func((GDestroyNotify)dt_reason_free);
+    g_autofree char *host = NULL;
+
+    if (!dt_xml_node_is(node, "outgoing", DT_OUTGOING_NS)) {
+        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
+                    _("dirtytrack outgoing record: the element must be <outgoing>"));
+        return FALSE;
+    }
+    if (!md_check_attrs(node, "outgoing", root_attrs, error))
+        return FALSE;
+    host = dt_xml_prop(node, "host");
+    if (!host || !*host) {
+        g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
+                    _("dirtytrack outgoing record: <outgoing> needs host='...'"));
+        return FALSE;
+    }
+    for (xmlNode *c = node->children; c; c = c->next) {
+        DtReason *r;
+        xmlChar *text;
+
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (!dt_xml_node_is(c, "reason", DT_OUTGOING_NS)) {
+            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
+                        _("dirtytrack outgoing record: unknown element <%s>"),
+                        (const char *)c->name);
+            return FALSE;
+        }
+        if (!md_check_attrs(c, "reason", reason_attrs, error))
+            return FALSE;
+        r = g_new0(DtReason, 1);
+        g_ptr_array_add(reasons, r);
+        r->code = dt_xml_prop(c, "code");
+        if (!code_ok(r->code)) {
+            g_set_error(error, DT_ERROR, DT_ERROR_INVALID_INPUT,
+                        _("dirtytrack outgoing record: invalid <reason code='%s'>"),
+                        r->code ? r->code : "");
+            return FALSE;
+        }
+        r->severity = DT_SEVERITY_ERROR;
+        r->device = dt_xml_prop(c, "device");
+        text = xmlNodeGetContent(c);
+        r->message = g_strdup(text ? g_strstrip((char *)text) : "");
+        xmlFree(text);
+    }
+    g_free(out->host);
+    g_free(out->time);
+    out->host = g_steal_pointer(&host);
+    out->time = dt_xml_prop(node, "time");
+    g_ptr_array_unref(out->reasons);
+    out->reasons = g_steal_pointer(&reasons);
+    out->present = TRUE;
+    return TRUE;
+}
+
+char *
+dt_outgoing_fragment(const char *host, const char *timestamp, const GPtrArray *reasons)
+{
+    g_autoptr(xmlDoc) frag = xmlNewDoc(BAD_CAST "1.0");
+    g_autoptr(xmlBuffer) buf = xmlBufferCreate();
+    xmlNode *root = xmlNewDocNode(frag, NULL, BAD_CAST "outgoing", NULL);
+
+    xmlDocSetRootElement(frag, root);
+    /* the default namespace on the root, as libvirt wants it */
+    xmlSetNs(root, xmlNewNs(root, BAD_CAST DT_OUTGOING_NS, NULL));
+    xmlSetProp(root, BAD_CAST "host", BAD_CAST host);
+    set_opt_prop(root, "time", timestamp);
+    for (guint i = 0; reasons && i < reasons->len; i++) {
+        const DtReason *r = g_ptr_array_index(reasons, i);
+        xmlNode *n = xmlNewChild(root, root->ns, BAD_CAST "reason", NULL);
+
+        xmlSetProp(n, BAD_CAST "code", BAD_CAST r->code);
+        set_opt_prop(n, "device", r->device);
+        xmlNodeAddContent(n, BAD_CAST (r->message ? r->message : ""));
+    }
+    if (!buf || xmlNodeDump(buf, frag, root, 0, 0) < 0)
+        return NULL;
+    return g_strdup((const char *)xmlBufferContent(buf));
+}

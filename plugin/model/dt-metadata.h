@@ -44,4 +44,11 @@ void dt_metadata_apply(xmlNode *domain_root, const DtDecision *d, const char *ho
 char *dt_metadata_fragment(const char *xml, gsize len, const DtDecision *d, const char *host,
                            const char *timestamp, GError **error);
 
+/* The source's dry-run record (DtOutgoing, schemas/outgoing.rng): parsed
+ * strictly like dirtytrack's element (DT_ERROR_INVALID_INPUT, *out left
+ * untouched), and built as the fragment virDomainSetMetadata wants (the
+ * namespace the default one on the root). */
+gboolean dt_outgoing_parse_node(xmlNode *node, DtOutgoing *out, GError **error);
+char *dt_outgoing_fragment(const char *host, const char *timestamp, const GPtrArray *reasons);
+
 G_END_DECLS

@@ -162,6 +162,25 @@ dt_metadata_free(DtMetadata *m)
     g_free(m);
 }
 
+DtOutgoing *
+dt_outgoing_new(void)
+{
+    DtOutgoing *o = g_new0(DtOutgoing, 1);
+    o->reasons = g_ptr_array_new_with_free_func((GDestroyNotify)dt_reason_free);
+    return o;
+}
+
+void
+dt_outgoing_free(DtOutgoing *o)
+{
+    if (!o)
+        return;
+    g_free(o->host);
+    g_free(o->time);
+    g_ptr_array_unref(o->reasons);
+    g_free(o);
+}
+
 DtDomain *
 dt_domain_new(void)
 {
@@ -169,6 +188,7 @@ dt_domain_new(void)
     d->hostdevs = g_ptr_array_new_with_free_func((GDestroyNotify)dt_hostdev_free);
     d->cmdline_globals = g_ptr_array_new_with_free_func((GDestroyNotify)dt_prop_free);
     d->metadata = dt_metadata_new();
+    d->outgoing = dt_outgoing_new();
     d->viommu_caching_mode = DT_TRI_UNKNOWN;
     return d;
 }
@@ -189,6 +209,7 @@ dt_domain_free(DtDomain *d)
     g_ptr_array_unref(d->hostdevs);
     g_ptr_array_unref(d->cmdline_globals);
     dt_metadata_free(d->metadata);
+    dt_outgoing_free(d->outgoing);
     g_free(d);
 }
 

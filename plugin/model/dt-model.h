@@ -181,6 +181,23 @@ typedef struct {
     GPtrArray *fp_devices;  /* DtFingerprintDevice* */
 } DtMetadata;
 
+/* The source host's dry run at the VM's start (dirtytrackd, with
+ * `[hook] preflight`): what its devices refused before QEMU held them,
+ * recorded in a <metadata> element of its own (namespace DT_OUTGOING_NS,
+ * schemas/outgoing.rng), beside dirtytrack's, whose 1.0 schema is closed.
+ * It travels with the live definition to the destination, whose gate reads
+ * it: a migration that would fail at setup on the source is refused
+ * before the source sends anything. */
+#define DT_OUTGOING_NS "http://dirtytrack.org/xmlns/outgoing/1.0"
+#define DT_OUTGOING_PREFIX "dirtytrack-outgoing"
+
+typedef struct {
+    gboolean present;
+    char *host;              /* the source host that ran the dry run */
+    char *time;              /* when (ISO 8601) */
+    GPtrArray *reasons;      /* DtReason*: code, device, message (severity error) */
+} DtOutgoing;
+
 typedef struct {
     char *type;              /* kvm | qemu | ... */
     char *name;
@@ -202,6 +219,7 @@ typedef struct {
     GPtrArray *cmdline_globals;    /* DtProp*: -global vfio-pci.NAME=VALUE */
     gboolean has_qemu_ns;          /* the qemu namespace is declared */
     DtMetadata *metadata;          /* never NULL; ->present says if found */
+    DtOutgoing *outgoing;          /* never NULL; ->present says if found */
 } DtDomain;
 
 /* ---- host --------------------------------------------------------------- */
@@ -489,6 +507,8 @@ DtHostdev *dt_hostdev_new(DtHostdevType type);
 void dt_hostdev_free(DtHostdev *h);
 DtMetadata *dt_metadata_new(void);
 void dt_metadata_free(DtMetadata *m);
+DtOutgoing *dt_outgoing_new(void);
+void dt_outgoing_free(DtOutgoing *o);
 void dt_fingerprint_device_free(DtFingerprintDevice *f);
 DtProp *dt_prop_new(const char *name, const char *type, const char *value);
 void dt_prop_free(DtProp *p);

@@ -21,9 +21,6 @@
 #   lv_fake_mdev_setup UUID   shell text for LV_NS_SETUP: a fake mdev in
 #                             the instance's view of /sys/bus
 #   lv_emulator_without_vfio DIR  a QEMU wrapper dropping vfio-pci devices
-#   lv_start_bus [RULE...]    a private bus at $LV_T/bus that lets anyone
-#                             do anything (plus <allow RULE/>, e.g.
-#                             eavesdrop="true"); sets BUS_PID and ADDR
 # Variables: LV_T (scratch dir, set by the caller), HOOK (the hook binary);
 # per lv_start call: LV_NO_HOOK=1 installs no hook, LV_NS_SETUP is shell
 # run inside the namespaces before libvirtd starts.
@@ -216,28 +213,4 @@ exec $(command -v qemu-system-x86_64) "\${args[@]}"
 EOF
     chmod 755 "$1/qemu-without-vfio"
     echo "$1/qemu-without-vfio"
-}
-
-lv_start_bus() {
-    local rule extra="" i=0
-    for rule in "$@"; do extra="$extra    <allow $rule/>
-"; done
-    cat >"$LV_T/bus.conf" <<EOF
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$LV_T/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-$extra  </policy>
-</busconfig>
-EOF
-    dbus-daemon --nofork --print-address=3 --config-file="$LV_T/bus.conf" \
-        3>"$LV_T/address" 2>/dev/null &
-    BUS_PID=$!
-    while [ ! -s "$LV_T/address" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    ADDR=$(head -n 1 "$LV_T/address")
 }
