@@ -22,6 +22,9 @@
 #                             the instance's view of /sys/bus
 #   lv_emulator_without_vfio DIR  a QEMU wrapper dropping vfio-pci devices
 # Variables: LV_T (scratch dir, set by the caller), HOOK (the hook binary);
+# LV_LIBVIRT_ROOT (optional): an unpacked bookworm-backports tree whose
+# libvirt 11.3 and QEMU 10.0 each instance runs instead of the system's,
+# bound over them in its mount namespace (tests/libvirt/backports.sh);
 # per lv_start call: LV_NO_HOOK=1 installs no hook, LV_NS_SETUP is shell
 # run inside the namespaces before libvirtd starts.
 
@@ -67,7 +70,8 @@ listen_tcp = 0
 host_uuid = "6a1f0c9e-5d3b-4c2a-9e7f-00000000000$n"
 log_outputs = "3:file:$d/libvirtd.log"
 EOF
-    lv_qemu_conf "$d/etc/qemu.conf" $((49152 + n * 100))
+    lv_port_block
+    lv_qemu_conf "$d/etc/qemu.conf" $((LV_PORT_BASE + (n - 1) * 100))
     # The hook wrapper restores the test knobs libvirt does not pass, logs
     # each call with its exit status, and runs the real binary.
     {
@@ -84,6 +88,10 @@ EOF
     fi
     : >"$d/hook.log"
     mkdir -p /run/libvirt
+    bind=true
+    if [ -n "${LV_LIBVIRT_ROOT:-}" ]; then
+        bind=". '$top_srcdir/tests/libvirt/backports.sh' && lv_bind_backports '$LV_LIBVIRT_ROOT'"
+    fi
 
     unshare -m -u --propagation private sh -c "
         hostname dirtytrack-lv$n &&
@@ -92,6 +100,7 @@ EOF
         mount --bind '$d/lib' /var/lib/libvirt &&
         mount --bind '$d/log' /var/log/libvirt &&
         mount --bind '$d/cache' /var/cache/libvirt &&
+        $bind &&
         ${LV_NS_SETUP:-true} &&
         exec libvirtd -f /etc/libvirt/libvirtd.conf --pid-file '$d/libvirtd.pid'
     " >"$d/stdout" 2>&1 &
@@ -140,6 +149,33 @@ lv_stop() {
 lv_stop_all() {
     for n in $LV_INSTANCES; do lv_stop "$n"; done
     for p in $(lv_qemu_pids); do kill -9 "$p" 2>/dev/null; done
+    [ -z "${LV_PORT_DIR:-}" ] || rm -rf "$LV_PORT_DIR"
+}
+
+# lv_port_block: 200 incoming-migration ports for this test's two
+# instances, claimed for the test's lifetime, so that tests running side by
+# side (make -j, the libvirt 11 runs) never offer QEMU the same port: libvirt
+# only checks that a port is free before QEMU binds it.  A claim whose test
+# has gone is taken over.  Sets LV_PORT_BASE.
+lv_port_block() {
+    [ -z "${LV_PORT_BASE:-}" ] || return 0
+    _b=0
+    while [ $_b -lt 50 ]; do
+        _d=${TMPDIR:-/tmp}/dirtytrack-lv-ports.$_b
+        if mkdir "$_d" 2>/dev/null; then
+            echo $$ >"$_d/pid"
+            LV_PORT_DIR=$_d
+            LV_PORT_BASE=$((40000 + _b * 200))
+            return 0
+        fi
+        _p=$(cat "$_d/pid" 2>/dev/null)
+        if [ -n "$_p" ] && ! kill -0 "$_p" 2>/dev/null; then
+            rm -rf "$_d"
+            continue
+        fi
+        _b=$((_b + 1))
+    done
+    LV_PORT_BASE=49152
 }
 
 # lv_domain_xml NAME [EXTRA-TOP-LEVEL-XML]: 128 MiB TCG guest booting the

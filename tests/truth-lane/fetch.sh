@@ -17,8 +17,14 @@
 # why (TRUTH_LIBVIRT_SKIP) and only the lane's libvirt scenarios skip.
 set -u
 cache=$1
-[ -r "$cache/fetch.env" ] && [ -r "$cache/libvirt.env" ] && exit 0
 mkdir -p "$cache"
+# One fetch at a time per cache: the truth lane and the libvirt 11 runs of
+# the host's libvirt tests (tests/libvirt/backports.sh) may start together.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$cache/fetch.lock"
+    flock 9
+fi
+[ -r "$cache/fetch.env" ] && [ -r "$cache/libvirt.env" ] && exit 0
 cache=$(cd "$cache" && pwd)
 apt=$cache/apt
 if [ ! -r "$cache/fetch.env" ]; then

@@ -33,6 +33,7 @@ src=$2
 mtty_types=$3
 . "$run/lane.env"
 . "$src/tests/libvirt/qemu-conf.sh"
+. "$src/tests/libvirt/backports.sh"
 # The hosts run the installed dirtytrack with its own configuration: none
 # of the matrix's settings (l1-run.sh) may reach them.
 unset DIRTYTRACK_DATADIR DIRTYTRACK_CONFIG DIRTYTRACK_CACHE_DIR DIRTYTRACK_VIA_DAEMON
@@ -58,19 +59,8 @@ echo "$scenarios" > "$out/scenarios"
 bindover() {
     mount --bind "$1" "$2" || { log "cannot bind $1 over $2"; return 1; }
 }
-for l in libvirt libvirt-qemu libvirt-admin libvirt-lxc; do
-    new=$(ls "$C/usr/lib/x86_64-linux-gnu/$l.so.0."* 2>/dev/null | head -n 1)
-    old=$(readlink -f "/usr/lib/x86_64-linux-gnu/$l.so.0")
-    [ -n "$new" ] && [ -e "$old" ] && bindover "$new" "$old"
-done
-bindover "$C/usr/lib/x86_64-linux-gnu/libvirt" /usr/lib/x86_64-linux-gnu/libvirt
-bindover "$C/usr/lib/libvirt" /usr/lib/libvirt
-bindover "$C/usr/share/libvirt" /usr/share/libvirt
-bindover "$C/usr/sbin/libvirtd" /usr/sbin/libvirtd
-bindover "$C/usr/bin/virsh" /usr/bin/virsh
-# QEMU 10 and its modules; its data files are the system's (SeaBIOS).
-bindover "$C/usr/bin/qemu-system-x86_64" /usr/bin/qemu-system-x86_64
-bindover "$C/usr/lib/x86_64-linux-gnu/qemu" /usr/lib/x86_64-linux-gnu/qemu
+# (QEMU's data files are the system's: SeaBIOS.)
+lv_bind_backports "$C" || log "cannot bind libvirt and QEMU from $C over the system's"
 # dirtytrack as installed.
 bindover "$TRUTH_INST$TRUTH_PREFIX" "$TRUTH_PREFIX"
 {
