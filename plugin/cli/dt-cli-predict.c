@@ -102,6 +102,7 @@ collect_assumptions(const DtEvaluation *ev, const DtConfig *cfg, const DtCostInp
     const DtMetadata *md = ev->domain->metadata;
     g_autoptr(GKeyFile) kf = NULL;
     gboolean coarse = in->tracking_granularity > in->page_size;
+    const char *bw_source;
 
     g_array_set_clear_func(a, assumption_clear);
     if (cfg->path) {
@@ -116,9 +117,17 @@ collect_assumptions(const DtEvaluation *ev, const DtConfig *cfg, const DtCostInp
         g_strdup(in->n_devices || ev->decision->devices->len
                      ? _("VFIO maps all of guest RAM for device DMA")
                      : _("no VFIO device: nothing is DMA-mapped")));
-    add(a, "bandwidth_mib_s", in->bandwidth_mib_s, "MiB/s",
-        opt_bw ? "option" : policy_source(cfg, kf, md->present && md->has_bandwidth, "bandwidth-mib-s"),
+    bw_source = opt_bw ? "option"
+                       : policy_source(cfg, kf, md->present && md->has_bandwidth, "bandwidth-mib-s");
+    add(a, "bandwidth_mib_s", in->bandwidth_mib_s, "MiB/s", bw_source,
         g_strdup(_("migration link bandwidth, assumed fully available")));
+    add(a, "link_mib_s", in->link_mib_s, "MiB/s", bw_source,
+        g_strdup(_("the stop-and-copy's rate: QEMU lifts any cap for it (migration_completion)")));
+    add(a, "setup_ms", in->setup_ms, "ms", "default",
+        g_strdup(_("fixed cost before the first pass (libvirt's begin and prepare, the "
+                   "destination QEMU's start); a guess, measured by make calibrate")));
+    add(a, "switchover_ms", in->switchover_ms, "ms", "default",
+        g_strdup(_("fixed cost of the stop besides sending the residual; a guess")));
     add(a, "dirty_rate_mib_s", in->dirty_rate_mib_s, "MiB/s",
         opt_dirty ? "option" : policy_source(cfg, kf, md->present && md->has_dirty_rate,
                                              "dirty-rate-mib-s"),
@@ -156,8 +165,8 @@ collect_assumptions(const DtEvaluation *ev, const DtConfig *cfg, const DtCostInp
                          ? _("every pre-copy sync marks all mapped RAM dirty")
                          : _("x-pre-copy-dirty-page-tracking=off: QEMU sees the mapped RAM "
                              "dirty only at the stop")));
-    add(a, "max_rounds", in->max_rounds, "rounds", "default",
-        g_strdup(_("QEMU never gives up; the model does after this many rounds")));
+    add(a, "max_rounds", in->max_rounds, "syncs", "default",
+        g_strdup(_("QEMU never gives up; the model does after this many dirty-bitmap syncs")));
     add(a, "max_downtime_ms", ev->policy.max_downtime_ms, "ms",
         policy_source(cfg, kf, md->present && md->has_max_downtime_ms, "max-downtime-ms"),
         g_strdup(ev->policy.max_downtime_ms ? _("downtime budget") : _("no downtime budget")));
@@ -338,11 +347,11 @@ report_text(const Report *rep)
         g_string_append(s, _("Prediction:\n"));
         if (r->converges)
             g_string_append_printf(s, _("  converges with downtime-limit %" PRIu64
-                                        " ms after %u pre-copy rounds\n"),
+                                        " ms after %u dirty-bitmap syncs\n"),
                                    rep->in->downtime_limit_ms, r->rounds);
         else
             g_string_append_printf(s, _("  does NOT converge with downtime-limit %" PRIu64
-                                        " ms; raising it to %" PRIu64 " ms at round %u "
+                                        " ms; raising it to %" PRIu64 " ms at sync %u "
                                         "switches over\n"),
                                    rep->in->downtime_limit_ms, r->limit_used_ms, r->rounds);
         text_row(rows, _("downtime:"),
