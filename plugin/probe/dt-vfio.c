@@ -73,16 +73,12 @@ dt_vfio_ioctl(int fd, unsigned long request, void *arg)
     return rc < 0 ? -errno : rc;
 }
 
-/* For the ioctls whose argument is a plain value (VFIO_SET_IOMMU). */
+/* For the ioctls whose argument is a plain value (VFIO_SET_IOMMU): the
+ * kernel reads the same unsigned long either way. */
 static int
 ioctl_value(int fd, unsigned long request, unsigned long value)
 {
-    int rc;
-
-    do {
-        rc = ioctl(fd, request, value);
-    } while (rc < 0 && errno == EINTR);
-    return rc < 0 ? -errno : rc;
+    return dt_vfio_ioctl(fd, request, (void *)(uintptr_t)value);
 }
 
 static int
