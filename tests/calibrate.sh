@@ -18,7 +18,9 @@
 # Environment: CALIBRATE_MEM (MiB sizes, default "256 512"), CALIBRATE_RATE
 # (MiB/s, default "4 16"), CALIBRATE_BW (caps in MiB/s, default "32 64
 # 128"), CALIBRATE_OUT (the Markdown table, default
-# tests/calibrate/results.md in the build tree).  Exit 77 when the machine
+# tests/calibrate/results.md in the build tree), CALIBRATE_TRACE=1 (each
+# running job's statistics every 50 ms, as trace-NAME.txt beside the
+# table).  Exit 77 when the machine
 # cannot run it (no root, libvirt, QEMU, kernel, static libc).
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -61,6 +63,19 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 migrate() {
     bw=
     [ -n "${4:-}" ] && bw="--bandwidth $4"
+    # CALIBRATE_TRACE=1: QEMU's own view while the job runs (the pass's
+    # bandwidth, the RAM still dirty, its expected downtime), every 50 ms,
+    # into OUT's directory as trace-NAME.txt
+    tpid=
+    if [ -n "${CALIBRATE_TRACE:-}" ]; then
+        mkdir -p "$(dirname "$OUT")"
+        while :; do
+            printf '@ %s\n' "$(date +%s%3N)"
+            lv_virsh "$1" domjobinfo "$3" 2>/dev/null | grep -E "Iteration|Memory (remaining|bandwidth)|Dirty rate|Expected downtime|Time elapsed"
+            sleep 0.05
+        done >"$(dirname "$OUT")/trace-$3.txt" 2>/dev/null &
+        tpid=$!
+    fi
     # shellcheck disable=SC2086
     if ! lv_virsh "$1" migrate --live --persistent "$3" "$(lv_uri "$2")" \
             --migrateuri tcp://127.0.0.1 $bw >"$LV_T/migrate.out" 2>&1 ||
@@ -69,8 +84,11 @@ migrate() {
         cat "$LV_T/migrate.out" "$LV_T/job" >&2
         for n in 1 2; do echo "instance $n: $(lv_virsh $n domstate --reason "$3" 2>&1)" >&2; done
         tail -n 3 "$LV_T/console-$3.log" >&2
+        [ -z "$tpid" ] || { kill "$tpid"; wait "$tpid"; } 2>/dev/null
         return 1
     fi
+    [ -z "$tpid" ] || { kill "$tpid"; wait "$tpid"; } 2>/dev/null
+    return 0
 }
 
 # value LABEL: the completed job's LABEL, as a number (MiB for sizes)
