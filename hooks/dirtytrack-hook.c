@@ -122,13 +122,21 @@ dt_hook_action(const DtHook *h)
     }
 }
 
+/* Lifecycle events, the dry run at start and what is ignored never stop
+ * libvirt: they exit 0 whatever happens. */
+static gboolean
+dt_hook_never_refuses(const DtHook *h)
+{
+    return h->kind == DT_HOOK_OP_EVENT || h->kind == DT_HOOK_OP_IGNORED ||
+           h->kind == DT_HOOK_OP_START;
+}
+
 /* The fail policy: what happens when no verdict could be had in time (or
  * at all).  Restore has no gate and lifecycle events never fail. */
 static void
 dt_hook_fail(const DtHook *h, DtHookResult *r, const char *why)
 {
-    if (h->kind == DT_HOOK_OP_EVENT || h->kind == DT_HOOK_OP_IGNORED ||
-        h->kind == DT_HOOK_OP_START) {
+    if (dt_hook_never_refuses(h)) {
         r->status = 0;
         return;
     }
@@ -455,7 +463,16 @@ dt_hook_daemon_serves_root(DtClient *c, gboolean *same)
     return DT_DAEMON_ANSWERED;
 }
 
-/* Filter for migrate/restore, Evaluate for prepare.  The answer's typed
+/* Start and prepare ask about leaving this host; migrate and restore
+ * about arriving on it. */
+static DtRole
+dt_hook_role(const DtHook *h)
+{
+    return h->kind == DT_HOOK_OP_PREPARE || h->kind == DT_HOOK_OP_START ? DT_ROLE_SOURCE
+                                                                        : DT_ROLE_DESTINATION;
+}
+
+/* Filter for migrate/restore, Evaluate for prepare and start.  The answer's typed
  * verdict and reasons are all the hook reads: no JSON on this path. */
 static DtDaemonOutcome
 dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
@@ -464,8 +481,7 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     g_autoptr(DtClientAnswer) answer = NULL;
     g_autoptr(GError) error = NULL;
     DtClientOptions opts = {
-        .role = h->kind == DT_HOOK_OP_PREPARE || h->kind == DT_HOOK_OP_START
-                    ? DT_ROLE_SOURCE : DT_ROLE_DESTINATION,
+        .role = dt_hook_role(h),
         .op = h->op,
         .qemu_version = g_getenv("DIRTYTRACK_QEMU_VERSION"),
         .libvirt_version = g_getenv("DIRTYTRACK_LIBVIRT_VERSION"),
@@ -483,7 +499,7 @@ dt_hook_ask_daemon(const DtHook *h, DtHookResult *r)
     outcome = dt_hook_daemon_serves_root(c, &same);
     if (outcome != DT_DAEMON_ANSWERED || !same)
         return outcome != DT_DAEMON_ANSWERED ? outcome : DT_DAEMON_OTHER_HOST;
-    answer = h->kind == DT_HOOK_OP_PREPARE || h->kind == DT_HOOK_OP_START
+    answer = dt_hook_role(h) == DT_ROLE_SOURCE
                  ? dt_client_evaluate(c, h->xml, h->xml_len, &opts, &error)
                  : dt_client_filter(c, h->xml, h->xml_len, &opts, &error);
     if (!answer)
@@ -529,7 +545,7 @@ dt_hook_evaluate_here(const DtHook *h, DtHookResult *r)
     DtEvalOptions opts = { 0 };
 
     r->via = "in-process";
-    opts.role = h->kind == DT_HOOK_OP_PREPARE ? DT_ROLE_SOURCE : DT_ROLE_DESTINATION;
+    opts.role = dt_hook_role(h);
     opts.config = h->config;
     opts.probe_ioctl = FALSE;   /* an ioctl probe may reset an idle device */
     /* the dry run opens free destination devices: opt-in, migrate only */
@@ -582,7 +598,6 @@ dt_hook_work(const DtHook *h, DtHookResult *r)
     if (h->kind == DT_HOOK_OP_START) {
         if (dt_hook_ask_daemon(h, r) != DT_DAEMON_ANSWERED)
             r->via = "publish-none";
-        r->status = 0;
         return;
     }
 
@@ -991,7 +1006,7 @@ main(int argc, char **argv)
         dt_file_write_all(STDOUT_FILENO, r.out->str, r.out->len);
     if (r.err->len > 0)
         dt_file_write_all(STDERR_FILENO, r.err->str, r.err->len);
-    if (h.kind == DT_HOOK_OP_EVENT || h.kind == DT_HOOK_OP_IGNORED || h.kind == DT_HOOK_OP_START)
+    if (dt_hook_never_refuses(&h))
         r.status = 0;
     dt_hook_debug(&h, &r, start_us);
     dt_hook_log(&h, &r);

@@ -54,11 +54,13 @@ dtd_domains_record_dry_run(DtdDomainState *s, const DtDecision *dec, const char 
     g_clear_pointer(&s->dry_run, g_ptr_array_unref);
     s->dry_run = g_ptr_array_new_with_free_func((GDestroyNotify)dt_reason_free);
     /* only what fails a migration at setup with no blocker before it: the
-     * rest QEMU refuses by itself, with its own words, before sending */
+     * rest QEMU refuses by itself, with its own words, before sending;
+     * the code that tells (dt_decide_code_fails_source_setup) is the one
+     * the destination reads the record with */
     for (guint i = 0; dec && i < dec->reasons->len; i++) {
         const DtReason *r = g_ptr_array_index(dec->reasons, i);
 
-        if (r->severity == DT_SEVERITY_ERROR && g_strcmp0(r->code, DT_R_DMA_LOGGING_REPORT) == 0)
+        if (r->severity == DT_SEVERITY_ERROR && dt_decide_code_fails_source_setup(r->code))
             g_ptr_array_add(s->dry_run, reason_copy(r));
     }
     dt_set_str(&s->dry_run_time, time);
@@ -68,14 +70,10 @@ GPtrArray *
 dtd_domains_dry_run(DtdDaemon *d, const char *name)
 {
     DtdDomainState *s = dtd_domains_get(d, name, FALSE);
-    GPtrArray *copy;
 
-    if (!s || !s->dry_run)
-        return NULL;
-    copy = g_ptr_array_new_with_free_func((GDestroyNotify)dt_reason_free);
-    for (guint i = 0; i < s->dry_run->len; i++)
-        g_ptr_array_add(copy, reason_copy(g_ptr_array_index(s->dry_run, i)));
-    return copy;
+    /* never changed once recorded (a new dry run is a new array): the
+     * tuning thread may read it while the main thread replaces it */
+    return s && s->dry_run ? g_ptr_array_ref(s->dry_run) : NULL;
 }
 
 char *

@@ -136,11 +136,10 @@ typedef struct {
     /* results */
     char *time;
     gboolean applicable;          /* the domain has VFIO devices */
-    char *mode, *verdict, *fingerprint;
+    char *fingerprint;
     guint64 limits[DTD_TUNE_RAMP_LEN];
     guint switch_round;
     guint64 predicted_downtime_ms, predicted_total_ms;
-    guint64 budget;               /* START: the policy's max-downtime-ms */
     guint64 state_bytes;          /* START: device state the freeze adds */
     guint64 model_bandwidth;      /* START: MiB/s the model used */
     guint64 bandwidth_set;        /* MiB/s set by this task, 0 = none */
@@ -206,8 +205,6 @@ task_free(DtdTuneTask *t)
 {
     g_free(t->name);
     g_free(t->time);
-    g_free(t->mode);
-    g_free(t->verdict);
     g_free(t->fingerprint);
     g_free(t->abort_code);
     g_free(t->abort_message);
@@ -290,8 +287,10 @@ rw_connection(DtdTuneTask *t)
     return rw_conn;
 }
 
+/* The running domain evaluated as the source; its live XML in *xml_out and
+ * the database load it used in *vdb_gen, when asked for. */
 static DtEvaluation *
-evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out)
+evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out, guint64 *vdb_gen)
 {
     DtdDaemon *d = t->d;
     g_autoptr(GError) error = NULL;
@@ -315,7 +314,8 @@ evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out)
         return NULL;
     }
     e = dt_evaluate(xml, strlen(xml), &opts, &error);
-    t->plan.vdb_gen = vdb ? vdb->gen : 0;
+    if (vdb_gen)
+        *vdb_gen = vdb ? vdb->gen : 0;
     dtd_vdb_unref(vdb);
     if (!e) {
         g_free(t->error);
@@ -325,19 +325,6 @@ evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out)
     if (xml_out)
         *xml_out = g_steal_pointer(&xml);
     return e;
-}
-
-/* Serializes root for virDomainSetMetadata.  libvirt gives the fragment's
- * root the prefix it is told and leaves the children as they are, so the
- * namespace is declared as the default one: children inherit it. */
-static char *
-fragment_to_string(xmlNode *root)
-{
-    g_autoptr(xmlBuffer) buf = xmlBufferCreate();
-
-    if (!buf || xmlNodeDump(buf, root->doc, root, 0, 0) < 0)
-        return NULL;
-    return g_strdup((const char *) xmlBufferContent(buf));
 }
 
 /* The record of what the daemon did to a migration: its own namespace,
@@ -361,7 +348,10 @@ tuning_fragment(const DtdTuneTask *t, const char *host, const char *action, cons
     xmlNewProp(root, BAD_CAST "iteration", BAD_CAST iter);
     if (message)
         xmlNodeAddContent(root, BAD_CAST message);
-    return fragment_to_string(root);
+    /* libvirt gives the fragment's root the prefix it is told and leaves
+     * the children as they are: the namespace is the default one, which
+     * the children inherit */
+    return dt_xml_node_string(root);
 }
 
 static gboolean
@@ -502,7 +492,8 @@ static void
 run_publish(DtdTuneTask *t, virDomainPtr dom)
 {
     g_autofree char *xml = NULL;
-    g_autoptr(DtEvaluation) e = evaluate_live(t, dom, &xml);
+    guint64 vdb_gen = 0;
+    g_autoptr(DtEvaluation) e = evaluate_live(t, dom, &xml, &vdb_gen);
 
     if (!e)
         return;
@@ -515,6 +506,7 @@ run_publish(DtdTuneTask *t, virDomainPtr dom)
     t->metadata_written = publish(t, dom, xml, e->decision) &&
                           publish_dry_run(t, dom, e->domain->outgoing);
     make_plan(&t->plan, e);
+    t->plan.vdb_gen = vdb_gen;
     /* what the START will compare: the definition with our element in it */
     t->plan.xml_sum = live_xml_sum(t, dom);
     if (!t->metadata_written || !t->plan.xml_sum)
@@ -542,7 +534,7 @@ run_start(DtdTuneTask *t, virDomainPtr dom)
             plan_clear(&t->plan);
     }
     if (!t->plan_reused) {
-        e = evaluate_live(t, dom, &xml);
+        e = evaluate_live(t, dom, &xml, NULL);
         if (!e)
             return;
         make_plan(&t->plan, e);
@@ -550,9 +542,6 @@ run_start(DtdTuneTask *t, virDomainPtr dom)
     t->applicable = t->plan.applicable;
     if (!t->applicable)
         return;
-    t->mode = g_strdup(t->plan.mode);
-    t->verdict = g_strdup(t->plan.verdict);
-    t->budget = t->plan.budget;
 
     if (t->plan.block_code) {
         abort_job(t, dom, t->plan.block_code, t->plan.block_message, FALSE);
@@ -888,10 +877,11 @@ apply_result(DtdDaemon *d, DtdTune *tune, DtdTuneTask *t)
                 g_message("Migration of %s: no VFIO device, not tuned", tune->name);
             return;
         }
-        dt_set_str(&tune->mode, t->mode);
-        dt_set_str(&tune->verdict, t->verdict);
+        /* the verdict, mode and budget the job is tuned by: the plan's */
+        dt_set_str(&tune->mode, t->plan.mode);
+        dt_set_str(&tune->verdict, t->plan.verdict);
         adopt_plan(tune, t, 0);
-        tune->budget = t->budget;
+        tune->budget = t->plan.budget;
         tune->model_bandwidth = t->model_bandwidth;
         tune->state_bytes = t->state_bytes;
         tune->observed = FALSE;

@@ -340,7 +340,7 @@ void dtd_domains_emit_gated(DtdDaemon *d, const DtdDomainState *s);
 /* A source evaluation with the dry run at the VM's start: what the
  * destination must know (DtOutgoing) is kept for the PUBLISH. */
 void dtd_domains_record_dry_run(DtdDomainState *s, const DtDecision *dec, const char *time);
-/* A copy of the dry run's reasons (NULL if none ran). */
+/* The dry run's reasons, a new reference (NULL if none ran). */
 GPtrArray *dtd_domains_dry_run(DtdDaemon *d, const char *name);
 /* A HookEvent job's answer: the state it sets. */
 void dtd_domains_hook_event(DtdDaemon *d, const DtdJob *job);

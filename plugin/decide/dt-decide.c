@@ -2134,6 +2134,12 @@ fingerprint_checks(Ctx *c)
     }
 }
 
+gboolean
+dt_decide_code_fails_source_setup(const char *code)
+{
+    return g_strcmp0(code, DT_R_DMA_LOGGING_REPORT) == 0;
+}
+
 /* What the source's dry run at the VM's start recorded (DtOutgoing): a
  * device whose DMA-logging reports failed there makes QEMU on the source
  * fail at setup, with no blocker to stop `virsh migrate` first.  Only the
@@ -2151,7 +2157,7 @@ source_dry_run_checks(Ctx *c)
     for (guint i = 0; i < o->reasons->len; i++) {
         const DtReason *r = g_ptr_array_index(o->reasons, i);
 
-        if (strcmp(r->code, DT_R_DMA_LOGGING_REPORT) != 0)
+        if (!dt_decide_code_fails_source_setup(r->code))
             continue;
         add_reason(c, R_SOURCE_DMA_REPORT, DT_SEVERITY_ERROR, KIND_ARRIVE, NULL,
                    _("On the source host %s, the dry run at this VM's start (%s) found device "

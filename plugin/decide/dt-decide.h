@@ -61,6 +61,12 @@ gboolean dt_decide_rule_at(guint i, DtReasonInfo *out);
 /* The first rule producing `code`, or FALSE. */
 gboolean dt_decide_rule_for_code(const char *code, DtReasonInfo *out);
 
+/* Whether a source's refusal with this code fails a migration at setup
+ * with no QEMU blocker before it: what the source's dry run at a VM's
+ * start records for the destination (DtOutgoing), and all the
+ * destination's engine reads from that record. */
+gboolean dt_decide_code_fails_source_setup(const char *code);
+
 /* Stable reason codes (never translated). */
 #define DT_R_NO_VFIO_DEVICES        "no-vfio-devices"
 #define DT_R_NO_MIGRATION_DRIVER    "no-migration-driver"

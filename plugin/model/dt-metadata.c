@@ -703,8 +703,8 @@ dt_metadata_fragment(const char *xml, gsize len, const DtDecision *d, const char
 {
     g_autoptr(xmlDoc) doc = dt_xml_parse(xml, len, "domain XML", "domain", error);
     g_autoptr(xmlDoc) frag = NULL;
-    g_autoptr(xmlBuffer) buf = NULL;
     xmlNode *meta, *mine, *copy;
+    char *out;
     xmlNs *ns;
     gboolean changed = FALSE;
 
@@ -726,12 +726,10 @@ dt_metadata_fragment(const char *xml, gsize len, const DtDecision *d, const char
     drop_ns_decls(copy);
     ns = xmlNewNs(copy, BAD_CAST DT_METADATA_NS, NULL);
     set_ns_deep(copy, ns);
-    buf = xmlBufferCreate();
-    if (!buf || xmlNodeDump(buf, frag, copy, 0, 0) < 0) {
+    out = dt_xml_node_string(copy);
+    if (!out)
         g_set_error(error, DT_ERROR, DT_ERROR_FAILED, _("cannot serialise the domain XML"));
-        return NULL;
-    }
-    return g_strdup((const char *)xmlBufferContent(buf));
+    return out;
 }
 
 /* ---- the source's dry run (DtOutgoing) ------------------------------------------ */
@@ -772,7 +770,6 @@ dt_outgoing_parse_node(xmlNode *node, DtOutgoing *out, GError **error)
     }
     for (xmlNode *c = node->children; c; c = c->next) {
         DtReason *r;
-        xmlChar *text;
 
         if (c->type != XML_ELEMENT_NODE)
             continue;
@@ -795,9 +792,7 @@ dt_outgoing_parse_node(xmlNode *node, DtOutgoing *out, GError **error)
         }
         r->severity = DT_SEVERITY_ERROR;
         r->device = dt_xml_prop(c, "device");
-        text = xmlNodeGetContent(c);
-        r->message = g_strdup(text ? g_strstrip((char *)text) : "");
-        xmlFree(text);
+        r->message = dt_xml_text(c);
     }
     g_free(out->host);
     g_free(out->time);
@@ -813,7 +808,6 @@ char *
 dt_outgoing_fragment(const char *host, const char *timestamp, const GPtrArray *reasons)
 {
     g_autoptr(xmlDoc) frag = xmlNewDoc(BAD_CAST "1.0");
-    g_autoptr(xmlBuffer) buf = xmlBufferCreate();
     xmlNode *root = xmlNewDocNode(frag, NULL, BAD_CAST "outgoing", NULL);
 
     xmlDocSetRootElement(frag, root);
@@ -829,7 +823,5 @@ dt_outgoing_fragment(const char *host, const char *timestamp, const GPtrArray *r
         set_opt_prop(n, "device", r->device);
         xmlNodeAddContent(n, BAD_CAST (r->message ? r->message : ""));
     }
-    if (!buf || xmlNodeDump(buf, frag, root, 0, 0) < 0)
-        return NULL;
-    return g_strdup((const char *)xmlBufferContent(buf));
+    return dt_xml_node_string(root);
 }

@@ -203,6 +203,16 @@ dt_xml_text(xmlNode *node)
     return ret;
 }
 
+char *
+dt_xml_node_string(xmlNode *node)
+{
+    g_autoptr(xmlBuffer) buf = xmlBufferCreate();
+
+    if (!buf || xmlNodeDump(buf, node->doc, node, 0, 0) < 0)
+        return NULL;
+    return g_strdup((const char *)xmlBufferContent(buf));
+}
+
 /* ---- writing into a parsed document ----------------------------------------- */
 
 #define DT_XML_INDENT_UNIT 2

@@ -37,6 +37,9 @@ const char *dt_xml_prop_ref(xmlNode *node, const char *name, char **tmp);
 xmlNode *dt_xml_child(xmlNode *node, const char *name, const char *ns);
 /* Element's text content, trimmed, newly allocated (never NULL). */
 char *dt_xml_text(xmlNode *node);
+/* The element and its children as markup, unindented (what
+ * virDomainSetMetadata takes), NULL if libxml2 cannot write it. */
+char *dt_xml_node_string(xmlNode *node);
 
 /* Whether n is element name in namespace ns (NULL: in no namespace). */
 gboolean dt_xml_node_is(const xmlNode *n, const char *name, const char *ns);
