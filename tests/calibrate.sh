@@ -5,15 +5,19 @@
 #
 # Two private libvirtd instances on this machine (tests/libvirt/harness.sh,
 # the system's libvirt and QEMU), TCG guests running tests/tune/dirtier.c
-# (tests/tune/guest.sh) at a known dirty rate.  Per guest (RAM size x dirty
-# rate) one reference migration without a cap measures what the model
-# cannot know from the guest alone: the link's rate on this machine (QEMU
-# lifts the cap for the stop-and-copy, so the stop runs at that rate) and
+# (tests/tune/guest.sh) at a known dirty rate.  Per RAM size two reference
+# migrations without a cap measure what the model cannot know from the
+# guest alone: a running guest's gives the link's rate while the guest runs,
 # the fixed setup cost (libvirt's Begin/Prepare, starting the destination
-# QEMU).  Then the guest migrates back and forth once per bandwidth cap,
-# and for each migration the model's prediction (from RAM, dirty rate, cap,
-# that link rate and setup cost, QEMU's default downtime-limit) is printed
-# beside what libvirt measured (virsh domjobinfo --completed).
+# QEMU) and, from QEMU's trace, the switch's fixed cost; a paused guest's
+# gives the rate with the vCPUs stopped, which the model uses for the
+# stop-and-copy (QEMU lifts the cap for it).  Then a fresh guest migrates
+# once per dirty rate and bandwidth cap, and for each migration the model's
+# prediction (from RAM, dirty rate, cap, those rates and costs, QEMU's
+# default downtime-limit) is printed beside what libvirt measured (virsh
+# domjobinfo --completed) and what QEMU's trace shows of the switch: the
+# bytes pending when it stopped the guest, its sending after the stop, and
+# the guest's freeze up to the destination's vCPUs running.
 #
 # Environment: CALIBRATE_MEM (MiB sizes, default "256 512"), CALIBRATE_RATE
 # (MiB/s, default "4 16"), CALIBRATE_BW (caps in MiB/s, default "32 64
@@ -99,13 +103,49 @@ value() {
         print v; exit }' "$LV_T/job"
 }
 
+# QEMU's own account of the switch, from its trace events (the log
+# backend, timestamped with -msg timestamp=on), one file per QEMU process:
+# migration_thread_low_pending (the bytes still pending when it decided to
+# stop: migration.c migration_iteration_run()), migrate_pending (the
+# threshold, "max"), vm_state_notify (the vCPUs stopped on the source,
+# running again on the destination) and migrate_set_state (the source's
+# "completed").  The destination's QEMU inherits the options with the
+# domain's definition; %d in -D is each process's pid.
+QEMU_TRACE="<qemu:commandline><qemu:arg value='-msg'/><qemu:arg value='timestamp=on'/><qemu:arg value='-D'/><qemu:arg value='$LV_T/qemu-%d.trace'/><qemu:arg value='-trace'/><qemu:arg value='enable=migration_thread_low_pending'/><qemu:arg value='-trace'/><qemu:arg value='enable=migrate_pending'/><qemu:arg value='-trace'/><qemu:arg value='enable=vm_state_notify'/><qemu:arg value='-trace'/><qemu:arg value='enable=migrate_set_state'/></qemu:commandline>"
+
+# switch_facts: from the two QEMUs' traces of the last migration, "RESIDUAL_MIB
+# STOP_MS FREEZE_MS": what QEMU still had to send when it stopped the guest,
+# from the stop to the source's "completed", and from the stop to the
+# destination's vCPUs running (both on this machine's clock); "- - -" when
+# a trace is missing
+switch_facts() {
+    awk '
+    { split($0, h, ":"); split(h[1], p, "@"); pid = p[1]; t = p[2] * 1000 }
+    /migration_thread_low_pending/ { src = pid; res = $NF }
+    /vm_state_notify running 0/ { if (!(pid in stop)) stop[pid] = t }
+    /vm_state_notify running 1/ { run[pid] = t }
+    /migrate_set_state new state completed/ { done[pid] = t }
+    END {
+        if (src == "" || !(src in stop) || !(src in done)) { print "- - -"; exit }
+        for (q in run) if (q != src && run[q] > stop[src]) fr = run[q] - stop[src]
+        printf "%.1f %.1f %s\n", res / 1048576, done[src] - stop[src], fr == "" ? "-" : sprintf("%.1f", fr)
+    }' "$LV_T"/qemu-*.trace 2>/dev/null || echo "- - -"
+}
+
 # run NAME MEM RATE [CAP]: a fresh guest on instance 1 migrated to 2 (a
 # guest migrated back again crashed now and then under QEMU 7.2's TCG, so
-# every migration gets its own); the job's statistics in $LV_T/job
+# every migration gets its own); the job's statistics in $LV_T/job, QEMU's
+# traces in $LV_T/qemu-PID.trace
 run() {
     fill=$(($2 * 2 / 3))
-    tg_xml "$1" "$2" "$fill" "$3" $((fill - 8)) "$MEMTUNE" "" >"$LV_T/$1.xml"
+    rm -f "$LV_T"/qemu-*.trace
+    tg_xml "$1" "$2" "$fill" "$3" $((fill - 8)) "$MEMTUNE" "" |
+        sed -e "s|^<domain type='qemu'>|<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
+            -e "s|^</domain>|$QEMU_TRACE</domain>|" >"$LV_T/$1.xml"
     tg_start 1 "$1" || return 1
+    if [ "${5:-}" = paused ]; then
+        lv_virsh 1 suspend "$1" >/dev/null || return 1
+    fi
     migrate 1 2 "$1" "${4:-}" || return 1
     lv_virsh 2 destroy "$1" >/dev/null 2>&1
     lv_virsh 1 undefine "$1" >/dev/null 2>&1
@@ -115,7 +155,14 @@ run() {
 rows="$LV_T/rows"
 : >"$rows"
 for mem in $MEMS; do
-    # the reference migration: link rate and setup cost
+    # Two reference migrations without a cap measure what the model cannot
+    # know from the guest.  The running guest's: the link's rate while the
+    # guest runs (pre-copy) and the setup cost; from QEMU's trace, the
+    # switch's fixed cost, from the stop to the destination's vCPUs running
+    # less the source's sending (the destination's tail: what the socket
+    # still held, the device state loaded, the resume).  A paused guest's:
+    # the rate RAM moves at with the vCPUs stopped, as in the stop-and-copy
+    # (on TCG a running vCPU takes a CPU the migration then cannot use).
     run "ref$mem" "$mem" 4 || exit 1
     link=$(value "Memory bandwidth" | awk '{ printf "%d", $1 }')
     ref_total=$(value "Time elapsed")
@@ -123,8 +170,12 @@ for mem in $MEMS; do
     ref_mib=$(value "Memory processed")
     setup=$(awk -v t="$ref_total" -v d="$ref_down" -v m="$ref_mib" -v l="$link" \
         'BEGIN { s = t - d - m / l * 1000; if (s < 0) s = 0; printf "%d", s }')
-    echo "# $mem MiB: reference migration without a cap: $ref_total ms, $ref_mib MiB at $link MiB/s, downtime $ref_down ms: setup cost $setup ms" >&2
-    echo "$mem $link $ref_total $ref_down $ref_mib $setup" >>"$LV_T/refs"
+    ref_sw=$(switch_facts)
+    switch=$(echo "$ref_sw" | awk '$2 != "-" && $3 != "-" { s = $3 - $2; if (s < 0) s = 0; printf "%d", s }')
+    run "paused$mem" "$mem" 4 "" paused || exit 1
+    stoplink=$(value "Memory bandwidth" | awk '{ printf "%d", $1 }')
+    echo "# $mem MiB: reference migration without a cap: $ref_total ms, $ref_mib MiB at $link MiB/s, downtime $ref_down ms: setup cost $setup ms; QEMU: residual MiB, stop ms, freeze ms: $ref_sw; paused: $stoplink MiB/s" >&2
+    echo "$mem $link $ref_total $ref_down $ref_mib $setup $ref_sw ${switch:--} $stoplink" >>"$LV_T/refs"
     for rate in $RATES; do
         for cap in $BWS; do
             name="g${mem}r${rate}c${cap}"
@@ -135,10 +186,12 @@ for mem in $MEMS; do
             m_bw=$(value "Memory bandwidth")
             bw=$cap
             [ "$link" -lt "$bw" ] && bw=$link
+            # shellcheck disable=SC2046
             set -- $("$EVAL" ram-mib="$mem" dirty-mib-s="$rate" bandwidth-mib-s="$bw" \
-                link-mib-s="$link" setup-ms="$setup")
-            echo "$mem $rate $cap $link $setup $m_bw $1 $4 $m_iter $3 $6 $m_total $5 $m_down" >>"$rows"
-            echo "# $name: predicted total $6 ms, downtime $5 ms, $3 iterations; measured $m_total ms, $m_down ms, $m_iter iterations" >&2
+                link-mib-s="$stoplink" setup-ms="$setup" ${switch:+switchover-ms=$switch})
+            sw=$(switch_facts)
+            echo "$mem $rate $cap $link $setup $m_bw $1 $4 $m_iter $3 $6 $m_total $5 $m_down $sw $stoplink ${switch:--}" >>"$rows"
+            echo "# $name: predicted total $6 ms, downtime $5 ms, $3 iterations; measured $m_total ms, $m_down ms, $m_iter iterations; QEMU: residual MiB, stop ms, freeze ms: $sw" >&2
         done
     done
 done
@@ -164,22 +217,23 @@ function ok(p, m) { return abs(p - m) <= 0.25 * m || (m < 40 && abs(p - m) <= 10
     # beside libvirt: $12 total, $14 downtime, $9 iterations
     et[n] = abs($11 - $12) / $12; ed[n] = abs($13 - $14) / ($14 > 0 ? $14 : 1); ad[n] = abs($13 - $14)
     okt += ok($11, $12); okd += ok($13, $14)
-    row[n] = sprintf("| %d | %d | %d | %d | %d | %.0f | %d / %d | %d / %d | %d / %d |", \
-        $1, $2, $3, $4, $5, $6, $11, $12, $13, $14, $10, $9)
+    # $15.. from the QEMU traces: residual MiB, stop ms, freeze ms
+    row[n] = sprintf("| %d | %d | %d | %d / %d | %d / %s | %.0f | %d / %d | %d / %d | %d / %d | %s / %.1f | %s | %s |", \
+        $1, $2, $3, $4, $18, $5, $19, $6, $11, $12, $13, $14, $10, $9, $15, $3 * 0.3, $16, $17)
 }
 END {
     printf "Measured %s UTC on %d CPUs, QEMU %s, libvirt %s, TCG guests; load average %s before, %s after; %d s.\n\n", \
         when, cpus, qemu, libvirt, load0, load1, secs
-    print "| RAM MiB | dirty MiB/s | cap MiB/s | link MiB/s | setup ms | measured MiB/s | total ms (model / libvirt) | downtime ms (model / libvirt) | iterations (model / libvirt) |"
-    print "|---|---|---|---|---|---|---|---|---|"
+    print "| RAM MiB | dirty MiB/s | cap MiB/s | link MiB/s (running / stopped) | setup / switch ms | measured MiB/s | total ms (model / libvirt) | downtime ms (model / libvirt) | iterations (model / libvirt) | residual / threshold MiB (QEMU) | stop ms (QEMU) | freeze ms |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++) print row[i]
     mt = median(et, n); md = median(ed, n); ma = median(ad, n)
     while ((getline line < refs) > 0) {
         split(line, f, " ")
-        refrow = refrow sprintf("%s%d MiB: %d MiB in %d ms at %d MiB/s, %d ms downtime, so %d ms of setup", \
-            refrow == "" ? "" : "; ", f[1], f[5], f[3], f[2], f[4], f[6])
+        refrow = refrow sprintf("%s%d MiB: %d MiB in %d ms at %d MiB/s, %d ms downtime, so %d ms of setup; QEMU stopped with %s MiB pending, its sending took %s ms and the guest froze %s ms, so %s ms of fixed switch cost; paused, %d MiB/s", \
+            refrow == "" ? "" : "; ", f[1], f[5], f[3], f[2], f[4], f[6], f[7], f[8], f[9], f[10], f[11])
     }
-    printf "\nReference migrations without a cap (the link rate and setup cost of each RAM size): %s.\n", refrow
+    printf "\nReference migrations without a cap (the link rates, setup and switch cost of each RAM size): %s.\n", refrow
     printf "\nMedian absolute error: total time %.0f %%, downtime %.0f %% (%.0f ms). Within 25 %% (or 10 ms below 40 ms measured): total time %d of %d, downtime %d of %d.\n", \
         mt * 100, md * 100, ma, okt, n, okd, n
 }' "$rows" >"$OUT"

@@ -14,46 +14,17 @@
 . "$(dirname "$0")/tap.sh"
 tap_tmpdir
 
-tap_vfiomock
-DAEMON="$top_builddir/plugin/daemon/dirtytrackd"
-HOOK="$top_builddir/hooks/dirtytrack-hook"
 UUID=c2177883-f1bb-47f0-914d-32a22e3a8804
-if ! command -v dbus-daemon >/dev/null 2>&1 || [ ! -x "$DAEMON" ] || [ ! -x "$HOOK" ]; then
-    tap_skip "dbus-daemon, dirtytrackd or the hook not available"
-    tap_done
-    exit $?
-fi
-export DIRTYTRACK_MOCK_LOG="$TAP_TMP/mock.log"
-: > "$DIRTYTRACK_MOCK_LOG"
-cp -a "$HOSTS/mtty" "$TAP_TMP/host"
-cp -a "$HOSTS/mtty-iommufd" "$TAP_TMP/dst"
-chmod -R u+w "$TAP_TMP/host" "$TAP_TMP/dst"
+tap_mock_daemon_setup mtty mtty-iommufd
 printf '[hook]\ndeadline-ms = 10000\npreflight = true\n' > "$TAP_TMP/on.conf"
 printf '[hook]\ndeadline-ms = 10000\n' > "$TAP_TMP/off.conf"
 printf '[hook]\ndeadline-ms = 10000\nuse-daemon = false\n' > "$TAP_TMP/dst.conf"
 
-tap_start_bus "$TAP_TMP"
-BUS_PID=$TAP_BUS_PID
-DAEMON_PID=
-cleanup() {
-    tap_stop_pid "$DAEMON_PID"
-    tap_stop_pid "$BUS_PID"
-    rm -rf "$TAP_TMP"
-}
-trap cleanup EXIT
 
 # start_daemon CONF: dirtytrackd on the fixture host, the mock kernel under it
 start_daemon() {
     tap_stop_pid "$DAEMON_PID"
-    LD_PRELOAD="$MOCK" DIRTYTRACK_SYSROOT="$TAP_TMP/host" "$DAEMON" --address "$TAP_BUS" \
-        --sysroot "$TAP_TMP/host" --config "$1" --libvirt-uri "" > "$TAP_TMP/daemon.log" 2>&1 &
-    DAEMON_PID=$!
-    i=0
-    until dbus-send --bus="$TAP_BUS" --print-reply --dest=org.dirtytrack1 /org/dirtytrack1 \
-            org.freedesktop.DBus.Peer.Ping > /dev/null 2>&1 || [ $i -ge 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
+    tap_start_mock_daemon "$TAP_TMP/mtty" "$1"
 }
 # hook NAME OP SUBOP CONF HOST < XML: libvirt's call, with the test's bus
 hook() {
@@ -68,7 +39,7 @@ state() {
 
 # ---- without preflight: start begin touches nothing ----------------------------
 start_daemon "$TAP_TMP/off.conf"
-hook mdev start begin "$TAP_TMP/off.conf" "$TAP_TMP/host" < "$DOMAINS/mdev.xml"
+hook mdev start begin "$TAP_TMP/off.conf" "$TAP_TMP/mtty" < "$DOMAINS/mdev.xml"
 rc=$?
 if [ $rc = 0 ] && ! grep -q "device-open" "$DIRTYTRACK_MOCK_LOG" &&
         grep -q "exit 0 via ignored" "$TAP_TMP/hook.err"; then
@@ -81,7 +52,7 @@ fi
 # ---- with preflight: the daemon dry-runs the idle mdev -----------------------------
 start_daemon "$TAP_TMP/on.conf"
 : > "$DIRTYTRACK_MOCK_LOG"
-hook mdev start begin "$TAP_TMP/on.conf" "$TAP_TMP/host" < "$DOMAINS/mdev.xml"
+hook mdev start begin "$TAP_TMP/on.conf" "$TAP_TMP/mtty" < "$DOMAINS/mdev.xml"
 rc=$?
 if [ $rc = 0 ] && grep -q "exit 0 via daemon" "$TAP_TMP/hook.err" &&
         grep -q "dma-logging-start $UUID ok" "$DIRTYTRACK_MOCK_LOG" &&
@@ -108,7 +79,7 @@ incoming() {   # incoming RECORD-HOST
         "$DOMAINS/mdev.xml"
 }
 incoming lv-src > "$TAP_TMP/in.xml"
-LD_PRELOAD="$MOCK" hook mdev migrate begin "$TAP_TMP/dst.conf" "$TAP_TMP/dst" < "$TAP_TMP/in.xml"
+LD_PRELOAD="$MOCK" hook mdev migrate begin "$TAP_TMP/dst.conf" "$TAP_TMP/mtty-iommufd" < "$TAP_TMP/in.xml"
 rc=$?
 if [ $rc = 1 ] && grep -q "dirtytrack: refused \[dma-logging-report-unsupported\]: On the source host lv-src" "$TAP_TMP/hook.err"; then
     tap_ok "migrate begin on a destination that can report: refused with the source's dry run ($(grep -o 'On the source host [^:]*' "$TAP_TMP/hook.err" | head -n 1))"
@@ -117,7 +88,7 @@ else
     tap_diag "$(cat "$TAP_TMP/hook.err")"
 fi
 incoming lv-elsewhere > "$TAP_TMP/in2.xml"
-LD_PRELOAD="$MOCK" hook mdev migrate begin "$TAP_TMP/dst.conf" "$TAP_TMP/dst" < "$TAP_TMP/in2.xml"
+LD_PRELOAD="$MOCK" hook mdev migrate begin "$TAP_TMP/dst.conf" "$TAP_TMP/mtty-iommufd" < "$TAP_TMP/in2.xml"
 rc=$?
 if [ $rc = 0 ] && ! grep -q "dma-logging-report-unsupported" "$TAP_TMP/hook.err"; then
     tap_ok "a record another host wrote (the VM moved since) does not count: accepted"

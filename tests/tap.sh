@@ -113,6 +113,48 @@ EOF
     [ -S "$_dir/bus" ]
 }
 
+# tap_mock_daemon_setup FIXTURE...: for a test of dirtytrackd and the hook
+# over the mock kernel: DAEMON, HOOK and MOCK from the build tree, the mock's
+# log ($DIRTYTRACK_MOCK_LOG, exported), each fixture host copied, writable,
+# to $TAP_TMP/FIXTURE, and a private bus (tap_start_bus); on exit the bus
+# and the daemon (DAEMON_PID, tap_start_mock_daemon) are stopped by pid.
+# Skips the test without dbus-daemon, the daemon or the hook.
+tap_mock_daemon_setup() {
+    tap_vfiomock
+    DAEMON="$top_builddir/plugin/daemon/dirtytrackd"
+    HOOK="$top_builddir/hooks/dirtytrack-hook"
+    if ! command -v dbus-daemon >/dev/null 2>&1 || [ ! -x "$DAEMON" ] || [ ! -x "$HOOK" ]; then
+        tap_skip "dbus-daemon, dirtytrackd or the hook not available"
+        tap_done
+        exit $?
+    fi
+    export DIRTYTRACK_MOCK_LOG="$TAP_TMP/mock.log"
+    : > "$DIRTYTRACK_MOCK_LOG"
+    for _f in "$@"; do
+        cp -a "$HOSTS/$_f" "$TAP_TMP/$_f"
+        chmod -R u+w "$TAP_TMP/$_f"
+    done
+    DAEMON_PID=
+    tap_start_bus "$TAP_TMP"
+    trap 'tap_stop_pid "$DAEMON_PID"; tap_stop_pid "$TAP_BUS_PID"; rm -rf "$TAP_TMP"' EXIT
+}
+
+# tap_start_mock_daemon SYSROOT CONF: dirtytrackd from the build on the
+# test's bus ($TAP_BUS), the mock kernel under it, its output in
+# $TAP_TMP/daemon.log; DAEMON_PID (the caller stops it); waits up to 10 s
+# for it to answer.
+tap_start_mock_daemon() {
+    LD_PRELOAD="$MOCK" DIRTYTRACK_SYSROOT="$1" "$DAEMON" --address "$TAP_BUS" \
+        --sysroot "$1" --config "$2" --libvirt-uri "" > "$TAP_TMP/daemon.log" 2>&1 &
+    DAEMON_PID=$!
+    _i=0
+    until dbus-send --bus="$TAP_BUS" --print-reply --dest=org.dirtytrack1 /org/dirtytrack1 \
+            org.freedesktop.DBus.Peer.Ping > /dev/null 2>&1 || [ $_i -ge 100 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+}
+
 # tap_stop_pid PID: ends a process this test started (also when it was
 # stopped with SIGSTOP) and reaps it; nothing for an empty PID.
 tap_stop_pid() {

@@ -227,6 +227,7 @@ daemon_free(DtdDaemon *d)
     g_clear_pointer(&d->user_by_name, g_hash_table_unref);
     dtd_host_snapshot_free(d->host);
     dtd_cache_free(d->cache);
+    dtd_observed_free(d->observed);
     if (d->watch_source)
         g_source_remove(d->watch_source);
     dtd_watch_free(d->watch);

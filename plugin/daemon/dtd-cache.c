@@ -195,6 +195,22 @@ dtd_device_sig(const DtPaths *paths, int root_fd, const DtPciAddr *addr)
     return g_string_free(s, FALSE);
 }
 
+char *
+dtd_mdev_sig(const DtPaths *paths, const char *uuid)
+{
+    g_autofree char *dir = dt_paths_printf(paths, "/sys/bus/mdev/devices/%s", uuid);
+    g_autofree char *driver = g_strconcat(dir, "/driver", NULL);
+    g_autofree char *type = g_strconcat(dir, "/mdev_type", NULL);
+    GString *s = g_string_sized_new(192);
+
+    append_link(s, AT_FDCWD, dir);
+    if (s->str[0] == '!')
+        return g_string_free(s, FALSE);
+    append_link(s, AT_FDCWD, driver);
+    append_link(s, AT_FDCWD, type);
+    return g_string_free(s, FALSE);
+}
+
 guint64
 dtd_pci_addr_pack(const DtPciAddr *a)
 {
@@ -611,6 +627,11 @@ dtd_cache_entry_new(const DtdJob *job)
         dbg = dt_paths_printf(job->from.base->paths, "/sys/kernel/debug/vfio/%s/migration", addr);
         g_ptr_array_add(ids, dtd_file_id_new(dbg, DTD_ID_NO_DIR));
     }
+    /* an mdev's kernel answers (remembered from a pre-flight) hold only
+     * while its links do, which no entry checks */
+    for (guint i = 0; e->host->mdevs && i < e->host->mdevs->len; i++)
+        if (kernel_fact(((const DtMdevDev *) g_ptr_array_index(e->host->mdevs, i))->migration.source))
+            return NULL;
 
     entry = g_new0(DtdCacheEntry, 1);
     entry->key.role = job->args.role;
@@ -624,6 +645,7 @@ dtd_cache_entry_new(const DtdJob *job)
     entry->snapshot_serial = job->from.base->serial;
     entry->uevent_gen = job->uevent_gen;
     entry->vdb_gen = job->vdb_gen;
+    entry->observed_gen = job->observed_gen;
     entry->dev_addrs = g_array_ref(job->from.dev_addrs);
     entry->dev_sigs = g_ptr_array_ref(job->from.dev_sigs);
     entry->ids = g_steal_pointer(&ids);
@@ -722,7 +744,8 @@ dtd_cache_entry_valid(DtdDaemon *d, DtdCacheEntry *e)
     if (!snap || snap->error || snap->serial != e->snapshot_serial ||
         e->uevent_gen != d->uevent_gen)
         return FALSE;
-    if (!dtd_vdb_current(d) || dtd_vdb_gen(d) != e->vdb_gen)
+    if (!dtd_vdb_current(d) || dtd_vdb_gen(d) != e->vdb_gen ||
+        dtd_observed_gen(d->observed) != e->observed_gen)
         return FALSE;
     if (snap->root_id && !dtd_file_id_unchanged(snap->root_id))
         return FALSE;

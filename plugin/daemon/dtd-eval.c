@@ -70,6 +70,8 @@ evaluate(DtdJob *job)
         .host_data = &job->from,
         /* never what the caller's <emulator> names (dt-qemu-registry.h) */
         .qemu_registry = d->qemu,
+        .recall = dtd_observed_recall,
+        .recall_data = d->observed,
     };
     /* parsed once: Filter rewrites the document the evaluation read */
     g_autoptr(xmlDoc) doc = dt_xml_parse(job->xml, job->xml_len, _("domain XML"), "domain",
@@ -77,6 +79,12 @@ evaluate(DtdJob *job)
 
     job->time = dt_timestamp_now();
     job->eval = doc ? dt_evaluate_doc(doc, &opts, &job->error) : NULL;
+    if (job->eval && job->preflight) {
+        /* the devices were idle and asked: remembered for when QEMU holds them */
+        g_autoptr(DtPaths) paths = dt_paths_new(d->sysroot);
+
+        dtd_observed_keep(d->observed, job->eval->host, paths);
+    }
     if (!job->eval) {
         if (!job->error)
             g_set_error(&job->error, DT_ERROR, DT_ERROR_FAILED, _("Evaluation failed"));
@@ -130,6 +138,7 @@ eval_queued(DtdJob *job)
     if (job->vdb_ref)
         job->vdb = job->vdb_ref->vdb;
     job->vdb_gen = dtd_vdb_gen(d);
+    job->observed_gen = dtd_observed_gen(d->observed);
     job->uevent_gen = d->uevent_gen;
 }
 

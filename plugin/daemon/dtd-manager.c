@@ -331,6 +331,8 @@ dtd_manager_register(DtdDaemon *d)
     dtd_domains_init(d);
     if (!d->cache)
         d->cache = dtd_cache_new(DTD_CACHE_ENTRIES, DTD_CACHE_BYTES);
+    if (!d->observed)
+        d->observed = dtd_observed_new();
     dtd_jobs_init(d);
     dtbus_set_authorizer(d->conn, dtd_authorize, DT_DBUS_ERROR_PERMISSION_DENIED, d);
     return dtbus_register_interface(d->conn, DT_DBUS_PATH, DT_DBUS_MANAGER_IFACE,

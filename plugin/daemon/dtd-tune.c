@@ -304,6 +304,9 @@ evaluate_live(DtdTuneTask *t, virDomainPtr dom, char **xml_out, guint64 *vdb_gen
         /* the devices are in use by the running VM: never ask them */
         .probe_ioctl = FALSE,
         .qemu_registry = d->qemu,
+        /* what they answered while idle (the hook's pre-flight) */
+        .recall = dtd_observed_recall,
+        .recall_data = d->observed,
     };
     g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
     DtEvaluation *e;

@@ -79,6 +79,7 @@ typedef struct {
 } DtdVdbRef;
 
 typedef struct DtdDecisionCache DtdDecisionCache;
+typedef struct DtdObserved DtdObserved;
 typedef struct DtdCacheEntry DtdCacheEntry;
 typedef struct DtdWatch DtdWatch;
 
@@ -147,6 +148,7 @@ typedef struct {
     guint64 uevent_gen;         /* relevant kernel events seen so far */
 
     DtdDecisionCache *cache;    /* Evaluate answers (dtd-cache.c) */
+    DtdObserved *observed;      /* idle devices' kernel answers (dtd-observed.c) */
     DtdWatch *watch;            /* created with the first cached answer on a sysroot */
     guint watch_source;
 
@@ -284,6 +286,7 @@ struct DtdJob {
     DtVdb *vdb;                   /* the database to use (NULL: load one) */
     guint64 uevent_gen;           /* when the job was queued */
     guint64 vdb_gen;              /* vdb's generation (dtd_vdb_gen()) */
+    guint64 observed_gen;         /* dtd_observed_gen() when the job was queued */
     gboolean admit;               /* Evaluate: the answer may go into the cache */
 
     /* outputs */
@@ -394,6 +397,9 @@ void dtd_file_id_free(DtdFileId *id);
  * (hot-unplug, a new device), its driver (bind, unbind) and its IOMMU
  * group; three readlink() calls. */
 char *dtd_device_sig(const DtPaths *paths, int root_fd, const DtPciAddr *addr);
+/* The same for an mdev: its entry in /sys/bus/mdev/devices (its parent),
+ * its driver and its type. */
+char *dtd_mdev_sig(const DtPaths *paths, const char *uuid);
 guint64 dtd_pci_addr_pack(const DtPciAddr *a);
 /* The id's path, absolute (root: the directory its dirfd is). */
 char *dtd_file_id_abspath(const DtdFileId *id, const char *root);
@@ -430,6 +436,7 @@ struct DtdCacheEntry {
     guint64 snapshot_serial;
     guint64 uevent_gen;
     guint64 vdb_gen;
+    guint64 observed_gen;
     GArray *dev_addrs;             /* DtPciAddr the domain references */
     GPtrArray *dev_sigs;           /* char*: their signatures, same order */
     GPtrArray *ids;                /* DtdFileId*: QEMU binary, absent debugfs dirs */
@@ -466,6 +473,20 @@ gboolean dtd_cache_entry_valid(DtdDaemon *d, DtdCacheEntry *e);
 /* On a sysroot: watches what the entry was read from, then checks it in
  * full; whether it holds. */
 gboolean dtd_cache_watch_entry(DtdDaemon *d, DtdCacheEntry *e);
+
+/* dtd-observed.c: what idle devices answered the daemon's pre-flights,
+ * given back to the evaluations that find them held. */
+DtdObserved *dtd_observed_new(void);
+void dtd_observed_free(DtdObserved *o);
+/* Keeps the kernel's answers (source ioctl) about host's devices, with
+ * their signatures as they are now on paths. */
+void dtd_observed_keep(DtdObserved *o, const DtHost *host, const DtPaths *paths);
+/* A DtEvalRecallFunc (user_data: the DtdObserved): fills the facts an
+ * evaluation has no source for from what was kept, while each device's
+ * signature is the same. */
+void dtd_observed_recall(DtHost *host, const DtPaths *paths, gpointer user_data);
+/* Moves whenever what dtd_observed_recall() gives back may have changed. */
+guint64 dtd_observed_gen(DtdObserved *o);
 
 /* dtd-uevent.c: the kernel's PCI, IOMMU and VFIO uevents.  It knows
  * nothing of the daemon: changed() runs for every relevant event (or a

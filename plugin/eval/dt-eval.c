@@ -231,6 +231,9 @@ dt_evaluate_doc(xmlDoc *doc, const DtEvalOptions *opts, GError **error)
      * devices be opened (the pre-flight opens them anyway) */
     dt_mdev_probe_domain(e->host, paths, e->domain,
                          opts->probe_ioctl || opts->preflight ? DT_MDEV_PROBE_IOCTL : 0);
+    /* what nobody may ask now (QEMU holds the devices): what they said idle */
+    if (opts->recall && !opts->probe_ioctl && !opts->preflight)
+        opts->recall(e->host, paths, opts->recall_data);
 
     e->qemu = find_qemu_caps(e, opts, cfg, error);
     if (!e->qemu)

@@ -24,6 +24,13 @@ G_BEGIN_DECLS
  * revalidated (dtd-manager.c). */
 typedef DtHost *(*DtEvalHostFunc)(const DtPciAddr *addrs, guint n_addrs, gpointer user_data);
 
+/* Fills in, for devices the evaluation could not ask (neither ioctls nor
+ * the pre-flight were allowed, debugfs said nothing), what the kernel
+ * answered about them earlier while they were idle.  Called after sysfs,
+ * debugfs and the mdevs were read; it only fills facts whose source is
+ * NONE.  The daemon remembers those answers (dtd-observed.c). */
+typedef void (*DtEvalRecallFunc)(DtHost *host, const DtPaths *paths, gpointer user_data);
+
 typedef struct {
     const char *sysroot;          /* NULL: $DIRTYTRACK_SYSROOT or "/" */
     DtRole role;
@@ -37,6 +44,8 @@ typedef struct {
     DtQemuRegistry *qemu_registry; /* the binaries that may be run; NULL: one made from the
                                     * config when running as root, else any (as this user) */
     gpointer host_data;
+    DtEvalRecallFunc recall;      /* NULL: nothing remembered */
+    gpointer recall_data;
 } DtEvalOptions;
 
 typedef struct {

@@ -302,13 +302,17 @@ truth_compare_libvirt() {
             *'verdict="allow" mode="device" host="lv-dst"'*|*'verdict="warn" mode="device" host="lv-dst"'*) ;;
             *) fail "the destination hook did not accept in mode device: ${hev:-no rewritten XML}" ;;
             esac
-            # On the running domain: the destination's evaluation (the
-            # daemon writes its own once the domain resumes there), with the
-            # fingerprint and the mdev.
+            # On the running domain, after the destination daemon published
+            # its own evaluation (once the domain resumed there, judging the
+            # mdev QEMU now holds by what it answered the pre-flight; one
+            # that differs from the hook's only in its time leaves the
+            # hook's element): device mode, the fingerprint, the mdev.
             ev=$(grep -E -o '<(dirtytrack:)?evaluation [^>]*>' "$x" | head -n 1)
+            pt=$(sed -n 's/.*"published-time":"\([^"]*\)".*/\1/p' "$d/dst.daemon-state" 2>/dev/null)
+            [ -n "$pt" ] || fail "the destination daemon published no evaluation: $(cat "$d/dst.daemon-state" 2>/dev/null)"
             case $ev in
-            *'host="lv-dst"'*'fingerprint='*) ;;
-            *) fail "no evaluation by the destination (lv-dst) with a fingerprint in its definition" ;;
+            *'mode="device" host="lv-dst"'*'fingerprint='*) ;;
+            *) fail "after the destination daemon published (${pt:-never}), no device-mode evaluation by lv-dst with a fingerprint in its definition: ${ev:-none}" ;;
             esac
             grep -q 'mdev-type="mtty-1"' "$x" || fail "the destination's definition does not list the mdev"
             st=$(cat "$d/src.daemon-state" 2>/dev/null)

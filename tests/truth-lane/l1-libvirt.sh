@@ -260,6 +260,9 @@ start() {
     vs 1 define "$1/domain.xml" > "$1/start.out" 2>&1 &&
         vs 1 start "$2" >> "$1/start.out" 2>&1
 }
+dst_published() {
+    daemon_state 2 "$1" | grep -q '"published-time"'
+}
 has_fingerprint() {
     vs 1 metadata "$1" --uri "$DT_NS" 2>/dev/null | grep -q 'fingerprint='
 }
@@ -329,6 +332,11 @@ sc_mtty_migrates() {
     migrate "$dir" mtty-a --xml "$dir/dst-in.xml"
     kill "$poll" 2>/dev/null
     wait "$poll" 2>/dev/null
+    # The destination daemon writes its own evaluation once the domain
+    # resumes there (QEMU holds the mdev by then): the definition after it.
+    wait_for 30 dst_published mtty-a
+    daemon_state 2 mtty-a > "$dir/dst.daemon-state"
+    vs 2 dumpxml mtty-a > "$dir/dst.xml" 2>&1
     [ -n "$bar" ] && uart_read 2 mtty-a "$bar" "$dir/uart.dst" fifo
     vs 2 destroy mtty-a > /dev/null 2>&1
     vs 1 destroy mtty-a > /dev/null 2>&1
