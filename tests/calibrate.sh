@@ -95,10 +95,10 @@ migrate() {
     return 0
 }
 
-# value LABEL: the completed job's LABEL, as a number (MiB for sizes)
+# value LABEL: the completed job's LABEL, as a number (MiB for sizes, MiB/s for rates)
 value() {
     awk -F: -v l="$1" '$1 == l {
-        split($2, a, " "); v = a[1]
+        split($2, a, " "); v = a[1]; sub(/\/s$/, "", a[2])
         if (a[2] == "KiB") v /= 1024; else if (a[2] == "GiB") v *= 1024; else if (a[2] == "B") v /= 1048576
         print v; exit }' "$LV_T/job"
 }
@@ -132,16 +132,21 @@ switch_facts() {
     }' "$LV_T"/qemu-*.trace 2>/dev/null || echo "- - -"
 }
 
-# run NAME MEM RATE [CAP]: a fresh guest on instance 1 migrated to 2 (a
-# guest migrated back again crashed now and then under QEMU 7.2's TCG, so
-# every migration gets its own); the job's statistics in $LV_T/job, QEMU's
+# run NAME MEM RATE [CAP [paused [prealloc]]]: a fresh guest on instance 1
+# migrated to 2 (a guest migrated back again crashed now and then under
+# QEMU 7.2's TCG, so every migration gets its own), paused first if asked,
+# its RAM allocated when each QEMU starts if asked (libvirt's
+# <allocation mode='immediate'/>: the destination then holds every page
+# before the first arrives); the job's statistics in $LV_T/job, QEMU's
 # traces in $LV_T/qemu-PID.trace
 run() {
     fill=$(($2 * 2 / 3))
+    backing=
+    [ "${6:-}" = prealloc ] && backing="<memoryBacking><allocation mode='immediate'/></memoryBacking>"
     rm -f "$LV_T"/qemu-*.trace
     tg_xml "$1" "$2" "$fill" "$3" $((fill - 8)) "$MEMTUNE" "" |
         sed -e "s|^<domain type='qemu'>|<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
-            -e "s|^</domain>|$QEMU_TRACE</domain>|" >"$LV_T/$1.xml"
+            -e "s|^</domain>|$backing$QEMU_TRACE</domain>|" >"$LV_T/$1.xml"
     tg_start 1 "$1" || return 1
     if [ "${5:-}" = paused ]; then
         lv_virsh 1 suspend "$1" >/dev/null || return 1
@@ -155,14 +160,17 @@ run() {
 rows="$LV_T/rows"
 : >"$rows"
 for mem in $MEMS; do
-    # Two reference migrations without a cap measure what the model cannot
-    # know from the guest.  The running guest's: the link's rate while the
-    # guest runs (pre-copy) and the setup cost; from QEMU's trace, the
-    # switch's fixed cost, from the stop to the destination's vCPUs running
-    # less the source's sending (the destination's tail: what the socket
-    # still held, the device state loaded, the resume).  A paused guest's:
-    # the rate RAM moves at with the vCPUs stopped, as in the stop-and-copy
-    # (on TCG a running vCPU takes a CPU the migration then cannot use).
+    # Three reference migrations without a cap measure what the model
+    # cannot know from the guest.  The running guest's: the link's rate
+    # while the guest runs (pre-copy) and the setup cost; from QEMU's trace,
+    # the switch's fixed cost, from the stop to the destination's vCPUs
+    # running less the source's sending (the destination's tail: what the
+    # socket still held, the device state loaded, the resume).  A paused
+    # guest's: the rate RAM moves at with the vCPUs stopped, each page new to
+    # the destination, as the first pass's rest in a stop-and-copy.  The same
+    # to a destination whose RAM is all allocated before it arrives: the
+    # rate of pages the destination already holds, as the pages dirtied
+    # again that most stops send (resend_mib_s, docs/cost-model.md §7).
     run "ref$mem" "$mem" 4 || exit 1
     link=$(value "Memory bandwidth" | awk '{ printf "%d", $1 }')
     ref_total=$(value "Time elapsed")
@@ -174,8 +182,10 @@ for mem in $MEMS; do
     switch=$(echo "$ref_sw" | awk '$2 != "-" && $3 != "-" { s = $3 - $2; if (s < 0) s = 0; printf "%d", s }')
     run "paused$mem" "$mem" 4 "" paused || exit 1
     stoplink=$(value "Memory bandwidth" | awk '{ printf "%d", $1 }')
-    echo "# $mem MiB: reference migration without a cap: $ref_total ms, $ref_mib MiB at $link MiB/s, downtime $ref_down ms: setup cost $setup ms; QEMU: residual MiB, stop ms, freeze ms: $ref_sw; paused: $stoplink MiB/s" >&2
-    echo "$mem $link $ref_total $ref_down $ref_mib $setup $ref_sw ${switch:--} $stoplink" >>"$LV_T/refs"
+    run "warm$mem" "$mem" 4 "" paused prealloc || exit 1
+    resend=$(value "Memory bandwidth" | awk '{ printf "%d", $1 }')
+    echo "# $mem MiB: reference migration without a cap: $ref_total ms, $ref_mib MiB at $link MiB/s, downtime $ref_down ms: setup cost $setup ms; QEMU: residual MiB, stop ms, freeze ms: $ref_sw; paused: $stoplink MiB/s, to allocated RAM: $resend MiB/s" >&2
+    echo "$mem $link $ref_total $ref_down $ref_mib $setup $ref_sw ${switch:--} $stoplink $resend" >>"$LV_T/refs"
     for rate in $RATES; do
         for cap in $BWS; do
             name="g${mem}r${rate}c${cap}"
@@ -188,9 +198,10 @@ for mem in $MEMS; do
             [ "$link" -lt "$bw" ] && bw=$link
             # shellcheck disable=SC2046
             set -- $("$EVAL" ram-mib="$mem" dirty-mib-s="$rate" bandwidth-mib-s="$bw" \
-                link-mib-s="$stoplink" setup-ms="$setup" ${switch:+switchover-ms=$switch})
+                link-mib-s="$stoplink" resend-mib-s="$resend" setup-ms="$setup" \
+                ${switch:+switchover-ms=$switch})
             sw=$(switch_facts)
-            echo "$mem $rate $cap $link $setup $m_bw $1 $4 $m_iter $3 $6 $m_total $5 $m_down $sw $stoplink ${switch:--}" >>"$rows"
+            echo "$mem $rate $cap $link $setup $m_bw $1 $4 $m_iter $3 $6 $m_total $5 $m_down $sw $stoplink ${switch:--} $resend" >>"$rows"
             echo "# $name: predicted total $6 ms, downtime $5 ms, $3 iterations; measured $m_total ms, $m_down ms, $m_iter iterations; QEMU: residual MiB, stop ms, freeze ms: $sw" >&2
         done
     done
@@ -218,20 +229,20 @@ function ok(p, m) { return abs(p - m) <= 0.25 * m || (m < 40 && abs(p - m) <= 10
     et[n] = abs($11 - $12) / $12; ed[n] = abs($13 - $14) / ($14 > 0 ? $14 : 1); ad[n] = abs($13 - $14)
     okt += ok($11, $12); okd += ok($13, $14)
     # $15.. from the QEMU traces: residual MiB, stop ms, freeze ms
-    row[n] = sprintf("| %d | %d | %d | %d / %d | %d / %s | %.0f | %d / %d | %d / %d | %d / %d | %s / %.1f | %s | %s |", \
-        $1, $2, $3, $4, $18, $5, $19, $6, $11, $12, $13, $14, $10, $9, $15, $3 * 0.3, $16, $17)
+    row[n] = sprintf("| %d | %d | %d | %d / %d / %d | %d / %s | %.0f | %d / %d | %d / %d | %d / %d | %s / %.1f | %s | %s |", \
+        $1, $2, $3, $4, $18, $20, $5, $19, $6, $11, $12, $13, $14, $10, $9, $15, $3 * 0.3, $16, $17)
 }
 END {
     printf "Measured %s UTC on %d CPUs, QEMU %s, libvirt %s, TCG guests; load average %s before, %s after; %d s.\n\n", \
         when, cpus, qemu, libvirt, load0, load1, secs
-    print "| RAM MiB | dirty MiB/s | cap MiB/s | link MiB/s (running / stopped) | setup / switch ms | measured MiB/s | total ms (model / libvirt) | downtime ms (model / libvirt) | iterations (model / libvirt) | residual / threshold MiB (QEMU) | stop ms (QEMU) | freeze ms |"
+    print "| RAM MiB | dirty MiB/s | cap MiB/s | link MiB/s (running / paused / to held RAM) | setup / switch ms | measured MiB/s | total ms (model / libvirt) | downtime ms (model / libvirt) | iterations (model / libvirt) | residual / threshold MiB (QEMU) | stop ms (QEMU) | freeze ms |"
     print "|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++) print row[i]
     mt = median(et, n); md = median(ed, n); ma = median(ad, n)
     while ((getline line < refs) > 0) {
         split(line, f, " ")
-        refrow = refrow sprintf("%s%d MiB: %d MiB in %d ms at %d MiB/s, %d ms downtime, so %d ms of setup; QEMU stopped with %s MiB pending, its sending took %s ms and the guest froze %s ms, so %s ms of fixed switch cost; paused, %d MiB/s", \
-            refrow == "" ? "" : "; ", f[1], f[5], f[3], f[2], f[4], f[6], f[7], f[8], f[9], f[10], f[11])
+        refrow = refrow sprintf("%s%d MiB: %d MiB in %d ms at %d MiB/s, %d ms downtime, so %d ms of setup; QEMU stopped with %s MiB pending, its sending took %s ms and the guest froze %s ms, so %s ms of fixed switch cost; paused, %d MiB/s; paused to allocated RAM, %d MiB/s", \
+            refrow == "" ? "" : "; ", f[1], f[5], f[3], f[2], f[4], f[6], f[7], f[8], f[9], f[10], f[11], f[12])
     }
     printf "\nReference migrations without a cap (the link rates, setup and switch cost of each RAM size): %s.\n", refrow
     printf "\nMedian absolute error: total time %.0f %%, downtime %.0f %% (%.0f ms). Within 25 %% (or 10 ms below 40 ms measured): total time %d of %d, downtime %d of %d.\n", \

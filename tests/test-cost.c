@@ -225,6 +225,48 @@ test_example5_switch_point_not_monotone(void)
     g_assert_cmpuint(fast.downtime_ms, <=, 300);
 }
 
+/* The destination writes a page it already holds faster than one it
+ * receives a first time (that one is faulted in too): a residual of pages
+ * dirtied again goes at resend_mib_s, the first pass's rest at the link. */
+static void
+test_resend_rate(void)
+{
+    DtCostInputs in;
+    DtCostResult link, fast;
+
+    /* capped: QEMU switches after several syncs, every residual page was
+     * sent before; twice the rate, half the freeze */
+    dt_cost_inputs_init(&in);
+    in.ram_bytes = 256 * MiB;
+    in.dirty_rate_mib_s = 4;
+    in.bandwidth_mib_s = 32;
+    in.link_mib_s = 400;
+    in.setup_ms = 0;
+    in.switchover_ms = 0;
+    predict(&in, &link);
+    in.resend_mib_s = 800;
+    predict(&in, &fast);
+    g_assert_cmpuint(link.rounds, >, 1);
+    g_assert_cmpuint(fast.rounds, ==, link.rounds);
+    g_assert_cmpuint(fast.residual_bytes, ==, link.residual_bytes);
+    g_assert_cmpfloat_with_epsilon((double)link.downtime_ms,
+                                   link.residual_bytes * 1000.0 / (400.0 * MiB), 1.0);
+    g_assert_cmpfloat_with_epsilon((double)fast.downtime_ms,
+                                   link.residual_bytes * 1000.0 / (800.0 * MiB), 1.0);
+
+    /* uncapped: the threshold (400 MiB/s x 300 ms = 120 MiB) is reached in
+     * the first pass, whose unsent 116 MiB the destination has never held:
+     * they go at the link's rate whatever resend_mib_s says */
+    in.bandwidth_mib_s = 400;
+    in.resend_mib_s = 0;
+    predict(&in, &link);
+    in.resend_mib_s = 800;
+    predict(&in, &fast);
+    g_assert_cmpuint(link.rounds, ==, 1);
+    g_assert_cmpuint(link.downtime_ms, ==, 294);    /* 117.4 MiB at 400 MiB/s */
+    g_assert_cmpuint(fast.downtime_ms, ==, 292);    /* 116 MiB at 400, 1.4 at 800 */
+}
+
 static void
 test_invalid_inputs(void)
 {
@@ -595,6 +637,8 @@ main(int argc, char **argv)
     g_test_add_func("/cost/example4/iommu-2MiB-iopte-amplifies-8x", test_example4_iommu_huge);
     g_test_add_func("/cost/example5/faster-link-can-switch-earlier-with-larger-freeze",
                     test_example5_switch_point_not_monotone);
+    g_test_add_func("/cost/resend/pages-sent-before-at-their-rate-first-pass-at-the-link",
+                    test_resend_rate);
     g_test_add_func("/cost/invalid/zero-bandwidth-or-locality-is-an-error", test_invalid_inputs);
     g_test_add_func("/cost/property/more-bandwidth-never-raises-limit-or-forced-freeze",
                     test_property_bandwidth);

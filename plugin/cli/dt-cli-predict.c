@@ -123,6 +123,11 @@ collect_assumptions(const DtEvaluation *ev, const DtConfig *cfg, const DtCostInp
         g_strdup(_("migration link bandwidth, assumed fully available")));
     add(a, "link_mib_s", in->link_mib_s, "MiB/s", bw_source,
         g_strdup(_("the stop-and-copy's rate: QEMU lifts any cap for it (migration_completion)")));
+    add(a, "resend_mib_s", in->resend_mib_s ? in->resend_mib_s : in->link_mib_s, "MiB/s",
+        "default",
+        g_strdup(_("the stop-and-copy's rate for pages the destination already holds; taken as "
+                   "the link's here, measured faster by make calibrate where a first copy of a "
+                   "page costs the destination a page fault")));
     add(a, "setup_ms", in->setup_ms, "ms", "default",
         g_strdup(_("fixed cost before the first pass (libvirt's begin and prepare, the "
                    "destination QEMU's start); a guess, measured by make calibrate")));

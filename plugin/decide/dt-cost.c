@@ -176,9 +176,11 @@ typedef struct {
     double *stop;       /* what it would send with the guest stopped at sync k, bytes */
     double *t;          /* seconds of pre-copy before sync k */
     double *sent;       /* bytes sent before sync k */
+    double *cold;       /* of stop[k], bytes never sent before (the first pass's rest) */
     double bw;          /* pre-copy bytes/s */
     double bw_switch;   /* the rate QEMU's test multiplies the limit with, bytes/s */
     double link;        /* stop-and-copy bytes/s */
+    double resend;      /* the same for pages sent before, bytes/s */
     double state;       /* device state sent, bytes */
     double counted;     /* device state counted for the switch test, bytes */
     double eff_rate;    /* bytes/s */
@@ -192,6 +194,7 @@ trajectory_clear(Trajectory *t)
     g_free(t->stop);
     g_free(t->t);
     g_free(t->sent);
+    g_free(t->cold);
 }
 
 static gboolean
@@ -244,7 +247,7 @@ trajectory_build(const DtCostInputs *in, guint64 limit_ms, Trajectory *t)
     double mapped = in->mapped_bytes ? MIN((double)in->mapped_bytes, ram) * data / ram : 0.0;
     gboolean perpetual = in->mode == DT_MODE_PERPETUAL;
     gboolean capped;
-    double threshold, chunk, r, dirtied = 0, now = 0, sent = 0;
+    double threshold, chunk, r, cold, dirtied = 0, now = 0, sent = 0;
     guint k = 0;
 
     t->n = in->max_rounds;
@@ -252,8 +255,10 @@ trajectory_build(const DtCostInputs *in, guint64 limit_ms, Trajectory *t)
     t->stop = g_new0(double, t->n + 1);
     t->t = g_new0(double, t->n + 1);
     t->sent = g_new0(double, t->n + 1);
+    t->cold = g_new0(double, t->n + 1);
     t->bw = bytes_per_s(in->bandwidth_mib_s);
     t->link = MAX(t->bw, bytes_per_s(in->link_mib_s));
+    t->resend = in->resend_mib_s ? MAX(t->bw, bytes_per_s(in->resend_mib_s)) : t->link;
     t->bw_switch = in->switchover_bandwidth_mib_s ? bytes_per_s(in->switchover_bandwidth_mib_s)
                                                   : t->bw;
     t->eff_rate = (double)in->dirty_rate_mib_s * MIB * amplification_of(in);
@@ -273,6 +278,9 @@ trajectory_build(const DtCostInputs *in, guint64 limit_ms, Trajectory *t)
      * (save_zero_page), so the bulk pass weighs the data; a running job
      * starts from what libvirt says is dirty now */
     r = in->pending_bytes ? MIN((double)in->pending_bytes, ram) : data;
+    /* a job that starts sends every data page a first time; of a running
+     * job's pending pages nothing tells which were sent before */
+    cold = in->pending_bytes ? 0 : r;
     if (perpetual && in->precopy_sync)
         r = MAX(r, mapped);
     for (;;) {
@@ -283,6 +291,7 @@ trajectory_build(const DtCostInputs *in, guint64 limit_ms, Trajectory *t)
          * stop that every mapped page is dirty: its test saw r, the guest
          * waits for all of it. */
         t->stop[k] = perpetual && !in->precopy_sync ? MIN(mapped + r, ram) : r;
+        t->cold[k] = MIN(cold, t->stop[k]);
         if (k == t->n)
             break;
         /* after a failed test one chunk goes out, then chunks until the
@@ -295,6 +304,15 @@ trajectory_build(const DtCostInputs *in, guint64 limit_ms, Trajectory *t)
 
             now += dt;
             sent += s;
+            /* QEMU walks the bitmap on from where it was: the first
+             * pass's unsent pages all lie ahead, with the dirtied pages
+             * that happen to lie there (their share: the part of RAM the
+             * first pass has not reached), and go out with them */
+            if (cold > 0) {
+                double ahead = cold + (r - cold) * cold / data;
+
+                cold = MAX(0.0, cold - s * cold / ahead);
+            }
             r -= s;
             dirtied += t->eff_rate * dt;
         }
@@ -334,12 +352,16 @@ need_ms(const Trajectory *t, guint k)
 /* The guest's freeze when QEMU stops it at sync k: the residual and the
  * device state at the link's rate, since migration_completion lifts the
  * rate limit first (qemu_file_set_rate_limit(INT64_MAX) in 7.2,
- * migration_rate_set(RATE_LIMIT_DISABLED) from 8.1), plus the stop's fixed
+ * migration_rate_set(RATE_LIMIT_DISABLED) from 8.1), the pages the
+ * destination already holds at their own rate, plus the stop's fixed
  * cost. */
 static double
 freeze_ms(const Trajectory *t, guint k)
 {
-    return t->overhead_ms + (t->stop[k] + t->state) * 1000.0 / t->link;
+    double warm = t->stop[k] - t->cold[k];
+
+    return t->overhead_ms + (t->cold[k] + t->state) * 1000.0 / t->link +
+           warm * 1000.0 / t->resend;
 }
 
 /* Where the run switches over and with which limit.  With the given limit

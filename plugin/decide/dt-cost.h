@@ -58,6 +58,10 @@ typedef struct {
     guint64 bandwidth_mib_s;       /* pre-copy rate: the migration's speed cap, else the link */
     guint64 link_mib_s;            /* the stop-and-copy's rate: QEMU lifts the cap there;
                                     * 0 = bandwidth_mib_s (never below it) */
+    guint64 resend_mib_s;          /* the same for pages the destination already holds
+                                    * (sent before, dirtied again): its QEMU writes them
+                                    * into RAM it has touched, where a first copy also
+                                    * faults the page in; 0 = link_mib_s */
     guint64 switchover_bandwidth_mib_s; /* avail-switchover-bandwidth (QEMU 8.2); 0 = QEMU
                                     * measures it: the pre-copy rate */
     guint64 ram_data_bytes;        /* RAM holding data; a zero page costs QEMU a flag,

@@ -5,7 +5,8 @@
  * rate, bandwidth cap), not of a domain XML the decision engine reads.
  *
  *   cost-eval ram-mib=256 dirty-mib-s=4 bandwidth-mib-s=32 link-mib-s=160 \
- *             [limit-ms=300] [setup-ms=N] [switchover-ms=N] [state-bytes=N]
+ *             [resend-mib-s=N] [limit-ms=300] [setup-ms=N] [switchover-ms=N]
+ *             [state-bytes=N]
  *
  * prints one line: converges rounds iterations precopy_ms downtime_ms
  * total_ms.  Unknown keys are an error (exit 2).
@@ -46,6 +47,8 @@ main(int argc, char **argv)
             in.bandwidth_mib_s = v;
         else if (KEY("link-mib-s"))
             in.link_mib_s = v;
+        else if (KEY("resend-mib-s"))
+            in.resend_mib_s = v;
         else if (KEY("limit-ms"))
             in.downtime_limit_ms = v;
         else if (KEY("setup-ms"))

@@ -369,6 +369,18 @@ truth_compare_libvirt() {
             tap_diag "  destination hook runs (op ms): $hooks"
             desc="$stack/$id: a domain without VFIO devices migrates ($took ms), its definition unchanged, each hook run under 2 s (TCG)"
             ;;
+        source-abort)
+            [ "$rc" != 0 ] || fail "the migration succeeded"
+            lv_says "$d/src.state" running || fail "the domain does not run on the source any more"
+            ! lv_says "$d/dst.state" running || fail "the domain runs on the destination"
+            lv_says "$d/src.daemon-state" '"aborted":{"code":"perpetual-forbidden"' ||
+                fail "the source daemon did not abort with perpetual-forbidden: $(cat "$d/src.daemon-state" 2>/dev/null)"
+            grep -q "tuning[^>]*action=.abort.[^>]*code=.perpetual-forbidden." "$d/src-after.xml" 2>/dev/null ||
+                fail "no abort record in the source domain's metadata"
+            ! grep -q "dirtytrack-hook mtty-f migrate" "$lv/h2/libvirtd.log" 2>/dev/null ||
+                fail "the destination ran the dirtytrack hook"
+            desc="$stack/$id: to a destination without dirtytrack, the source daemon aborts the real mtty migration its policy forbids (perpetual-forbidden); the VM runs on at the source, the abort is in its metadata"
+            ;;
         mdev-type-differs)
             [ "$rc" != 0 ] || fail "the migration succeeded"
             lv_says "$d/migrate.out" "dirtytrack: refused [fingerprint-mismatch]" ||

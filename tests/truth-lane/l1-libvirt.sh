@@ -47,7 +47,7 @@ ms() { echo $(( $(cut -d' ' -f1 /proc/uptime | tr -d .) * 10 )); }
 DT_NS=http://dirtytrack.org/xmlns/domain/1.0
 
 case $TRUTH_STACK in
-iommufd) scenarios="mtty-migrates perpetual-forbidden no-vfio mdev-type-differs" ;;
+iommufd) scenarios="mtty-migrates perpetual-forbidden no-vfio mdev-type-differs source-abort" ;;
 debian) scenarios="report-unsupported" ;;
 *) scenarios= ;;
 esac
@@ -279,6 +279,7 @@ migrate() {
     echo $(( $(ms) - t0 )) > "$dir/migrate.ms"
     vs 1 domjobinfo --completed "$name" > "$dir/jobinfo" 2>&1
     vs 1 domstate "$name" > "$dir/src.state" 2>&1
+    vs 1 dumpxml "$name" > "$dir/src-after.xml" 2>&1
     vs 2 domstate "$name" > "$dir/dst.state" 2>&1
     vs 2 dumpxml "$name" > "$dir/dst.xml" 2>&1
     daemon_state 1 "$name" > "$dir/src.daemon-state"
@@ -383,6 +384,18 @@ sc_no_vfio() {
 # ---- e: the destination's mdev is another type -----------------------------------------
 sc_mdev_type_differs() {
     mdev_migration mdev-type-differs mtty-e mtty-2
+}
+
+# ---- f: a destination without dirtytrack: the source daemon aborts ----------------------
+# Host 2 runs no dirtytrack hook for this one (its bind mount taken away, as
+# on a host dirtytrack is not installed on), so nothing there refuses what
+# the policy forbids.  The source daemon planned the job when the domain
+# started and aborts it at its first iteration; the VM runs on at the source.
+sc_source_abort() {
+    ns 2 umount /etc/libvirt/hooks/qemu.d/dirtytrack-hook
+    mdev_migration source-abort mtty-f mtty-1 "perpetual='never'" \
+        "x-device-dirty-page-tracking=off enable-migration=on"
+    ns 2 mount --bind "$HOOK" /etc/libvirt/hooks/qemu.d/dirtytrack-hook
 }
 
 for s in $scenarios; do
