@@ -1,7 +1,7 @@
 #!/bin/sh
-# observed-recall.sh: what an idle device answered dirtytrackd's pre-flight
-# is given back to the daemon's later evaluations of the same device, which
-# may not open it (QEMU holds it), while the device is unchanged
+# observed-recall.sh: what an idle mdev answered dirtytrackd's pre-flight
+# is given back to the daemon's later evaluations of the same mdev, which
+# may not open it (QEMU holds it), while the mdev is unchanged
 # (plugin/daemon/dtd-observed.c, docs/probing.md).
 #   - before any pre-flight, Evaluate knows nothing of the mdev's migration
 #     (sysfs only): mode unknown;

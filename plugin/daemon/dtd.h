@@ -148,7 +148,7 @@ typedef struct {
     guint64 uevent_gen;         /* relevant kernel events seen so far */
 
     DtdDecisionCache *cache;    /* Evaluate answers (dtd-cache.c) */
-    DtdObserved *observed;      /* idle devices' kernel answers (dtd-observed.c) */
+    DtdObserved *observed;      /* idle mdevs' kernel answers (dtd-observed.c) */
     DtdWatch *watch;            /* created with the first cached answer on a sysroot */
     guint watch_source;
 
@@ -474,15 +474,15 @@ gboolean dtd_cache_entry_valid(DtdDaemon *d, DtdCacheEntry *e);
  * full; whether it holds. */
 gboolean dtd_cache_watch_entry(DtdDaemon *d, DtdCacheEntry *e);
 
-/* dtd-observed.c: what idle devices answered the daemon's pre-flights,
+/* dtd-observed.c: what idle mdevs answered the daemon's pre-flights,
  * given back to the evaluations that find them held. */
 DtdObserved *dtd_observed_new(void);
 void dtd_observed_free(DtdObserved *o);
-/* Keeps the kernel's answers (source ioctl) about host's devices, with
+/* Keeps the kernel's answers (source ioctl) about host's mdevs, with
  * their signatures as they are now on paths. */
 void dtd_observed_keep(DtdObserved *o, const DtHost *host, const DtPaths *paths);
 /* A DtEvalRecallFunc (user_data: the DtdObserved): fills the facts an
- * evaluation has no source for from what was kept, while each device's
+ * evaluation has no source for from what was kept, while each mdev's
  * signature is the same. */
 void dtd_observed_recall(DtHost *host, const DtPaths *paths, gpointer user_data);
 /* Moves whenever what dtd_observed_recall() gives back may have changed. */
