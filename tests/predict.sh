@@ -164,6 +164,14 @@ predict --sysroot "$HOSTS/intel-dirty" --qemu-version 9.1 --libvirt-version 10.0
 expect "no-hostdev: mode none, converges at sync 3, 281 ms" \
     converges=true rounds=3 precopy_ms=8250 downtime_ms=281
 tap_check "no-hostdev: no recommendations" grep -q '"recommendations" : \[ *\]' "$OUT"
+# The same with the stop's rate for pages the destination holds measured
+# (make calibrate): at sync 3 all 272 MiB were sent before, 272/2048 s + 15
+predict --sysroot "$HOSTS/intel-dirty" --qemu-version 9.1 --libvirt-version 10.0 \
+    --resend-bandwidth 2048 "$DOMAINS/no-hostdev.xml"
+expect "no-hostdev, --resend-bandwidth 2048: the same switch, the residual at 2048 MiB/s, 148 ms" \
+    converges=true rounds=3 precopy_ms=8250 downtime_ms=148 residual_bytes=285212672
+a=$(jsrc resend_mib_s)
+tap_check "no-hostdev: the resend rate is the option's ($a)" [ "$a" = option ]
 
 # --- text format --------------------------------------------------------------
 "$DT" predict --sysroot "$D12" --qemu-version 8.1 --libvirt-version 10.0 --dirty-rate 256 \
@@ -191,6 +199,7 @@ bad() {
 }
 X="$DOMAINS/mlx5-vf.xml"
 bad "--bandwidth 0" --sysroot "$D12" --qemu-version 8.1 --bandwidth 0 "$X"
+bad "--resend-bandwidth 0" --sysroot "$D12" --qemu-version 8.1 --resend-bandwidth 0 "$X"
 bad "--bandwidth fast" --sysroot "$D12" --qemu-version 8.1 --bandwidth fast "$X"
 bad "--dirty-rate -5" --sysroot "$D12" --qemu-version 8.1 --dirty-rate -5 "$X"
 bad "--downtime-limit 0" --sysroot "$D12" --qemu-version 8.1 --downtime-limit 0 "$X"

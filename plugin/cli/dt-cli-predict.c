@@ -96,7 +96,8 @@ add(GArray *a, const char *name, guint64 value, const char *unit, const char *so
 
 static GArray *
 collect_assumptions(const DtEvaluation *ev, const DtConfig *cfg, const DtCostInputs *in,
-                    gboolean opt_bw, gboolean opt_dirty, gboolean opt_limit)
+                    gboolean opt_bw, gboolean opt_dirty, gboolean opt_limit,
+                    gboolean opt_resend)
 {
     GArray *a = g_array_new(FALSE, TRUE, sizeof(Assumption));
     const DtMetadata *md = ev->domain->metadata;
@@ -124,10 +125,12 @@ collect_assumptions(const DtEvaluation *ev, const DtConfig *cfg, const DtCostInp
     add(a, "link_mib_s", in->link_mib_s, "MiB/s", bw_source,
         g_strdup(_("the stop-and-copy's rate: QEMU lifts any cap for it (migration_completion)")));
     add(a, "resend_mib_s", in->resend_mib_s ? in->resend_mib_s : in->link_mib_s, "MiB/s",
-        "default",
-        g_strdup(_("the stop-and-copy's rate for pages the destination already holds; taken as "
-                   "the link's here, measured faster by make calibrate where a first copy of a "
-                   "page costs the destination a page fault")));
+        opt_resend ? "option" : "default",
+        opt_resend ? NULL
+                   : g_strdup(_("the stop-and-copy's rate for pages the destination already "
+                                "holds; taken as the link's here, measured faster by make "
+                                "calibrate where a first copy of a page costs the destination "
+                                "a page fault")));
     add(a, "setup_ms", in->setup_ms, "ms", "default",
         g_strdup(_("fixed cost before the first pass (libvirt's begin and prepare, the "
                    "destination QEMU's start); a guess, measured by make calibrate")));
@@ -414,6 +417,9 @@ dt_cli_predict_options(GOptionGroup *g, DtCliArgs *a)
           N_("Guest dirty rate, e.g. from virsh domdirtyrate-calc (default: policy)"), N_("MIB_S") },
         { "downtime-limit", 0, 0, G_OPTION_ARG_STRING, &a->downtime_limit,
           N_("QEMU downtime-limit (default: 300, QEMU's)"), N_("MS") },
+        { "resend-bandwidth", 0, 0, G_OPTION_ARG_STRING, &a->resend_bandwidth,
+          N_("Stop-and-copy rate for pages the destination already holds, e.g. measured by "
+             "make calibrate (default: the link's)"), N_("MIB_S") },
         { NULL }
     };
 
@@ -424,7 +430,7 @@ int
 dt_cli_predict(const DtCliArgs *a)
 {
     const char *bandwidth = a->bandwidth, *dirty_rate = a->dirty_rate;
-    const char *downtime_limit = a->downtime_limit;
+    const char *downtime_limit = a->downtime_limit, *resend = a->resend_bandwidth;
     g_autoptr(GError) error = NULL;
     g_autoptr(DtConfig) cfg = NULL;
     g_autoptr(DtEvaluation) ev = NULL;
@@ -433,7 +439,7 @@ dt_cli_predict(const DtCliArgs *a)
     g_autofree char *xml = NULL;
     g_autofree char *out = NULL;
     g_autofree guint64 *ramp = NULL;
-    guint64 bw = 0, dr = 0, limit = 0;
+    guint64 bw = 0, dr = 0, limit = 0, rs = 0;
     const gboolean json = strcmp(a->format, "json") == 0;
     gsize len = 0;
     DtEvalOptions eo = { 0 };
@@ -444,7 +450,9 @@ dt_cli_predict(const DtCliArgs *a)
     if ((bandwidth && !parse_number_option("--bandwidth", bandwidth, 1, PREDICT_MAX_MIB_S, &bw, &error)) ||
         (dirty_rate && !parse_number_option("--dirty-rate", dirty_rate, 0, PREDICT_MAX_MIB_S, &dr, &error)) ||
         (downtime_limit && !parse_number_option("--downtime-limit", downtime_limit, 1,
-                                                QEMU_MAX_DOWNTIME_MS, &limit, &error)))
+                                                QEMU_MAX_DOWNTIME_MS, &limit, &error)) ||
+        (resend && !parse_number_option("--resend-bandwidth", resend, 1, PREDICT_MAX_MIB_S, &rs,
+                                         &error)))
         return dt_cli_fail("%s", error->message);
 
     if (dt_cli_read_inputs(a, &cfg, &xml, &len) != 0)
@@ -467,11 +475,13 @@ dt_cli_predict(const DtCliArgs *a)
         in.dirty_rate_mib_s = dr;
     if (downtime_limit)
         in.downtime_limit_ms = limit;
+    if (resend)
+        in.resend_mib_s = rs;
     if (in.bandwidth_mib_s == 0)
         return dt_cli_fail(_("the policy's bandwidth is 0 MiB/s: give --bandwidth"));
 
     assumptions = collect_assumptions(ev, cfg, &in, bandwidth != NULL, dirty_rate != NULL,
-                                      downtime_limit != NULL);
+                                      downtime_limit != NULL, resend != NULL);
     rep.ev = ev;
     rep.in = &in;
     rep.assumptions = assumptions;

@@ -46,6 +46,7 @@ args_clear(DtCliArgs *a)
     g_free(a->bandwidth);
     g_free(a->dirty_rate);
     g_free(a->downtime_limit);
+    g_free(a->resend_bandwidth);
     g_free(a->output);
     g_free(a->connect);
     g_free(a->format_help);

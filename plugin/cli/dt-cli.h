@@ -47,7 +47,7 @@ typedef struct {
     char *role, *via_daemon, *daemon_timeout;
     gboolean probe_ioctl, preflight;
     /* predict */
-    char *bandwidth, *dirty_rate, *downtime_limit;
+    char *bandwidth, *dirty_rate, *downtime_limit, *resend_bandwidth;
     /* export */
     gint64 expiry;
     char *output;
