@@ -5,13 +5,14 @@
 #
 # Two private libvirtd instances on this machine (tests/libvirt/harness.sh,
 # the system's libvirt and QEMU), TCG guests running tests/tune/dirtier.c
-# (tests/tune/guest.sh) at a known dirty rate.  Per RAM size two reference
+# (tests/tune/guest.sh) at a known dirty rate.  Per RAM size three reference
 # migrations without a cap measure what the model cannot know from the
 # guest alone: a running guest's gives the link's rate while the guest runs,
 # the fixed setup cost (libvirt's Begin/Prepare, starting the destination
 # QEMU) and, from QEMU's trace, the switch's fixed cost; a paused guest's
-# gives the rate with the vCPUs stopped, which the model uses for the
-# stop-and-copy (QEMU lifts the cap for it).  Then a fresh guest migrates
+# gives the rate of pages new to the destination, which the model uses for
+# the stop-and-copy (QEMU lifts the cap for it); the same to a destination
+# whose RAM is allocated first gives the rate of pages it already holds.  Then a fresh guest migrates
 # once per dirty rate and bandwidth cap, and for each migration the model's
 # prediction (from RAM, dirty rate, cap, those rates and costs, QEMU's
 # default downtime-limit) is printed beside what libvirt measured (virsh
@@ -106,12 +107,11 @@ value() {
 # QEMU's own account of the switch, from its trace events (the log
 # backend, timestamped with -msg timestamp=on), one file per QEMU process:
 # migration_thread_low_pending (the bytes still pending when it decided to
-# stop: migration.c migration_iteration_run()), migrate_pending (the
-# threshold, "max"), vm_state_notify (the vCPUs stopped on the source,
-# running again on the destination) and migrate_set_state (the source's
-# "completed").  The destination's QEMU inherits the options with the
+# stop: migration.c migration_iteration_run()), vm_state_notify (the vCPUs
+# stopped on the source, running again on the destination) and
+# migrate_set_state (the source's "completed").  The destination's QEMU inherits the options with the
 # domain's definition; %d in -D is each process's pid.
-QEMU_TRACE="<qemu:commandline><qemu:arg value='-msg'/><qemu:arg value='timestamp=on'/><qemu:arg value='-D'/><qemu:arg value='$LV_T/qemu-%d.trace'/><qemu:arg value='-trace'/><qemu:arg value='enable=migration_thread_low_pending'/><qemu:arg value='-trace'/><qemu:arg value='enable=migrate_pending'/><qemu:arg value='-trace'/><qemu:arg value='enable=vm_state_notify'/><qemu:arg value='-trace'/><qemu:arg value='enable=migrate_set_state'/></qemu:commandline>"
+QEMU_TRACE="<qemu:commandline><qemu:arg value='-msg'/><qemu:arg value='timestamp=on'/><qemu:arg value='-D'/><qemu:arg value='$LV_T/qemu-%d.trace'/><qemu:arg value='-trace'/><qemu:arg value='enable=migration_thread_low_pending'/><qemu:arg value='-trace'/><qemu:arg value='enable=vm_state_notify'/><qemu:arg value='-trace'/><qemu:arg value='enable=migrate_set_state'/></qemu:commandline>"
 
 # switch_facts: from the two QEMUs' traces of the last migration, "RESIDUAL_MIB
 # STOP_MS FREEZE_MS": what QEMU still had to send when it stopped the guest,
