@@ -26,6 +26,11 @@
 # DIRTYTRACK_TRUTH_LIBVIRT (a grep -E pattern over the ids of the `virsh
 # migrate` scenarios tests/truth-lane/l1-libvirt.sh runs in the same boots
 # after the matrix; default all, "none" runs none),
+# DIRTYTRACK_TRUTH_RUNS (the run directory, default
+# $top_builddir/tests/truth-lane-run), DIRTYTRACK_TRUTH_SMP (each L1
+# guest's vCPUs, default 1), DIRTYTRACK_TRUTH_CALIBRATE (a file of
+# assignments: its guests run make calibrate's grid instead of the virsh
+# migrate scenarios, tests/truth-lane/l1-calibrate.sh);
 # DIRTYTRACK_SKIP_SLOW=1 skips the lane (distcheck sets it).
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/tap.sh"
@@ -78,7 +83,7 @@ else
 fi
 tap_diag "fetch and builds: $(($(date +%s) - start)) s (cache $CACHE; QEMU $TRUTH_QEMU_VERSION)"
 
-RUNS=$top_builddir/tests/truth-lane-run
+RUNS=${DIRTYTRACK_TRUTH_RUNS:-$top_builddir/tests/truth-lane-run}
 LIBVIRT=${DIRTYTRACK_TRUTH_LIBVIRT:-.}
 [ "$LIBVIRT" = none ] && LIBVIRT=
 if [ -n "$LIBVIRT" ] && [ -n "$TRUTH_LIBVIRT_SKIP" ]; then
@@ -158,6 +163,7 @@ TRUTH_LIBVIRT='$LIBVIRT'
 TRUTH_INST=$INST
 TRUTH_PREFIX=$PREFIX
 ENV
+    [ -n "${DIRTYTRACK_TRUTH_CALIBRATE:-}" ] && cp "$DIRTYTRACK_TRUTH_CALIBRATE" "$run/calibrate.env"
     accel=tcg
     [ -n "${DIRTYTRACK_TRUTH_KVM:-}" ] && [ -w /dev/kvm ] && accel=kvm
     # aw-bits=48: QEMU 10's L2 intel-iommu has 48-bit addresses and
@@ -167,7 +173,7 @@ ENV
     # guest that did not reach its init is booted once more.
     (
         for attempt in 1 2; do
-            timeout "${DIRTYTRACK_TRUTH_TIMEOUT:-840}" "$QEMU" -machine q35 -accel $accel -m 2048 -smp 1 \
+            timeout "${DIRTYTRACK_TRUTH_TIMEOUT:-840}" "$QEMU" -machine q35 -accel $accel -m 2048 -smp "${DIRTYTRACK_TRUTH_SMP:-1}" \
                 -nographic -no-reboot -nodefaults -serial stdio \
                 -kernel "$2" -initrd "$3" \
                 -append "console=ttyS0 quiet panic=-1 no_timer_check intel_iommu=on truth_run=$run truth_src=$top_srcdir" \

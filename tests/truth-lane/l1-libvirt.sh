@@ -23,6 +23,8 @@
 # migrate mtty at all):
 #   iommufd: mtty-migrates, perpetual-forbidden, no-vfio, mdev-type-differs
 #   debian:  report-unsupported
+# With RUN/calibrate.env (tests/calibrate.sh) only the calibration grid
+# runs instead (tests/truth-lane/l1-calibrate.sh).
 # Each writes RUN/lv/ID/: what virsh, libvirt, QEMU and dirtytrack said
 # (migrate.rc, migrate.out, migrate.ms, the XML on both sides, UART
 # registers read over the monitor, dirtytrackd's GetDomainState); the host
@@ -51,6 +53,7 @@ iommufd) scenarios="mtty-migrates perpetual-forbidden no-vfio mdev-type-differs 
 debian) scenarios="report-unsupported" ;;
 *) scenarios= ;;
 esac
+[ -r "$run/calibrate.env" ] && scenarios=calibrate
 scenarios=$(for s in $scenarios; do echo "$s"; done | grep -E "$TRUTH_LIBVIRT")
 [ -n "$scenarios" ] || exit 0
 echo "$scenarios" > "$out/scenarios"
@@ -397,6 +400,8 @@ sc_source_abort() {
         "x-device-dirty-page-tracking=off enable-migration=on"
     ns 2 mount --bind "$HOOK" /etc/libvirt/hooks/qemu.d/dirtytrack-hook
 }
+
+. "$src/tests/truth-lane/l1-calibrate.sh"
 
 for s in $scenarios; do
     t0=$(ms)
