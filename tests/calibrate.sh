@@ -50,6 +50,7 @@ top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/libvirt/harness.sh"
 . "$top_srcdir/tests/tune/guest.sh"
 . "$top_srcdir/tests/calibrate/bare-dirtier.sh"
+. "$top_srcdir/tests/calibrate/qemu-trace.sh"
 
 EVAL="$top_builddir/tests/calibrate/cost-eval"
 MEMS=${CALIBRATE_MEM:-"256 512"}
@@ -145,7 +146,9 @@ value() {
 # vmstate_downtime_checkpoint (src-iterable-saved: the RAM and the
 # devices' iterable state are out).  The destination's QEMU inherits the
 # options with the domain's definition; %d in -D is each process's pid.
-QEMU_TRACE="<qemu:commandline><qemu:arg value='-msg'/><qemu:arg value='timestamp=on'/><qemu:arg value='-D'/><qemu:arg value='$LV_T/qemu-%d.trace'/><qemu:arg value='-trace'/><qemu:arg value='enable=migration_thread_low_pending'/><qemu:arg value='-trace'/><qemu:arg value='enable=vm_state_notify'/><qemu:arg value='-trace'/><qemu:arg value='enable=migrate_set_state'/><qemu:arg value='-trace'/><qemu:arg value='enable=migration_bitmap_sync_end'/></qemu:commandline>"
+# The events are tests/calibrate/qemu-trace.sh's, QEMU 7.2's here.
+# shellcheck disable=SC2086
+QEMU_TRACE=$(cal_trace_xml "$LV_T/qemu-%d.trace" $CAL_TRACE_EVENTS)
 
 # switch_facts DIR: from the two QEMUs' traces of one migration, "RESIDUAL_MIB
 # SEND_MS FREEZE_MS": what QEMU still had to send when it stopped the
@@ -230,7 +233,7 @@ L2=$top_builddir/tests/calibrate/l2
 if wants l2 && [ -n "${CALIBRATE_L2_REUSE:-}" ] && [ -d "$L2/run/iommufd/lv/calibrate" ]; then
     L2_CELLS=$(cd "$L2/run/iommufd/lv/calibrate" && pwd)
 elif wants l2; then
-    L2=$(mkdir -p "$top_builddir/tests/calibrate/l2" && cd "$top_builddir/tests/calibrate/l2" && pwd)
+    mkdir -p "$L2" && L2=$(cd "$L2" && pwd) || exit 1
     rm -rf "${L2:?}"/*
     # The guest is tests/calibrate/bare-dirtier.c: Linux under TCG inside
     # TCG takes more than ten minutes to boot.
@@ -269,9 +272,10 @@ SECS=$(( $(date +%s) - T0 ))
 # size, three reference migrations without a cap measure what the model
 # cannot know from the guest.  The running guest's: the link's rate while
 # the guest runs (pre-copy) and the setup cost; from QEMU's trace, the
-# switch's fixed cost, from the stop to the destination's vCPUs running
-# less the source's sending (the destination's tail: what the socket still
-# held, the device state loaded, the resume).  A paused guest's: the rate
+# switch's fixed cost: the freeze less the source's sending of the residual
+# (stopping the vCPUs, libvirt's pre-switchover wait, the last bitmap sync,
+# the non-iterable state, the destination's load and resume).  A paused
+# guest's: the rate
 # RAM moves at with the vCPUs stopped, each page new to the destination, as
 # the first pass's rest in a stop-and-copy.  The same to a destination
 # whose RAM is all allocated before it arrives: the rate of pages the
@@ -314,19 +318,6 @@ rows_of() {
         for c in "$p"-r*c*; do
             [ -r "$c/cell" ] || continue
             read -r _ rate cap _ _ <"$c/cell"
-            if [ -e "$c/timeout" ]; then
-                # aborted after its time: what the model said of it
-                # shellcheck disable=SC2086
-                conv=$("$EVAL" ram-mib="$mem" dirty-mib-s="$rate" bandwidth-mib-s="$(( cap < link ? cap : link ))" \
-                    link-mib-s="$stoplink" resend-mib-s="$resend" ${data:+data-mib=$data} $devargs | cut -d' ' -f1)
-                echo "$1 $dev $mem $rate $cap $(cat "$c/timeout") ${conv:--}" >>"$LV_T/aborted"
-                continue
-            fi
-            [ -r "$c/job" ] || continue
-            m_total=$(value "$c" "Time elapsed")
-            m_down=$(value "$c" "Total downtime")
-            m_iter=$(value "$c" "Iteration")
-            m_bw=$(value "$c" "Memory bandwidth")
             bw=$cap
             [ "$link" -lt "$bw" ] && bw=$link
             # cost-eval: converges rounds iterations precopy_ms downtime_ms total_ms
@@ -337,6 +328,16 @@ rows_of() {
                 echo "calibrate: cost-eval failed for $c" >&2
                 continue
             }
+            if [ -e "$c/timeout" ]; then
+                # aborted after its time: what the model said of it
+                echo "$1 $dev $mem $rate $cap $(cat "$c/timeout") ${model%% *}" >>"$LV_T/aborted"
+                continue
+            fi
+            [ -r "$c/job" ] || continue
+            m_total=$(value "$c" "Time elapsed")
+            m_down=$(value "$c" "Total downtime")
+            m_iter=$(value "$c" "Iteration")
+            m_bw=$(value "$c" "Memory bandwidth")
             sw=$(switch_facts "$c")
             # where device RAM rate cap link setup measured-MiB/s, then
             # iterations, total and downtime as model / libvirt, QEMU's

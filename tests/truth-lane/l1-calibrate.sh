@@ -28,11 +28,13 @@
 # mtty-migrates scenario is where that tuning is checked.
 
 cal_dir=$out/calibrate
+. "$src/tests/calibrate/qemu-trace.sh"
 
 # cal_xml NAME MEM RATE DEVICE-UUID|- [prealloc]: the dirtier guest, with
 # the parameters tests/tune/guest.sh gives its own on the host (fill two
 # thirds of RAM, cycle the writes over all but 8 MiB of it), traced as
-# tests/calibrate.sh traces its own.
+# tests/calibrate.sh traces its own (tests/calibrate/qemu-trace.sh, with
+# QEMU 10.0's checkpoints).
 cal_xml() {
     fill=$(($2 * 2 / 3))
     hostdev= backing=
@@ -59,15 +61,7 @@ cal_xml() {
     <serial type='file'><source path='$cal_dir/$1/console.log'/></serial>
     <memballoon model='none'/>
   </devices>
-  <qemu:commandline>
-    <qemu:arg value='-msg'/><qemu:arg value='timestamp=on'/>
-    <qemu:arg value='-D'/><qemu:arg value='$T/trace/qemu-%d.trace'/>
-    <qemu:arg value='-trace'/><qemu:arg value='enable=migration_thread_low_pending'/>
-    <qemu:arg value='-trace'/><qemu:arg value='enable=vm_state_notify'/>
-    <qemu:arg value='-trace'/><qemu:arg value='enable=migrate_set_state'/>
-    <qemu:arg value='-trace'/><qemu:arg value='enable=migration_bitmap_sync_end'/>
-    <qemu:arg value='-trace'/><qemu:arg value='enable=vmstate_downtime_checkpoint'/>
-  </qemu:commandline>
+  $(cal_trace_xml "$T/trace/qemu-%d.trace" $CAL_TRACE_EVENTS $CAL_TRACE_EVENTS_82)
 </domain>
 XML
 }
